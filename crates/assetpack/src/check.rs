@@ -1,0 +1,1062 @@
+//! Checking manifests against the files they describe.
+//!
+//! [`check`] loads every manifest, checks the TOML and the metadata (ids, paths, links,
+//! messages, review dates, alt text), then examines the files in parallel: existence, size,
+//! SHA-256, content type against extension and `media_type`, truncation, symbolic links that
+//! leave `base`, and files under `base` that no asset lists. Each file is opened once and read
+//! once, in one pass that hashes and inspects it; memory stays flat whatever the file sizes.
+//!
+//! ```no_run
+//! use assetpack::{check, CheckOptions, NoProgress};
+//!
+//! let report = check(&["packs/providers".into()], &CheckOptions::default(), &NoProgress);
+//! for p in &report.problems {
+//!     eprintln!("{p}");
+//! }
+//! assert!(report.ok());
+//! ```
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::content::{self, FileAt, Inspection};
+use crate::digest::{self, BUFFER};
+use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
+use crate::problem::{Code, Problem, Severity, Tally};
+use crate::progress::Progress;
+use crate::safe_path;
+
+/// How [`check`] behaves.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The day review dates are judged against.
+    pub today: Date,
+    /// Compare sizes but skip hashing.
+    pub fast: bool,
+    /// Treat warnings as errors.
+    pub strict: bool,
+    /// Warn when `next_review_due` is within this many days of `today` (inclusive).
+    pub due_soon_days: i64,
+    /// Longest message each channel takes, in characters (lowercase channel names).
+    pub channel_limits: BTreeMap<String, usize>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            today: Date::today(),
+            fast: false,
+            strict: false,
+            due_soon_days: 30,
+            channel_limits: default_channel_limits(),
+        }
+    }
+}
+
+/// Message length limits of the common channels.
+pub fn default_channel_limits() -> BTreeMap<String, usize> {
+    [
+        ("x", 280),
+        ("twitter", 280),
+        ("bluesky", 300),
+        ("mastodon", 500),
+        ("threads", 500),
+        ("instagram", 2_200),
+        ("linkedin", 3_000),
+        ("facebook", 63_206),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Counts a check's work.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Manifests read.
+    pub manifests: usize,
+    /// Assets that parsed.
+    pub assets: usize,
+    /// Files examined (asset files, renditions, transcripts, captions).
+    pub files: usize,
+    /// Bytes hashed.
+    pub bytes_hashed: u64,
+    /// Errors found.
+    pub errors: usize,
+    /// Warnings found.
+    pub warnings: usize,
+}
+
+/// The outcome of [`check`].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// True when there are no errors.
+    pub ok: bool,
+    /// Every problem, in manifest order, then line and column.
+    pub problems: Vec<Problem>,
+    /// What was checked.
+    pub summary: Summary,
+    /// The manifests that loaded, for callers that go on to build.
+    #[serde(skip)]
+    pub manifests: Vec<Manifest>,
+}
+
+impl Report {
+    /// True when no problem is an error.
+    pub fn ok(&self) -> bool {
+        self.ok
+    }
+
+    /// True when some problem is an I/O failure rather than a fault in the data.
+    pub fn has_io_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_io)
+    }
+}
+
+/// Lists the manifests named by `inputs`: files as given, and every `*.toml` directly inside
+/// each directory, sorted by name.
+pub fn manifest_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for input in inputs {
+        match fs::metadata(input) {
+            Ok(m) if m.is_dir() => match fs::read_dir(input) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.extension().is_some_and(|e| e == "toml")
+                                && !p
+                                    .file_name()
+                                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        })
+                        .collect();
+                    found.sort();
+                    if found.is_empty() {
+                        problems.push(io_problem(
+                            input,
+                            format!("{} holds no *.toml manifest", input.display()),
+                            "name a manifest file, or a folder that holds provider manifests",
+                        ));
+                    }
+                    out.extend(found);
+                }
+                Err(e) => problems.push(io_problem(
+                    input,
+                    format!("cannot list {}: {e}", input.display()),
+                    "check the folder exists and is readable",
+                )),
+            },
+            Ok(_) => out.push(input.clone()),
+            Err(e) => problems.push(io_problem(
+                input,
+                format!("cannot read {}: {e}", input.display()),
+                "check the path; run from the folder the paths are relative to",
+            )),
+        }
+    }
+    (out, problems)
+}
+
+fn io_problem(path: &Path, message: String, fix: &str) -> Problem {
+    let mut p = Problem::new(Code::Unreadable, message, fix);
+    p.manifest = Some(path.to_owned());
+    p
+}
+
+/// Loads manifests, collecting problems. Bundle specs met in a directory are skipped.
+pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
+    let loaded: Vec<_> = paths
+        .par_iter()
+        .map(|p| (p, Manifest::load(p)))
+        .collect();
+    let mut manifests = Vec::new();
+    let mut problems = Vec::new();
+    for (path, result) in loaded {
+        match result {
+            Ok(l) if l.bundle_spec => {}
+            Ok(l) => {
+                problems.extend(l.problems);
+                manifests.extend(l.manifest);
+            }
+            Err(crate::manifest::LoadError::NotUtf8 { path }) => {
+                let mut p = Problem::new(
+                    Code::TomlSyntax,
+                    format!("{} is not UTF-8 text", path.display()),
+                    "save the manifest as UTF-8",
+                );
+                p.manifest = Some(path);
+                problems.push(p);
+            }
+            Err(e) => problems.push(io_problem(
+                path,
+                e.to_string(),
+                "check the path and its permissions",
+            )),
+        }
+    }
+    // One provider, one manifest: a pack has one folder per provider id.
+    let mut seen: HashMap<&str, &Manifest> = HashMap::new();
+    for m in &manifests {
+        if let Some(first) = seen.insert(&m.provider.id, m) {
+            problems.push(m.report(
+                Code::DuplicateId,
+                None,
+                "id",
+                format!(
+                    "provider id `{}` is also used by {}",
+                    m.provider.id,
+                    first.path.display()
+                ),
+                "give each provider manifest its own id",
+            ));
+        }
+    }
+    (manifests, problems)
+}
+
+/// Checks the manifests named by `inputs` (files, or folders of `*.toml` manifests) against
+/// their files. Never panics on bad input; I/O failures come back as [`Code::Unreadable`]
+/// problems.
+pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Report {
+    let (paths, mut problems) = manifest_paths(inputs);
+    let (manifests, load_problems) = load_manifests(&paths);
+    problems.extend(load_problems);
+    let mut report = check_manifests(manifests, options, progress);
+    report.summary.manifests = paths.len();
+    problems.append(&mut report.problems);
+    report.problems = problems;
+    finish(&mut report, options.strict);
+    report
+}
+
+/// Checks manifests that are already loaded (see [`check`]).
+pub fn check_manifests(
+    manifests: Vec<Manifest>,
+    options: &CheckOptions,
+    progress: &dyn Progress,
+) -> Report {
+    let mut problems = Vec::new();
+    for m in &manifests {
+        metadata_checks(m, options, &mut problems);
+    }
+    let mut summary = Summary {
+        manifests: manifests.len(),
+        assets: manifests.iter().map(|m| m.assets.len()).sum(),
+        ..Summary::default()
+    };
+    let (files, hashed) = file_checks(&manifests, options, progress, &mut problems);
+    summary.files = files;
+    summary.bytes_hashed = hashed;
+    let mut report = Report {
+        ok: false,
+        problems,
+        summary,
+        manifests,
+    };
+    finish(&mut report, options.strict);
+    report
+}
+
+fn finish(report: &mut Report, strict: bool) {
+    if strict {
+        for p in &mut report.problems {
+            p.severity = Severity::Error;
+        }
+    }
+    let order: HashMap<PathBuf, usize> = report
+        .manifests
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.path.clone(), i))
+        .collect();
+    report.problems.sort_by(|a, b| {
+        let key = |p: &Problem| {
+            (
+                p.manifest.as_ref().and_then(|m| order.get(m)).copied(),
+                p.manifest.clone(),
+                p.line,
+                p.column,
+                p.code,
+                p.file.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    report.problems.dedup();
+    let tally = Tally::of(&report.problems);
+    report.summary.errors = tally.errors;
+    report.summary.warnings = tally.warnings;
+    report.ok = tally.errors == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata: everything that needs no file.
+
+fn metadata_checks(m: &Manifest, options: &CheckOptions, out: &mut Vec<Problem>) {
+    let p = &m.provider;
+    review_dates(m, None, p.last_reviewed, p.next_review_due, options, out);
+    if let Some(w) = &p.website {
+        url_problems(m, None, "website", w, out);
+    }
+    let mut by_path: HashMap<&str, (&Asset, String)> = HashMap::new();
+    let mut by_key: HashMap<String, &str> = HashMap::new();
+    let mut print_wanted = None;
+    for a in &m.assets {
+        review_dates(m, Some(a), a.last_reviewed, a.next_review_due, options, out);
+        if a.print.as_ref().is_some_and(|p| p.available) && print_wanted.is_none() {
+            print_wanted = Some(a);
+        }
+        match &a.content {
+            Content::Url(u) => url_problems(m, Some(a), "url", u, out),
+            Content::Text { text, channel } => message_length(m, a, text, channel, options, out),
+            Content::File(_) => {}
+        }
+        for (role, f) in a.files() {
+            let key = role.span_prefix();
+            if let Some((other, other_role)) = by_path.get(f.file.as_str()) {
+                out.push(
+                    m.report(
+                        Code::DuplicateFile,
+                        Some(a),
+                        &format!("{key}file"),
+                        format!(
+                            "`{}` is already the {} of asset `{}`",
+                            f.file, other_role, other.id
+                        ),
+                        "point each asset at its own file, or make one asset of them",
+                    )
+                    .with_file(&f.file),
+                );
+                continue;
+            }
+            by_path.insert(&f.file, (a, role.describe()));
+            let clash = safe_path::clash_key(&f.file);
+            if let Some(other) = by_key.get(&clash) {
+                out.push(
+                    m.report(
+                        Code::PathClash,
+                        Some(a),
+                        &format!("{key}file"),
+                        format!(
+                            "`{}` and `{other}` differ only in case or accents: they are one file on macOS and Windows",
+                            f.file
+                        ),
+                        "rename one of the files (and its entry) so the names differ in letters",
+                    )
+                    .with_file(&f.file),
+                );
+            } else {
+                by_key.insert(clash, &f.file);
+            }
+            if f.sha256.is_none() || f.bytes.is_none() {
+                let missing = match (f.sha256.is_none(), f.bytes.is_none()) {
+                    (true, true) => "`sha256` and `bytes`",
+                    (true, false) => "`sha256`",
+                    _ => "`bytes`",
+                };
+                out.push(
+                    m.report(
+                        Code::MissingChecksum,
+                        Some(a),
+                        &format!("{key}file"),
+                        format!("the {} `{}` has no {missing}", role.describe(), f.file),
+                        "run `assetpack scan` on the folder to record them",
+                    )
+                    .with_file(&f.file),
+                );
+            }
+        }
+        media_checks(m, a, out);
+    }
+    if let (Some(a), None) = (print_wanted, &p.print) {
+        out.push(m.report(
+            Code::NoPrintContact,
+            Some(a),
+            "print",
+            format!(
+                "asset `{}` offers printed copies but the provider has no [provider.print] contact",
+                a.id
+            ),
+            "add [provider.print] with `contact = \"…\"` so requests reach someone",
+        ));
+    }
+}
+
+fn review_dates(
+    m: &Manifest,
+    a: Option<&Asset>,
+    last: Option<Date>,
+    next: Option<Date>,
+    options: &CheckOptions,
+    out: &mut Vec<Problem>,
+) {
+    let whose = match a {
+        Some(a) => format!("asset `{}`", a.id),
+        None => format!("provider `{}`", m.provider.id),
+    };
+    let Some(next) = next else { return };
+    if let Some(last) = last {
+        if next < last {
+            out.push(m.report(
+                Code::ReviewDatesOrder,
+                a,
+                "next_review_due",
+                format!("{whose} is next due for review ({next}) before it was last reviewed ({last})"),
+                "correct one of the two dates",
+            ));
+        }
+    }
+    if next < options.today {
+        out.push(m.report(
+            Code::ReviewOverdue,
+            a,
+            "next_review_due",
+            format!("{whose} was due for review on {next}"),
+            "review it, then update `last_reviewed` and `next_review_due`",
+        ));
+    } else if next <= options.today.add_days(options.due_soon_days) {
+        out.push(m.report(
+            Code::ReviewDueSoon,
+            a,
+            "next_review_due",
+            format!("{whose} is due for review on {next}"),
+            "plan the review, then update `last_reviewed` and `next_review_due`",
+        ));
+    }
+}
+
+/// Problems with a web address: wrong scheme or embedded credentials (errors), plain http
+/// (warning). Nothing is fetched.
+fn url_problems(m: &Manifest, a: Option<&Asset>, key: &str, url: &str, out: &mut Vec<Problem>) {
+    let mut bad = |why: String| {
+        out.push(m.report(
+            Code::BadUrl,
+            a,
+            key,
+            format!("`{url}` {why}"),
+            "give a full https:// address with no user name or password",
+        ))
+    };
+    let lower = url.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("https://") {
+        r
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        r
+    } else {
+        return bad("is not an http(s) address".into());
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("contains spaces or control characters".into());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return bad("carries a user name or password".into());
+    }
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    if host.is_empty() {
+        return bad("has no host name".into());
+    }
+    if lower.starts_with("http://") {
+        out.push(m.report(
+            Code::InsecureUrl,
+            a,
+            key,
+            format!("`{url}` uses plain http"),
+            "use https:// if the site supports it",
+        ));
+    }
+}
+
+/// Length of `text` as X counts it: characters after NFC, each link counted as 23.
+pub fn weighted_length(text: &str, link_weight: usize) -> usize {
+    let text: String = text.nfc().collect();
+    let mut n = 0;
+    let mut first = true;
+    for word in text.split(' ') {
+        if !first {
+            n += 1;
+        }
+        first = false;
+        let core = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
+        if is_link(core) {
+            n += link_weight + (word.chars().count() - core.chars().count());
+        } else {
+            n += word.chars().count();
+        }
+    }
+    n
+}
+
+fn is_link(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
+        return lower.len() > 8;
+    }
+    let host = lower.split('/').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+fn message_length(
+    m: &Manifest,
+    a: &Asset,
+    text: &str,
+    channel: &Option<String>,
+    options: &CheckOptions,
+    out: &mut Vec<Problem>,
+) {
+    let Some(channel) = channel else { return };
+    let Some(&limit) = options.channel_limits.get(channel.as_str()) else {
+        out.push(m.report(
+            Code::UnknownChannel,
+            Some(a),
+            "channel",
+            format!("no length limit is known for channel `{channel}`"),
+            format!(
+                "use one of {}, or give its limit with `--channel-limit {channel}=N`",
+                options
+                    .channel_limits
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+        return;
+    };
+    let counted = if matches!(channel.as_str(), "x" | "twitter") {
+        weighted_length(text, 23)
+    } else {
+        text.nfc().count()
+    };
+    if counted > limit {
+        out.push(m.report(
+            Code::MessageTooLong,
+            Some(a),
+            "text",
+            format!("the message has {counted} characters; {channel} takes {limit}"),
+            format!("shorten it by {} characters", counted - limit),
+        ));
+    }
+}
+
+fn visual(f: &FileRef) -> Option<&'static str> {
+    let t = f
+        .media_type
+        .as_deref()
+        .or_else(|| content::media_type_for_path(&f.file))?;
+    if t.starts_with("video/") {
+        Some("video")
+    } else if t.starts_with("image/") {
+        Some("image")
+    } else {
+        None
+    }
+}
+
+fn media_checks(m: &Manifest, a: &Asset, out: &mut Vec<Problem>) {
+    let Content::File(f) = &a.content else {
+        return;
+    };
+    let what = visual(f);
+    let is_video = a.kind == Kind::Video || what == Some("video");
+    if (what.is_some() || is_video) && a.alt.is_none() {
+        out.push(m.report(
+            Code::MissingAlt,
+            Some(a),
+            "",
+            format!(
+                "{} `{}` has no `alt` text",
+                if is_video { "video" } else { "image" },
+                a.id
+            ),
+            "add `alt = \"…\"` describing what it shows, for screen-reader users",
+        ));
+    }
+    if is_video {
+        if a.transcript.is_none() {
+            out.push(m.report(
+                Code::MissingTranscript,
+                Some(a),
+                "",
+                format!("video `{}` has no transcript", a.id),
+                "add `transcript = { file = \"….txt\" }`",
+            ));
+        }
+        if a.captions.is_none() {
+            out.push(m.report(
+                Code::MissingCaptions,
+                Some(a),
+                "",
+                format!("video `{}` has no captions", a.id),
+                "add `captions = { file = \"….vtt\" }`",
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files.
+
+/// What the walk of a `base` folder found, by `/`-separated relative path.
+#[derive(Default)]
+struct Tree {
+    regular: HashSet<String>,
+    /// Symlinks and special files, with a word for what they are.
+    other: Vec<(String, &'static str)>,
+}
+
+fn walk(base: &Path) -> io::Result<Tree> {
+    let mut tree = Tree::default();
+    let walker = walkdir::WalkDir::new(base)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let msg = e.to_string();
+            e.into_io_error()
+                .unwrap_or_else(|| io::Error::other(msg))
+        })?;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = relative_name(entry.path().strip_prefix(base).unwrap_or(entry.path()));
+        let ft = entry.file_type();
+        if ft.is_file() {
+            tree.regular.insert(rel);
+        } else if ft.is_symlink() {
+            tree.other.push((rel, "symbolic link"));
+        } else if !ft.is_dir() {
+            tree.other.push((rel, "special file"));
+        }
+    }
+    Ok(tree)
+}
+
+/// `/`-joined, lossily decoded relative path.
+pub(crate) fn relative_name(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+struct Job<'a> {
+    manifest: &'a Manifest,
+    asset: &'a Asset,
+    role: FileRole<'a>,
+    file: &'a FileRef,
+    path: PathBuf,
+    /// False when the walk did not see a regular file there (symlink, missing...).
+    in_tree: bool,
+}
+
+fn file_checks(
+    manifests: &[Manifest],
+    options: &CheckOptions,
+    progress: &dyn Progress,
+    out: &mut Vec<Problem>,
+) -> (usize, u64) {
+    // Walk each distinct base once; manifests sharing a base share its listing.
+    let mut trees: HashMap<PathBuf, Option<Tree>> = HashMap::new();
+    let mut listed: HashMap<PathBuf, HashSet<&str>> = HashMap::new();
+    let manifest_files: HashSet<PathBuf> = manifests
+        .iter()
+        .filter_map(|m| fs::canonicalize(&m.path).ok())
+        .collect();
+    let mut jobs = Vec::new();
+    for m in manifests {
+        let base = m.base_dir.clone();
+        if !trees.contains_key(&base) {
+            let tree = match fs::metadata(&base) {
+                Ok(md) if md.is_dir() => match walk(&base) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        out.push(m.report(
+                            Code::Unreadable,
+                            None,
+                            "base",
+                            format!("cannot read the folder {}: {e}", base.display()),
+                            "check the folder's permissions",
+                        ));
+                        None
+                    }
+                },
+                _ => None,
+            };
+            trees.insert(base.clone(), tree);
+        }
+        let Some(tree) = &trees[&base] else {
+            if fs::metadata(&base).map(|md| md.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            out.push(m.report(
+                Code::MissingFile,
+                None,
+                "base",
+                format!("the provider's folder {} does not exist", base.display()),
+                "set `base` in [provider] to the folder holding the files, relative to the manifest",
+            ));
+            continue;
+        };
+        let names = listed.entry(base.clone()).or_default();
+        for a in &m.assets {
+            for (role, f) in a.files() {
+                names.insert(&f.file);
+                jobs.push(Job {
+                    manifest: m,
+                    asset: a,
+                    role,
+                    file: f,
+                    path: m.resolve(&f.file),
+                    in_tree: tree.regular.contains(&f.file),
+                });
+            }
+        }
+    }
+
+    // Unlisted files and links, per base.
+    for m in manifests {
+        let Some(Some(tree)) = trees.get(&m.base_dir) else {
+            continue;
+        };
+        let names = &listed[&m.base_dir];
+        // Report each base's leftovers once, on the first manifest using it.
+        if manifests
+            .iter()
+            .find(|o| o.base_dir == m.base_dir)
+            .is_some_and(|first| !std::ptr::eq(first, m))
+        {
+            continue;
+        }
+        for rel in &tree.regular {
+            if names.contains(rel.as_str()) {
+                continue;
+            }
+            let full = m.base_dir.join(rel);
+            if fs::canonicalize(&full).is_ok_and(|c| manifest_files.contains(&c)) {
+                continue;
+            }
+            out.push(
+                m.report(
+                    Code::UnlistedFile,
+                    None,
+                    "",
+                    format!("`{rel}` is under base but no asset lists it"),
+                    "add an [[asset]] for it (`assetpack scan` does), or move it out of the folder",
+                )
+                .with_file(rel),
+            );
+        }
+        for (rel, what) in &tree.other {
+            if names.contains(rel.as_str()) {
+                continue;
+            }
+            out.push(
+                m.report(
+                    Code::SpecialFile,
+                    None,
+                    "",
+                    format!("`{rel}` is a {what}; it is never followed or read"),
+                    "replace it with the real file, or remove it",
+                )
+                .with_file(rel),
+            );
+        }
+    }
+
+    // Big files first, so two workers finish together.
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
+    let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
+    progress.begin(jobs.len() as u64, total);
+    let results: Vec<(Vec<Problem>, u64)> = jobs
+        .par_iter()
+        .map(|job| examine_job(job, options, progress))
+        .collect();
+    progress.finish();
+    let mut hashed = 0;
+    for (problems, n) in results {
+        out.extend(problems);
+        hashed += n;
+    }
+    (jobs.len(), hashed)
+}
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What reading one file found.
+#[derive(Debug, Default)]
+pub struct Examined {
+    /// Size from the file's metadata.
+    pub len: u64,
+    /// SHA-256 (lowercase hex), when hashing was asked for.
+    pub sha256: Option<String>,
+    /// Media type and damage.
+    pub inspection: Inspection,
+}
+
+/// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
+/// regular gives an `InvalidInput` error.
+pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
+    let file = File::open(path)?;
+    let md = file.metadata()?;
+    if !md.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let len = md.len();
+    BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        if buf.len() < BUFFER {
+            buf.resize(BUFFER, 0);
+        }
+        if len < BUFFER as u64 {
+            // Small file: one read, then hash and inspect the bytes in memory.
+            let mut n = 0;
+            let mut f = &file;
+            loop {
+                match f.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => {
+                        n += k;
+                        if n == buf.len() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if n == buf.len() {
+                // The file grew while we read it: fall back to streaming.
+                return stream(&file, len, hash, &mut buf, advance);
+            }
+            let bytes = &buf[..n];
+            advance(n as u64);
+            Ok(Examined {
+                len: n as u64,
+                sha256: hash.then(|| digest::sha256_bytes(bytes)),
+                inspection: content::inspect(bytes)?,
+            })
+        } else {
+            stream(&file, len, hash, &mut buf, advance)
+        }
+    })
+}
+
+fn stream(
+    file: &File,
+    len: u64,
+    hash: bool,
+    buf: &mut [u8],
+    advance: &dyn Fn(u64),
+) -> io::Result<Examined> {
+    let inspection = content::inspect(&FileAt { file, len })?;
+    let sha256 = if hash {
+        let mut f = file;
+        io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
+        let (hex, _) = digest::sha256_reader(f, buf, advance)?;
+        Some(hex)
+    } else {
+        None
+    };
+    Ok(Examined {
+        len,
+        sha256,
+        inspection,
+    })
+}
+
+fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (Vec<Problem>, u64) {
+    let m = job.manifest;
+    let a = Some(job.asset);
+    let f = job.file;
+    let key = job.role.span_prefix();
+    let what = job.role.describe();
+    let mut out = Vec::new();
+    let report = |code: Code, k: &str, message: String, fix: &str| {
+        m.report(code, a, &format!("{key}{k}"), message, fix)
+            .with_file(&f.file)
+    };
+
+    if !job.in_tree {
+        // Not a plain file inside base: missing, or reached through a symbolic link.
+        match fs::symlink_metadata(&job.path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                out.push(report(
+                    Code::MissingFile,
+                    "file",
+                    format!("the {what} `{}` does not exist", f.file),
+                    "put the file there, or correct the path (it is relative to `base`)",
+                ));
+                return (out, 0);
+            }
+            _ => {
+                let inside = match (fs::canonicalize(&m.base_dir), fs::canonicalize(&job.path)) {
+                    (Ok(base), Ok(target)) => target.starts_with(base),
+                    (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => {
+                        out.push(report(
+                            Code::MissingFile,
+                            "file",
+                            format!("the {what} `{}` is a broken symbolic link", f.file),
+                            "replace the link with the real file",
+                        ));
+                        return (out, 0);
+                    }
+                    _ => true,
+                };
+                if !inside {
+                    out.push(report(
+                        Code::SymlinkEscape,
+                        "file",
+                        format!(
+                            "the {what} `{}` goes through a symbolic link that leads outside base",
+                            f.file
+                        ),
+                        "copy the real file into the provider's folder instead of linking to it",
+                    ));
+                    return (out, 0);
+                }
+            }
+        }
+    }
+
+    let hash = !options.fast && f.sha256.is_some();
+    let examined = match examine(&job.path, hash, &|n| progress.advance(n)) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            out.push(report(
+                Code::MissingFile,
+                "file",
+                format!("the {what} `{}` does not exist", f.file),
+                "put the file there, or correct the path (it is relative to `base`)",
+            ));
+            return (out, 0);
+        }
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+            out.push(report(
+                Code::NotAFile,
+                "file",
+                format!("the {what} `{}` is not a regular file", f.file),
+                "point `file` at a file, not a folder or device",
+            ));
+            return (out, 0);
+        }
+        Err(e) => {
+            out.push(report(
+                Code::Unreadable,
+                "file",
+                format!("cannot read the {what} `{}`: {e}", f.file),
+                "check the file's permissions and the disk",
+            ));
+            return (out, 0);
+        }
+    };
+    progress.file_done(&job.path);
+    let hashed = if examined.sha256.is_some() {
+        examined.len
+    } else {
+        0
+    };
+
+    let size_ok = match f.bytes {
+        Some(b) if b != examined.len => {
+            out.push(report(
+                Code::SizeMismatch,
+                "bytes",
+                format!(
+                    "the {what} `{}` has {} bytes, the manifest says {b}",
+                    f.file, examined.len
+                ),
+                "if the new file is right, run `assetpack scan` to record its size and hash",
+            ));
+            false
+        }
+        _ => true,
+    };
+    if let (true, Some(want), Some(got)) = (size_ok, &f.sha256, &examined.sha256) {
+        if want != got {
+            out.push(report(
+                Code::HashMismatch,
+                "sha256",
+                format!(
+                    "the {what} `{}` changed since the manifest was written (SHA-256 {got})",
+                    f.file
+                ),
+                "if the change is intended, run `assetpack scan` to record the new hash; otherwise restore the file",
+            ));
+        }
+    }
+
+    let found = examined.inspection.media_type;
+    let by_ext = content::media_type_for_path(&f.file);
+    if let (Some(found), Some(expected)) = (found, by_ext) {
+        if !content::satisfies(found, expected) {
+            out.push(report(
+                Code::ContentMismatch,
+                "file",
+                format!(
+                    "`{}` is named as {expected} but its content is {found}",
+                    f.file
+                ),
+                "rename the file to match its content, or replace it with the right file",
+            ));
+        }
+    }
+    if let Some(declared) = &f.media_type {
+        let matches = found.is_some_and(|found| content::satisfies(found, declared));
+        if !matches {
+            out.push(report(
+                Code::MediaTypeMismatch,
+                "media_type",
+                format!(
+                    "`{}` is declared as {declared} but its content is {}",
+                    f.file,
+                    found.unwrap_or("not a recognised type")
+                ),
+                "correct `media_type`, or remove it and let the content speak",
+            ));
+        }
+    }
+    if let Some(damage) = examined.inspection.damage {
+        out.push(report(
+            Code::CorruptContent,
+            "file",
+            format!("`{}`: {damage}", f.file),
+            "export or download the file again",
+        ));
+    }
+    (out, hashed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_counts_links_as_23() {
+        let msg = "Health librarians bring the evidence for #amilliondecisions in #healthcare #NHS www.cilip.org.uk/amilliondecisions.";
+        // 80 characters of words and spaces, a 23-character link, and the full stop.
+        assert_eq!(weighted_length(msg, 23), 80 + 23 + 1);
+        assert_eq!(weighted_length("see https://example.org/a/very/long/path/indeed", 23), 4 + 23);
+        assert_eq!(weighted_length("e.g. this", 23), 9);
+        assert_eq!(weighted_length("Caf\u{65}\u{301}", 23), 4);
+    }
+}

@@ -1,0 +1,613 @@
+//! What a file really is: its media type from its bytes, and whether it is whole.
+//!
+//! [`inspect`] reads the first few kilobytes and, for formats with a known structure, a few
+//! small pieces elsewhere (a PDF's cross-reference offset, PNG chunk headers, MP4 box headers,
+//! a ZIP's end record). It never reads a file end to end, so it costs a handful of reads
+//! whatever the file size, and it works on anything that implements [`ReadAt`]: a file on
+//! disk or bytes in memory.
+//!
+//! ```
+//! use assetpack::content::{inspect, media_type_for_path};
+//!
+//! let html = b"<!DOCTYPE html><html><body>Not a PDF</body></html>";
+//! let found = inspect(&html[..]).unwrap();
+//! assert_eq!(found.media_type, Some("text/html"));
+//! assert_eq!(media_type_for_path("posters/a3.pdf"), Some("application/pdf"));
+//! ```
+
+use std::fs::File;
+use std::io;
+
+/// Random-access reads, as from a file (`pread`) or a byte slice.
+pub trait ReadAt {
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at the end).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    /// Total length in bytes.
+    fn len(&self) -> u64;
+    /// True when the source holds no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ReadAt for [u8] {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(<[u8]>::len(self));
+        let n = buf.len().min(<[u8]>::len(self) - start);
+        buf[..n].copy_from_slice(&self[start..start + n]);
+        Ok(n)
+    }
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+}
+
+/// A file with its length known (from the metadata already fetched).
+pub struct FileAt<'a> {
+    /// The open file.
+    pub file: &'a File,
+    /// Its length.
+    pub len: u64,
+}
+
+impl ReadAt for FileAt<'_> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut done = 0;
+            while done < buf.len() {
+                match self.file.read_at(&mut buf[done..], offset + done as u64) {
+                    Ok(0) => break,
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(done)
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::FileExt;
+            let mut done = 0;
+            while done < buf.len() {
+                match self.file.seek_read(&mut buf[done..], offset + done as u64) {
+                    Ok(0) => break,
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(done)
+        }
+    }
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+/// What [`inspect`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// The media type the bytes show, when recognised.
+    pub media_type: Option<&'static str>,
+    /// Why the file is damaged (truncated, broken structure), when it is.
+    pub damage: Option<String>,
+    /// Pixel size, for PNG, JPEG, GIF and WebP images.
+    pub pixels: Option<(u32, u32)>,
+}
+
+const HEAD: usize = 8192;
+
+fn read_vec<R: ReadAt + ?Sized>(src: &R, offset: u64, n: usize) -> io::Result<Vec<u8>> {
+    let n = n.min(src.len().saturating_sub(offset) as usize);
+    let mut buf = vec![0; n];
+    let got = src.read_at(&mut buf, offset)?;
+    buf.truncate(got);
+    Ok(buf)
+}
+
+fn tail<R: ReadAt + ?Sized>(src: &R, n: usize) -> io::Result<Vec<u8>> {
+    let len = src.len();
+    let start = len.saturating_sub(n as u64);
+    read_vec(src, start, (len - start) as usize)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// Looks at `src` and says what it is and whether it is whole. I/O errors are returned;
+/// damage is reported in [`Inspection::damage`].
+pub fn inspect<R: ReadAt + ?Sized>(src: &R) -> io::Result<Inspection> {
+    let head = read_vec(src, 0, HEAD)?;
+    let mut out = Inspection {
+        media_type: sniff(&head),
+        ..Inspection::default()
+    };
+    let damage = match out.media_type {
+        Some("application/pdf") => check_pdf(src, &head)?,
+        Some("image/png") => check_png(src, &mut out)?,
+        Some("image/jpeg") => check_jpeg(src, &mut out)?,
+        Some("image/gif") => check_gif(src, &head, &mut out)?,
+        Some("image/webp") => check_webp(src, &head, &mut out),
+        Some("video/mp4" | "video/quicktime" | "audio/mp4") => check_iso_boxes(src)?,
+        Some(t) if is_zip_container(t) => check_zip(src)?,
+        Some("image/svg+xml") => {
+            let t = tail(src, 256)?;
+            if rfind(&t, b"</svg>").is_none() && rfind(&t, b"/>").is_none() {
+                Some("the SVG does not end with `</svg>`: it is cut short".to_owned())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    out.damage = damage;
+    Ok(out)
+}
+
+fn is_zip_container(t: &str) -> bool {
+    t == "application/zip" || t.starts_with("application/vnd.openxmlformats-officedocument")
+}
+
+/// The media type that `head` (the first bytes of a file) shows, if recognised.
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    // PDF readers accept the header anywhere in the first 1024 bytes.
+    if find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
+        return Some("application/pdf");
+    }
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some("image/png");
+    }
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("image/jpeg");
+    }
+    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        return Some("image/gif");
+    }
+    if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        return Some("image/webp");
+    }
+    if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        return Some("image/tiff");
+    }
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        let brand = &head[8..12];
+        return Some(match brand {
+            b"qt  " => "video/quicktime",
+            b"M4A " | b"M4B " => "audio/mp4",
+            _ => "video/mp4",
+        });
+    }
+    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        return Some("video/webm");
+    }
+    if head.starts_with(b"ID3") || head.starts_with(&[0xFF, 0xFB]) {
+        return Some("audio/mpeg");
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Some(match infer::get(head).map(|t| t.mime_type()) {
+            Some(
+                t @ ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                | "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+                | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ) => t,
+            _ => "application/zip",
+        });
+    }
+    if head.starts_with(b"%!PS") {
+        return Some("application/postscript");
+    }
+    sniff_text(head)
+}
+
+fn sniff_text(head: &[u8]) -> Option<&'static str> {
+    if head.is_empty() {
+        return Some("text/plain");
+    }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some("text/plain");
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // A multi-byte character cut at the end of the sample is fine.
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    if text.contains('\0') {
+        return None;
+    }
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with("WEBVTT") {
+        return Some("text/vtt");
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with('<') {
+        if lower.contains("<svg") {
+            return Some("image/svg+xml");
+        }
+        let html_tags = [
+            "<!doctype html",
+            "<html",
+            "<head",
+            "<body",
+            "<table",
+            "<div",
+            "<p>",
+            "<p ",
+            "<a ",
+            "<span",
+            "<meta",
+            "<br",
+            "<img",
+        ];
+        if html_tags.iter().any(|tag| lower.contains(tag)) {
+            return Some("text/html");
+        }
+        if lower.starts_with("<?xml") {
+            return Some("application/xml");
+        }
+    }
+    if lower.starts_with('{') || lower.starts_with('[') {
+        // Could be JSON or TOML; plain text is the safe answer for compatibility checks.
+        return Some("text/plain");
+    }
+    Some("text/plain")
+}
+
+/// The media type a file name's extension promises, if the extension is known.
+pub fn media_type_for_path(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(match ext.to_ascii_lowercase().as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" | "jpe" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "tif" | "tiff" => "image/tiff",
+        "svg" => "image/svg+xml",
+        "html" | "htm" => "text/html",
+        "txt" | "text" => "text/plain",
+        "md" | "markdown" => "text/markdown",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "toml" => "application/toml",
+        "xml" => "application/xml",
+        "vtt" => "text/vtt",
+        "srt" => "application/x-subrip",
+        "mp4" | "m4v" => "video/mp4",
+        "m4a" => "audio/mp4",
+        "mov" => "video/quicktime",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "zip" => "application/zip",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "eps" | "ps" => "application/postscript",
+        _ => return None,
+    })
+}
+
+/// True for types whose content is text that [`sniff`] reports as `text/plain`.
+fn plain_textual(t: &str) -> bool {
+    matches!(
+        t,
+        "text/plain"
+            | "text/markdown"
+            | "text/csv"
+            | "application/json"
+            | "application/toml"
+            | "application/x-subrip"
+            | "application/xml"
+    )
+}
+
+/// Whether content sniffed as `found` satisfies a file expected to be `expected` (from its
+/// extension or a declared `media_type`).
+pub fn satisfies(found: &str, expected: &str) -> bool {
+    if found == expected {
+        return true;
+    }
+    if plain_textual(expected) {
+        // Any text will do for a text file; markup sniffs as its own type.
+        return plain_textual(found) || found == "text/html" || found == "text/vtt";
+    }
+    let iso = |t: &str| matches!(t, "video/mp4" | "video/quicktime" | "audio/mp4");
+    if iso(found) && iso(expected) {
+        return true;
+    }
+    if expected == "application/xhtml+xml" && found == "text/html" {
+        return true;
+    }
+    // Office documents are ZIPs; a sniffer may not see which kind from the first bytes.
+    if is_zip_container(expected) && found == "application/zip" {
+        return true;
+    }
+    false
+}
+
+fn check_pdf<R: ReadAt + ?Sized>(src: &R, head: &[u8]) -> io::Result<Option<String>> {
+    let t = tail(src, 1024)?;
+    if rfind(&t, b"%%EOF").is_none() {
+        return Ok(Some(
+            "the PDF has no `%%EOF` marker at its end: it is cut short".into(),
+        ));
+    }
+    let Some(at) = rfind(&t, b"startxref") else {
+        return Ok(Some(
+            "the PDF has no `startxref` at its end: readers cannot find its objects".into(),
+        ));
+    };
+    let digits: Vec<u8> = t[at + 9..]
+        .iter()
+        .copied()
+        .skip_while(u8::is_ascii_whitespace)
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    let offset: Option<u64> = std::str::from_utf8(&digits).ok().and_then(|s| s.parse().ok());
+    let Some(offset) = offset else {
+        return Ok(Some("the PDF's `startxref` holds no offset".into()));
+    };
+    // Offsets count from the `%PDF-` header, which may follow some junk.
+    let shift = find(head, b"%PDF-").unwrap_or(0) as u64;
+    let target = read_vec(src, offset + shift, 32)?;
+    let is_table = target.starts_with(b"xref");
+    let is_stream = {
+        let s = String::from_utf8_lossy(&target);
+        let mut words = s.split_ascii_whitespace();
+        matches!((words.next(), words.next(), words.next()),
+            (Some(a), Some(b), Some(c)) if a.bytes().all(|b| b.is_ascii_digit())
+                && b.bytes().all(|b| b.is_ascii_digit()) && c.starts_with("obj"))
+    };
+    if is_table || is_stream {
+        Ok(None)
+    } else {
+        Ok(Some(format!(
+            "the PDF's cross-reference offset ({offset}) does not point at a cross-reference table: the file is damaged"
+        )))
+    }
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn check_png<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<Option<String>> {
+    let len = src.len();
+    let mut at = 8u64;
+    let mut first = true;
+    for _ in 0..1_000_000 {
+        let h = read_vec(src, at, 8)?;
+        if h.len() < 8 {
+            return Ok(Some("the PNG ends before its IEND chunk: it is cut short".into()));
+        }
+        let size = u64::from(be32(&h));
+        let kind = &h[4..8];
+        if first {
+            if kind != b"IHDR" {
+                return Ok(Some("the PNG does not start with an IHDR chunk".into()));
+            }
+            let ihdr = read_vec(src, at + 8, 8)?;
+            if ihdr.len() == 8 {
+                out.pixels = Some((be32(&ihdr), be32(&ihdr[4..])));
+            }
+            first = false;
+        }
+        let end = at + 12 + size;
+        if end > len {
+            return Ok(Some(format!(
+                "the PNG's {} chunk runs past the end of the file: it is cut short",
+                String::from_utf8_lossy(kind)
+            )));
+        }
+        if kind == b"IEND" {
+            return Ok(None);
+        }
+        at = end;
+    }
+    Ok(Some("the PNG has too many chunks to be a real image".into()))
+}
+
+fn check_jpeg<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<Option<String>> {
+    // Frame header: walk the marker segments up to the start of scan.
+    let mut at = 2u64;
+    for _ in 0..10_000 {
+        let m = read_vec(src, at, 4)?;
+        if m.len() < 4 || m[0] != 0xFF {
+            break;
+        }
+        let marker = m[1];
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let seg = u64::from(u16::from_be_bytes([m[2], m[3]]));
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let sof = read_vec(src, at + 5, 4)?;
+            if sof.len() == 4 {
+                let h = u32::from(u16::from_be_bytes([sof[0], sof[1]]));
+                let w = u32::from(u16::from_be_bytes([sof[2], sof[3]]));
+                out.pixels = Some((w, h));
+            }
+            break;
+        }
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + seg;
+    }
+    let t = tail(src, 1024)?;
+    if rfind(&t, &[0xFF, 0xD9]).is_none() {
+        return Ok(Some(
+            "the JPEG has no end-of-image marker: it is cut short".into(),
+        ));
+    }
+    if out.pixels.is_none() {
+        return Ok(Some("the JPEG has no frame header: it cannot be decoded".into()));
+    }
+    Ok(None)
+}
+
+fn check_gif<R: ReadAt + ?Sized>(
+    src: &R,
+    head: &[u8],
+    out: &mut Inspection,
+) -> io::Result<Option<String>> {
+    if head.len() >= 10 {
+        let w = u32::from(u16::from_le_bytes([head[6], head[7]]));
+        let h = u32::from(u16::from_le_bytes([head[8], head[9]]));
+        out.pixels = Some((w, h));
+    }
+    let t = tail(src, 1)?;
+    Ok((t != [0x3B]).then(|| "the GIF does not end with its trailer: it is cut short".into()))
+}
+
+fn check_webp<R: ReadAt + ?Sized>(src: &R, head: &[u8], out: &mut Inspection) -> Option<String> {
+    let declared = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]])) + 8;
+    if head.len() >= 30 && &head[12..16] == b"VP8X" {
+        let w = u32::from_le_bytes([head[24], head[25], head[26], 0]) + 1;
+        let h = u32::from_le_bytes([head[27], head[28], head[29], 0]) + 1;
+        out.pixels = Some((w, h));
+    }
+    (declared > src.len()).then(|| "the WebP is shorter than its header says: it is cut short".into())
+}
+
+fn check_iso_boxes<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
+    let len = src.len();
+    let mut at = 0u64;
+    let mut seen_moov = false;
+    for _ in 0..100_000 {
+        if at == len {
+            return Ok((!seen_moov).then(|| {
+                "the video has no `moov` box: players cannot read it (incomplete export?)".into()
+            }));
+        }
+        let h = read_vec(src, at, 16)?;
+        if h.len() < 8 {
+            return Ok(Some("the video ends inside a box header: it is cut short".into()));
+        }
+        let kind = &h[4..8];
+        if kind == b"moov" {
+            seen_moov = true;
+        }
+        let size = match be32(&h) {
+            0 => len - at,
+            1 if h.len() == 16 => u64::from_be_bytes(h[8..16].try_into().unwrap_or([0; 8])),
+            1 => return Ok(Some("the video ends inside a box header: it is cut short".into())),
+            n => u64::from(n),
+        };
+        if size < 8 {
+            return Ok(Some(format!(
+                "the video's `{}` box has an impossible size: the file is damaged",
+                String::from_utf8_lossy(kind)
+            )));
+        }
+        if at + size > len {
+            return Ok(Some(format!(
+                "the video's `{}` box runs past the end of the file: it is cut short",
+                String::from_utf8_lossy(kind)
+            )));
+        }
+        at += size;
+    }
+    Ok(Some("the video has too many top-level boxes".into()))
+}
+
+fn check_zip<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
+    let t = tail(src, 65_557)?;
+    Ok(rfind(&t, b"PK\x05\x06")
+        .is_none()
+        .then(|| "the ZIP container has no end record: it is cut short".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], data: &[u8]| {
+            v.extend((data.len() as u32).to_be_bytes());
+            v.extend(kind);
+            v.extend(data);
+            v.extend([0, 0, 0, 0]);
+        };
+        let mut ihdr = w.to_be_bytes().to_vec();
+        ihdr.extend(h.to_be_bytes());
+        ihdr.extend([8, 2, 0, 0, 0]);
+        chunk(b"IHDR", &ihdr);
+        chunk(b"IDAT", &[0; 100]);
+        chunk(b"IEND", &[]);
+        v
+    }
+
+    fn pdf() -> Vec<u8> {
+        let mut v = b"%PDF-1.4\n1 0 obj <<>> endobj\n".to_vec();
+        let xref = v.len();
+        v.extend(format!("xref\n0 1\n0000000000 65535 f \ntrailer <<>>\nstartxref\n{xref}\n%%EOF\n").bytes());
+        v
+    }
+
+    #[test]
+    fn whole_files_pass_and_cut_files_are_damaged() {
+        let p = png(1200, 630);
+        let i = inspect(&p[..]).unwrap();
+        assert_eq!(i.media_type, Some("image/png"));
+        assert_eq!(i.pixels, Some((1200, 630)));
+        assert_eq!(i.damage, None);
+        assert!(inspect(&p[..p.len() - 5]).unwrap().damage.is_some());
+
+        let d = pdf();
+        assert_eq!(inspect(&d[..]).unwrap().damage, None);
+        assert!(inspect(&d[..d.len() - 8]).unwrap().damage.is_some());
+        let mut bad = d.clone();
+        let n = bad.len();
+        bad[n - 10] = b'9'; // the startxref offset now points nowhere
+        assert!(inspect(&bad[..]).unwrap().damage.is_some());
+    }
+
+    #[test]
+    fn mp4_boxes_must_tile_the_file() {
+        let mut v = Vec::new();
+        v.extend(16u32.to_be_bytes());
+        v.extend(b"ftypisom\0\0\0\0");
+        v.extend(8u32.to_be_bytes());
+        v.extend(b"moov");
+        v.extend(108u32.to_be_bytes());
+        v.extend(b"mdat");
+        v.extend([7; 100]);
+        let i = inspect(&v[..]).unwrap();
+        assert_eq!(i.media_type, Some("video/mp4"));
+        assert_eq!(i.damage, None);
+        assert!(inspect(&v[..v.len() - 1]).unwrap().damage.is_some());
+    }
+
+    #[test]
+    fn text_kinds() {
+        assert_eq!(sniff(b"WEBVTT\n\n00:00.000"), Some("text/vtt"));
+        assert_eq!(sniff(b"\xef\xbb\xbfWEBVTT\n"), Some("text/vtt"));
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"\">"), Some("image/svg+xml"));
+        assert_eq!(sniff(b"<table><tr><td>Jo</td></tr></table>"), Some("text/html"));
+        assert_eq!(sniff("Caf\u{e9} \u{2013} notes".as_bytes()), Some("text/plain"));
+        assert_eq!(sniff(b"\x00\x01\x02binary"), None);
+    }
+
+    #[test]
+    fn satisfies_rules() {
+        assert!(satisfies("text/plain", "text/csv"));
+        assert!(!satisfies("text/html", "application/pdf"));
+        assert!(!satisfies("image/jpeg", "image/png"));
+        assert!(!satisfies("text/plain", "image/svg+xml"));
+        assert!(satisfies(
+            "application/zip",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ));
+    }
+}

@@ -1,0 +1,340 @@
+//! A typed, span-keeping reader over one TOML table.
+//!
+//! Serde stops at the first error; a publisher fixing a manifest wants every problem at once,
+//! each with its line and column. [`Fields`] reads keys one at a time, records a problem for each
+//! missing or ill-typed value, and when done reports every key nobody asked for as an
+//! `unknown-field` error with a "did you mean" hint.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::problem::{Code, Problem};
+use crate::source::Source;
+
+use super::Date;
+
+/// Collects problems for one TOML document.
+pub(crate) struct Sink<'s> {
+    pub source: &'s Source,
+    pub problems: Vec<Problem>,
+    pub provider: Option<String>,
+}
+
+impl Sink<'_> {
+    pub fn push(
+        &mut self,
+        code: Code,
+        span: Range<usize>,
+        asset: Option<&str>,
+        message: String,
+        fix: String,
+    ) {
+        let mut p = Problem::new(code, message, fix);
+        p.provider = self.provider.clone();
+        p.asset = asset.map(str::to_owned);
+        self.problems.push(self.source.locate(p, Some(span)));
+    }
+}
+
+/// Reads the keys of one table; see the module docs.
+pub(crate) struct Fields<'a, 'i> {
+    table: &'a DeTable<'i>,
+    /// Span of the table (its header, or the whole inline table).
+    pub span: Range<usize>,
+    /// How the table is named in messages, e.g. `[provider]` or `[[asset]] "logo"`.
+    pub what: String,
+    /// Dotted prefix for keys recorded in spans, e.g. `transcript.`.
+    prefix: String,
+    /// The asset these fields belong to, for problem attribution.
+    pub asset: Option<String>,
+    seen: Vec<&'static str>,
+    /// Spans of the values read, keyed by dotted path.
+    pub spans: Vec<(String, Range<usize>)>,
+}
+
+impl<'a, 'i> Fields<'a, 'i> {
+    pub fn new(table: &'a DeTable<'i>, span: Range<usize>, what: String) -> Self {
+        Fields {
+            table,
+            span,
+            what,
+            prefix: String::new(),
+            asset: None,
+            seen: Vec::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    fn value(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
+        self.seen.push(key);
+        let v = self.table.get(key)?;
+        self.spans.push((format!("{}{key}", self.prefix), v.span()));
+        Some(v)
+    }
+
+    fn missing(&self, sink: &mut Sink, key: &str, hint: &str) {
+        sink.push(
+            Code::MissingField,
+            self.span.clone(),
+            self.asset.as_deref(),
+            format!("{} has no `{key}`", self.what),
+            format!("add `{key} = {hint}`"),
+        );
+    }
+
+    pub fn bad(&self, sink: &mut Sink, span: Range<usize>, message: String, fix: String) {
+        sink.push(Code::BadValue, span, self.asset.as_deref(), message, fix);
+    }
+
+    fn wrong_type(
+        &self,
+        sink: &mut Sink,
+        key: &str,
+        v: &Spanned<DeValue>,
+        want: &str,
+        example: &str,
+    ) {
+        self.bad(
+            sink,
+            v.span(),
+            format!(
+                "`{key}` in {} must be {want}, not {}",
+                self.what,
+                v.get_ref().type_str()
+            ),
+            format!("write it as `{key} = {example}`"),
+        );
+    }
+
+    /// A string value. `required` reports its absence.
+    pub fn string(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(String, Range<usize>)> {
+        let Some(v) = self.value(key) else {
+            if required {
+                self.missing(sink, key, "\"…\"");
+            }
+            return None;
+        };
+        match v.get_ref().as_str() {
+            Some(s) => Some((s.to_owned(), v.span())),
+            None => {
+                self.wrong_type(sink, key, v, "a string", "\"…\"");
+                None
+            }
+        }
+    }
+
+    /// A string that must not be empty or only spaces.
+    pub fn text(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(String, Range<usize>)> {
+        let (s, span) = self.string(sink, key, required)?;
+        if s.trim().is_empty() {
+            self.bad(
+                sink,
+                span,
+                format!("`{key}` in {} is empty", self.what),
+                format!("write a {key}, or remove the key"),
+            );
+            return None;
+        }
+        Some((s, span))
+    }
+
+    pub fn boolean(&mut self, sink: &mut Sink, key: &'static str) -> Option<bool> {
+        let v = self.value(key)?;
+        let b = v.get_ref().as_bool();
+        if b.is_none() {
+            self.wrong_type(sink, key, v, "true or false", "true");
+        }
+        b
+    }
+
+    /// A non-negative integer.
+    pub fn count(&mut self, sink: &mut Sink, key: &'static str) -> Option<(u64, Range<usize>)> {
+        let v = self.value(key)?;
+        let parsed = v.get_ref().as_integer().and_then(|i| {
+            let digits = i.as_str().replace('_', "");
+            let digits = digits.trim_start_matches('+');
+            let digits = digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0o"))
+                .or_else(|| digits.strip_prefix("0b"))
+                .unwrap_or(digits);
+            u64::from_str_radix(digits, i.radix()).ok()
+        });
+        if parsed.is_none() {
+            self.wrong_type(sink, key, v, "a whole number of 0 or more", "123");
+        }
+        parsed.map(|n| (n, v.span()))
+    }
+
+    /// A TOML local date (`2027-03-01`, unquoted).
+    pub fn date(&mut self, sink: &mut Sink, key: &'static str) -> Option<(Date, Range<usize>)> {
+        let v = self.value(key)?;
+        let dt = v.get_ref().as_datetime();
+        let date = match dt {
+            Some(dt) if dt.time.is_none() && dt.offset.is_none() => dt.date.and_then(|d| {
+                let month = time::Month::try_from(d.month).ok()?;
+                time::Date::from_calendar_date(i32::from(d.year), month, d.day)
+                    .ok()
+                    .map(Date)
+            }),
+            _ => None,
+        };
+        if date.is_none() {
+            let hint = match v.get_ref().as_str() {
+                Some(s) => format!("write the date without quotes, e.g. `{key} = {s}`"),
+                None => format!("write a plain date, e.g. `{key} = 2027-03-01`"),
+            };
+            self.bad(
+                sink,
+                v.span(),
+                format!(
+                    "`{key}` in {} must be a TOML date (YYYY-MM-DD)",
+                    self.what
+                ),
+                hint,
+            );
+        }
+        date.map(|d| (d, v.span()))
+    }
+
+    /// An array of strings.
+    pub fn strings(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+    ) -> Option<(Vec<(String, Range<usize>)>, Range<usize>)> {
+        let v = self.value(key)?;
+        let Some(items) = v.get_ref().as_array() else {
+            self.wrong_type(sink, key, v, "an array of strings", "[\"…\"]");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref().as_str() {
+                Some(s) => out.push((s.to_owned(), item.span())),
+                None => self.bad(
+                    sink,
+                    item.span(),
+                    format!("`{key}` in {} must hold only strings", self.what),
+                    "quote each item".into(),
+                ),
+            }
+        }
+        Some((out, v.span()))
+    }
+
+    /// A sub-table (inline or standard), read with its own [`Fields`].
+    pub fn table(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        what: &str,
+    ) -> Option<Fields<'a, 'i>> {
+        let v = self.value(key)?;
+        match v.get_ref().as_table() {
+            Some(t) => {
+                let mut f = Fields::new(t, v.span(), what.to_owned());
+                f.prefix = format!("{}{key}.", self.prefix);
+                f.asset = self.asset.clone();
+                Some(f)
+            }
+            None => {
+                self.wrong_type(sink, key, v, "a table", "{ … }");
+                None
+            }
+        }
+    }
+
+    /// An array of tables (`[[asset]]` or an inline array of inline tables).
+    pub fn tables(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        what: &str,
+    ) -> Vec<Fields<'a, 'i>> {
+        let Some(v) = self.value(key) else {
+            return Vec::new();
+        };
+        let Some(items) = v.get_ref().as_array() else {
+            self.wrong_type(sink, key, v, "an array of tables", "[{ … }]");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.get_ref().as_table() {
+                Some(t) => {
+                    let mut f = Fields::new(t, item.span(), format!("{what} #{}", i + 1));
+                    f.prefix = format!("{}{key}.{i}.", self.prefix);
+                    f.asset = self.asset.clone();
+                    out.push(f)
+                }
+                None => self.bad(
+                    sink,
+                    item.span(),
+                    format!("`{key}` in {} must hold only tables", self.what),
+                    "write each item as `{ … }`".into(),
+                ),
+            }
+        }
+        out
+    }
+
+    /// Makes this table the root of its own span keys (for `[[asset]]` entries, whose spans
+    /// are kept per asset).
+    pub fn detached(mut self) -> Self {
+        self.prefix.clear();
+        self
+    }
+
+    /// True when the table has `key` (without reading it).
+    pub fn has(&self, key: &str) -> bool {
+        self.table.contains_key(key)
+    }
+
+    /// Reports every key that was not read as an `unknown-field` error, and hands back the
+    /// spans of the values that were.
+    pub fn finish(self, sink: &mut Sink) -> Vec<(String, Range<usize>)> {
+        for (k, _) in self.table.iter() {
+            let name: &str = k.get_ref();
+            if self.seen.contains(&name) {
+                continue;
+            }
+            let nearest = self
+                .seen
+                .iter()
+                .map(|s| (strsim::damerau_levenshtein(s, name), *s))
+                .filter(|(d, _)| *d <= 2 || name.len() > 5 && *d <= 3)
+                .min();
+            let fix = match nearest {
+                Some((_, s)) => format!("did you mean `{s}`? Rename it, or remove the key"),
+                None => format!(
+                    "remove it; {} may hold: {}",
+                    self.what,
+                    self.seen.join(", ")
+                ),
+            };
+            sink.push(
+                Code::UnknownField,
+                k.span(),
+                self.asset.as_deref(),
+                format!("unknown field `{name}` in {}", self.what),
+                fix,
+            );
+        }
+        let mut spans = self.spans;
+        spans.push((self.prefix.trim_end_matches('.').to_owned(), self.span));
+        spans
+    }
+}

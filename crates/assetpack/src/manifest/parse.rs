@@ -1,0 +1,573 @@
+//! Turning manifest TOML into the model, collecting every problem on the way.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use toml::de::DeTable;
+
+use super::{
+    valid_id, Asset, Content, FileRef, Fields, Kind, Loaded, Manifest, Print, PrintContact,
+    Provider, Rendition, Sink, Spans,
+};
+use crate::problem::Code;
+use crate::safe_path;
+use crate::source::Source;
+
+pub(super) fn parse(path: &Path, text: String) -> Loaded {
+    let source = Source::new(path, text);
+    let mut sink = Sink {
+        source: &source,
+        problems: Vec::new(),
+        provider: None,
+    };
+    let (root, errors) = DeTable::parse_recoverable(source.text());
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            sink.push(
+                Code::TomlSyntax,
+                span,
+                None,
+                format!("TOML syntax: {}", e.message().trim()),
+                "fix the TOML at this spot (quote strings, one key per line, close brackets)"
+                    .into(),
+            );
+        }
+        let problems = sink.problems;
+        return Loaded {
+            manifest: None,
+            problems,
+            bundle_spec: false,
+        };
+    }
+
+    if root.get_ref().contains_key("bundle") && !root.get_ref().contains_key("provider") {
+        return Loaded {
+            manifest: None,
+            problems: Vec::new(),
+            bundle_spec: true,
+        };
+    }
+    let mut top = Fields::new(root.get_ref(), 0..0, "the manifest".into());
+    let provider = match top.table(&mut sink, "provider", "[provider]") {
+        Some(f) => provider(&mut sink, f),
+        None => {
+            if !top.has("provider") {
+                sink.push(
+                    Code::MissingField,
+                    0..0,
+                    None,
+                    "the manifest has no [provider] table".into(),
+                    "add a [provider] table with `id` and `name`".into(),
+                );
+            }
+            None
+        }
+    };
+    if let Some(p) = &provider {
+        sink.provider = Some(p.id.clone());
+    }
+    let tables = top.tables(&mut sink, "asset", "[[asset]]");
+    let mut assets = Vec::new();
+    let mut ids: HashMap<String, Range<usize>> = HashMap::new();
+    for fields in tables {
+        if let Some(a) = asset(&mut sink, fields.detached(), &mut ids) {
+            assets.push(a);
+        }
+    }
+    top.finish(&mut sink);
+
+    let mut problems = sink.problems;
+    let manifest = provider.map(|provider| {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let base_dir = match &provider.base {
+            Some(b) => dir.join(b),
+            None => dir.to_path_buf(),
+        };
+        Manifest {
+            path: path.to_owned(),
+            base_dir,
+            provider,
+            assets,
+            source: Arc::new(source.clone()),
+        }
+    });
+    problems.sort_by_key(|p| (p.line, p.column));
+    Loaded {
+        manifest,
+        problems,
+        bundle_spec: false,
+    }
+}
+
+fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
+    let id = f.string(sink, "id", true);
+    let id = id.and_then(|(id, span)| {
+        if valid_id(&id, false) {
+            Some(id)
+        } else {
+            f.bad(
+                sink,
+                span,
+                format!("provider id `{id}` may hold only lowercase letters, digits and `-`"),
+                format!("use an id such as `{}`", suggest_id(&id)),
+            );
+            None
+        }
+    });
+    let name = f.text(sink, "name", true).map(|(s, _)| s);
+    let website = f.text(sink, "website", false).map(|(s, _)| s);
+    let contact = f.text(sink, "contact", false).map(|(s, _)| s);
+    let base = f.string(sink, "base", false).and_then(|(b, span)| {
+        // `base` may climb (`../../assets/oup`) but must not smuggle in odd characters.
+        match b.chars().find(|c| c.is_control()) {
+            Some(c) => {
+                f.bad(
+                    sink,
+                    span,
+                    format!("`base` contains a control character (U+{:04X})", u32::from(c)),
+                    "write the folder path in plain characters".into(),
+                );
+                None
+            }
+            None => Some(b),
+        }
+    });
+    let terms = f.text(sink, "terms", false).map(|(s, _)| s);
+    let print = f.table(sink, "print", "[provider.print]").and_then(|mut p| {
+        let contact = p.text(sink, "contact", true);
+        let notes = p.text(sink, "notes", false).map(|(s, _)| s);
+        let spans = p.finish(sink);
+        f.spans.extend(spans);
+        contact.map(|(contact, _)| PrintContact { contact, notes })
+    });
+    let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
+    let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
+    let spans = Spans(f.finish(sink));
+    Some(Provider {
+        id: id?,
+        name: name?,
+        website,
+        contact,
+        base,
+        terms,
+        print,
+        last_reviewed,
+        next_review_due,
+        spans,
+    })
+}
+
+/// A valid id close to `s`: lowercase, accents dropped, runs of other characters as `-`.
+pub fn suggest_id(s: &str) -> String {
+    crate::scan::slug(s)
+}
+
+fn sha256(sink: &mut Sink, f: &mut Fields) -> Option<String> {
+    let (s, span) = f.string(sink, "sha256", false)?;
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Some(s.to_ascii_lowercase())
+    } else {
+        f.bad(
+            sink,
+            span,
+            format!(
+                "`sha256` in {} must be 64 hexadecimal digits (it has {} characters)",
+                f.what,
+                s.chars().count()
+            ),
+            "run `assetpack scan` to record the right value".into(),
+        );
+        None
+    }
+}
+
+fn media_type(sink: &mut Sink, f: &mut Fields) -> Option<String> {
+    let (s, span) = f.string(sink, "media_type", false)?;
+    let ok = s
+        .split_once('/')
+        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !s.contains(char::is_whitespace));
+    if ok {
+        Some(s.to_ascii_lowercase())
+    } else {
+        f.bad(
+            sink,
+            span,
+            format!("`media_type` `{s}` is not a media type like `application/pdf`"),
+            "write a type/subtype such as `image/png`, or remove the key".into(),
+        );
+        None
+    }
+}
+
+fn path_value(sink: &mut Sink, f: &mut Fields, key: &'static str) -> Option<String> {
+    let (path, span) = f.string(sink, key, true)?;
+    match safe_path::check(&path) {
+        Ok(()) => Some(path),
+        Err(why) => {
+            sink.push(
+                Code::UnsafePath,
+                span,
+                f.asset.as_deref(),
+                format!("unsafe path {path:?} in {}: {why}", f.what),
+                "use a relative path under `base` with `/` between folders and plain names"
+                    .into(),
+            );
+            None
+        }
+    }
+}
+
+/// Reads `file`, `sha256`, `bytes` (and `media_type` when `with_media_type`) from `f`.
+fn file_ref(sink: &mut Sink, f: &mut Fields, with_media_type: bool) -> Option<FileRef> {
+    let file = path_value(sink, f, "file");
+    let sha256 = sha256(sink, f);
+    let bytes = f.count(sink, "bytes").map(|(n, _)| n);
+    let media_type = if with_media_type {
+        media_type(sink, f)
+    } else {
+        None
+    };
+    Some(FileRef {
+        file: file?,
+        sha256,
+        bytes,
+        media_type,
+    })
+}
+
+/// A sub-table such as `transcript = { file = …, sha256 = …, bytes = … }`.
+fn attachment(
+    sink: &mut Sink,
+    parent: &mut Fields,
+    key: &'static str,
+    what: &str,
+) -> Option<FileRef> {
+    let mut t = parent.table(sink, key, what)?;
+    let r = file_ref(sink, &mut t, true);
+    let spans = t.finish(sink);
+    parent.spans.extend(spans);
+    r
+}
+
+fn asset(
+    sink: &mut Sink,
+    mut f: Fields,
+    ids: &mut HashMap<String, Range<usize>>,
+) -> Option<Asset> {
+    let id = f.string(sink, "id", true).and_then(|(id, span)| {
+        if !valid_id(&id, true) {
+            f.bad(
+                sink,
+                span,
+                format!(
+                    "asset id `{id}` may hold only lowercase letters, digits, `-` and `_`"
+                ),
+                format!("use an id such as `{}`", suggest_id(&id)),
+            );
+            return None;
+        }
+        if let Some(first) = ids.get(&id) {
+            let (line, _) = sink.source.line_column(first.start);
+            sink.push(
+                Code::DuplicateId,
+                span,
+                Some(&id),
+                format!("asset id `{id}` is already used on line {line}"),
+                "give each asset of a provider its own id".into(),
+            );
+            return None;
+        }
+        ids.insert(id.clone(), span);
+        Some(id)
+    });
+    if let Some(id) = &id {
+        f.what = format!("[[asset]] `{id}`");
+        f.asset = Some(id.clone());
+    }
+    let title = f.text(sink, "title", true).map(|(s, _)| s);
+    let kind = f.string(sink, "kind", true).and_then(|(k, span)| match k.parse::<Kind>() {
+        Ok(k) => Some(k),
+        Err(()) => {
+            let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            let near = all
+                .iter()
+                .min_by_key(|s| strsim::damerau_levenshtein(s, &k))
+                .copied()
+                .unwrap_or("other");
+            f.bad(
+                sink,
+                span,
+                format!("unknown kind `{k}`"),
+                format!("did you mean `{near}`? Kinds: {}", all.join(", ")),
+            );
+            None
+        }
+    });
+
+    let present: Vec<&str> = ["file", "url", "text"]
+        .into_iter()
+        .filter(|k| f.has(k))
+        .collect();
+    let file = if f.has("file") {
+        file_ref(sink, &mut f, true)
+    } else {
+        // Read the checksum keys anyway so they are not reported as unknown.
+        let _ = sha256(sink, &mut f);
+        let _ = f.count(sink, "bytes");
+        let _ = media_type(sink, &mut f);
+        None
+    };
+    let url = f.text(sink, "url", false).map(|(s, _)| s);
+    let text = f.text(sink, "text", false).map(|(s, _)| s);
+    let channel = f.text(sink, "channel", false);
+    let content_ok = match present.len() {
+        1 => true,
+        0 => {
+            sink.push(
+                Code::ContentChoice,
+                f.span.clone(),
+                f.asset.as_deref(),
+                format!("{} has none of `file`, `url` or `text`", f.what),
+                "add `file = \"…\"` for a download, `url = \"…\"` for a link, or `text = \"…\"` for a message".into(),
+            );
+            false
+        }
+        _ => {
+            sink.push(
+                Code::ContentChoice,
+                f.span.clone(),
+                f.asset.as_deref(),
+                format!("{} has {}: an asset is exactly one of them", f.what, present.join(" and ")),
+                "split it into separate assets, one per file, link or message".into(),
+            );
+            false
+        }
+    };
+    let content = match (file, url, text) {
+        (Some(file), None, None) => Some(Content::File(file)),
+        (None, Some(url), None) => Some(Content::Url(url)),
+        (None, None, Some(text)) => Some(Content::Text {
+            text,
+            channel: channel.as_ref().map(|(c, _)| c.to_ascii_lowercase()),
+        }),
+        _ => None,
+    };
+    if let Some((_, span)) = &channel {
+        if !matches!(content, Some(Content::Text { .. })) && content_ok {
+            f.bad(
+                sink,
+                span.clone(),
+                format!("`channel` in {} applies only to a `text` message", f.what),
+                "remove `channel`, or make the asset a message with `text`".into(),
+            );
+        }
+    }
+    if let (Some(kind), Some(content)) = (kind, &content) {
+        let mismatch = match (kind, content) {
+            (Kind::Link, c) if !matches!(c, Content::Url(_)) => Some("a link needs `url`"),
+            (Kind::Message, c) if !matches!(c, Content::Text { .. }) => {
+                Some("a message needs `text`")
+            }
+            (k, Content::Text { .. }) if k != Kind::Message => {
+                Some("only a `message` asset carries `text`")
+            }
+            _ => None,
+        };
+        if let Some(why) = mismatch {
+            sink.push(
+                Code::ContentChoice,
+                f.span.clone(),
+                f.asset.as_deref(),
+                format!("{} is of kind `{kind}`, but {why}", f.what),
+                "change `kind`, or give the asset the right content".into(),
+            );
+        }
+    }
+
+    let description = f.text(sink, "description", false).map(|(s, _)| s);
+    let alt = f.text(sink, "alt", false).map(|(s, _)| s);
+    let tags = f
+        .strings(sink, "tags")
+        .map(|(v, _)| v.into_iter().map(|(s, _)| s).collect())
+        .unwrap_or_default();
+    let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
+    let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
+    let print = f.table(sink, "print", "`print`").and_then(|mut p| {
+        let available = p.boolean(sink, "available");
+        if available.is_none() && !p.has("available") {
+            sink.push(
+                Code::MissingField,
+                p.span.clone(),
+                p.asset.as_deref(),
+                "`print` has no `available`".into(),
+                "add `available = true` (or false)".into(),
+            );
+        }
+        let sizes = p
+            .strings(sink, "sizes")
+            .map(|(v, _)| v.into_iter().map(|(s, _)| s).collect())
+            .unwrap_or_default();
+        let max_quantity = p.count(sink, "max_quantity").and_then(|(n, span)| {
+            if n == 0 {
+                p.bad(
+                    sink,
+                    span,
+                    "`max_quantity` is 0".into(),
+                    "give the most copies one library may ask for, or set `available = false`"
+                        .into(),
+                );
+                None
+            } else {
+                Some(n)
+            }
+        });
+        let spans = p.finish(sink);
+        f.spans.extend(spans);
+        available.map(|available| Print {
+            available,
+            sizes,
+            max_quantity,
+        })
+    });
+    let usage = f.text(sink, "usage", false).map(|(s, _)| s);
+    let mut renditions = Vec::new();
+    for mut r in f.tables(sink, "renditions", "rendition") {
+        let role = r.text(sink, "role", true).map(|(s, _)| s);
+        let file = file_ref(sink, &mut r, true);
+        let spans = r.finish(sink);
+        f.spans.extend(spans);
+        if let (Some(role), Some(file)) = (role, file) {
+            renditions.push(Rendition { role, file });
+        }
+    }
+    let transcript = attachment(sink, &mut f, "transcript", "`transcript`");
+    let captions = attachment(sink, &mut f, "captions", "`captions`");
+    let spans = Spans(f.finish(sink));
+    Some(Asset {
+        id: id?,
+        title: title?,
+        kind: kind?,
+        content: content.filter(|_| content_ok)?,
+        description,
+        alt,
+        tags,
+        last_reviewed,
+        next_review_due,
+        print,
+        usage,
+        renditions,
+        transcript,
+        captions,
+        spans,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(String, usize, usize)> {
+        parse(Path::new("m.toml"), text.to_string())
+            .problems
+            .into_iter()
+            .map(|p| (p.code.to_string(), p.line.unwrap_or(0), p.column.unwrap_or(0)))
+            .collect()
+    }
+
+    const HEAD: &str = "[provider]\nid = \"oup\"\nname = \"OUP\"\n";
+
+    #[test]
+    fn misspelt_key_is_an_error_with_its_position_and_a_suggestion() {
+        let text = format!(
+            "{HEAD}\n[[asset]]\nid = \"a\"\ntitel = \"A\"\nkind = \"poster\"\nfile = \"a.pdf\"\n"
+        );
+        let loaded = parse(Path::new("m.toml"), text);
+        let p: Vec<_> = loaded.problems.iter().collect();
+        assert_eq!(p.len(), 2, "{p:#?}");
+        let unknown = p.iter().find(|p| p.code == Code::UnknownField).unwrap();
+        assert_eq!((unknown.line, unknown.column), (Some(7), Some(1)));
+        assert!(unknown.fix.contains("`title`"), "{}", unknown.fix);
+        assert_eq!(unknown.asset.as_deref(), Some("a"));
+        assert!(p.iter().any(|p| p.code == Code::MissingField));
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let text = format!(
+            "{HEAD}\n[[asset]]\nid = \"Bad Id\"\ntitle = \"\"\nkind = \"poser\"\nfile = \"../x.pdf\"\n\
+             last_reviewed = \"2026-01-01\"\nbytes = -3\nsha256 = \"abc\"\n"
+        );
+        let got = codes(&text);
+        let names: Vec<&str> = got.iter().map(|(c, _, _)| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "bad-value",
+                "bad-value",
+                "bad-value",
+                "unsafe-path",
+                "bad-value",
+                "bad-value",
+                "bad-value"
+            ],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn syntax_error_points_at_line() {
+        let got = codes("[provider]\nid = \"oup\nname = \"x\"\n");
+        assert_eq!(got[0].0, "toml-syntax");
+        assert_eq!(got[0].1, 2);
+    }
+
+    #[test]
+    fn duplicate_ids_and_content_choice() {
+        let text = format!(
+            "{HEAD}[[asset]]\nid = \"a\"\ntitle = \"A\"\nkind = \"link\"\nurl = \"https://x.org\"\n\
+             [[asset]]\nid = \"a\"\ntitle = \"B\"\nkind = \"other\"\nurl = \"https://y.org\"\ntext = \"hi\"\n\
+             [[asset]]\nid = \"c\"\ntitle = \"C\"\nkind = \"logo\"\n"
+        );
+        let got = codes(&text);
+        let names: Vec<&str> = got.iter().map(|(c, _, _)| c.as_str()).collect();
+        assert_eq!(
+            names,
+            ["content-choice", "duplicate-id", "content-choice"],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn full_asset_round_trips_into_the_model() {
+        let text = format!(
+            "{HEAD}base = \"../assets/oup\"\n[provider.print]\ncontact = \"p@example.org\"\n\
+             [[asset]]\nid = \"v\"\ntitle = \"Video – ŵ\"\nkind = \"video\"\nfile = \"videos/v.mp4\"\n\
+             bytes = 1_000\nsha256 = \"{}\"\nalt = \"A film\"\ntags = [\"x\"]\nnext_review_due = 2027-01-31\n\
+             print = {{ available = true, sizes = [\"A3\"], max_quantity = 5 }}\n\
+             renditions = [{{ role = \"web\", file = \"videos/v-web.mp4\" }}]\n\
+             transcript = {{ file = \"videos/v.txt\" }}\ncaptions = {{ file = \"videos/v.vtt\", bytes = 7 }}\n",
+            "AB".repeat(32)
+        );
+        let loaded = parse(Path::new("packs/providers/oup.toml"), text);
+        assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+        let m = loaded.manifest.unwrap();
+        assert_eq!(m.base_dir, Path::new("packs/providers/../assets/oup"));
+        let a = &m.assets[0];
+        assert_eq!(a.title, "Video – ŵ");
+        assert_eq!(a.files().len(), 4);
+        let Content::File(f) = &a.content else { panic!() };
+        assert_eq!(f.bytes, Some(1000));
+        assert_eq!(f.sha256.as_deref(), Some(&*"ab".repeat(32)));
+        assert_eq!(a.captions.as_ref().unwrap().bytes, Some(7));
+        assert_eq!(a.next_review_due.unwrap().to_string(), "2027-01-31");
+        assert_eq!(a.print.as_ref().unwrap().max_quantity, Some(5));
+        // Spans lead to the line of the value.
+        let span = a.spans.get("captions.bytes").expect(&format!("{:?}", a.spans));
+        assert_eq!(m.source().line_column(span.start).0, 20);
+        let span = a.spans.get("renditions.0.sha256").unwrap();
+        assert_eq!(m.source().line_column(span.start).0, 18);
+    }
+}

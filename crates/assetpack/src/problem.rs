@@ -1,0 +1,234 @@
+//! Problems found in manifests and the files they describe.
+//!
+//! Every check in this crate returns its findings as [`Problem`] values instead of printing
+//! them: the CLI renders them for people or as JSON, and other tools can filter them by
+//! [`Code`]. Codes are stable: a code never changes meaning, and new checks get new codes.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; does not fail a check unless `strict` is set.
+    Warning,
+    /// The data is wrong: `check` exits 1 and `build` refuses to run.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident; )*) => {
+        /// The stable identifier of a kind of problem. The README lists every code with what it
+        /// means and how to fix it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in reports, for example `hash-mismatch`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The severity a problem with this code has unless `strict` raises it.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The manifest is not valid TOML.
+    TomlSyntax = "toml-syntax", Error;
+    /// A key the format does not define (often a misspelling).
+    UnknownField = "unknown-field", Error;
+    /// A required key is absent.
+    MissingField = "missing-field", Error;
+    /// A value has the wrong type or an invalid form (bad date, bad id, unknown kind...).
+    BadValue = "bad-value", Error;
+    /// Two assets of one provider share an id.
+    DuplicateId = "duplicate-id", Error;
+    /// Two assets (or renditions) point at the same file.
+    DuplicateFile = "duplicate-file", Error;
+    /// Two paths differ only in case or Unicode normalisation and would clash on macOS or
+    /// Windows.
+    PathClash = "path-clash", Error;
+    /// A path is absolute, climbs out with `..`, uses backslashes, drive letters, control
+    /// characters or Windows reserved names.
+    UnsafePath = "unsafe-path", Error;
+    /// A path goes through a symbolic link that leads outside the provider's `base`.
+    SymlinkEscape = "symlink-escape", Error;
+    /// An asset has none, or more than one, of `file`, `url` and `text`.
+    ContentChoice = "content-choice", Error;
+    /// The file an asset names does not exist.
+    MissingFile = "missing-file", Error;
+    /// The path names a directory, device, socket or other non-regular file.
+    NotAFile = "not-a-file", Error;
+    /// The file's size differs from `bytes`.
+    SizeMismatch = "size-mismatch", Error;
+    /// The file's SHA-256 differs from `sha256`: it changed since the manifest was written.
+    HashMismatch = "hash-mismatch", Error;
+    /// The content is not what the file's extension says (a JPEG named `.png`).
+    ContentMismatch = "content-mismatch", Error;
+    /// The content is not the declared `media_type`.
+    MediaTypeMismatch = "media-type-mismatch", Error;
+    /// A PDF, image or video is truncated or unreadable.
+    CorruptContent = "corrupt-content", Error;
+    /// A `url` is not http(s) or carries a user name or password.
+    BadUrl = "bad-url", Error;
+    /// A `message` is longer than its channel allows.
+    MessageTooLong = "message-too-long", Error;
+    /// A file could not be read (permissions, I/O failure). Reported as an I/O error.
+    Unreadable = "unreadable", Error;
+    /// A file under `base` that no asset lists.
+    UnlistedFile = "unlisted-file", Warning;
+    /// A symbolic link or special file under `base`; never followed or read.
+    SpecialFile = "special-file", Warning;
+    /// `sha256` or `bytes` is not recorded, so the file cannot be verified.
+    MissingChecksum = "missing-checksum", Warning;
+    /// `next_review_due` is in the past.
+    ReviewOverdue = "review-overdue", Warning;
+    /// `next_review_due` is within the next 30 days.
+    ReviewDueSoon = "review-due-soon", Warning;
+    /// `next_review_due` comes before `last_reviewed`.
+    ReviewDatesOrder = "review-dates-order", Warning;
+    /// An image or video has no `alt` text.
+    MissingAlt = "missing-alt", Warning;
+    /// A video has no transcript.
+    MissingTranscript = "missing-transcript", Warning;
+    /// A video has no captions.
+    MissingCaptions = "missing-captions", Warning;
+    /// A `url` uses plain http.
+    InsecureUrl = "insecure-url", Warning;
+    /// A message names a channel with no known length limit.
+    UnknownChannel = "unknown-channel", Warning;
+    /// Assets offer printed copies but the provider has no `[provider.print]` contact.
+    NoPrintContact = "no-print-contact", Warning;
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One finding, with everything needed to locate and fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of problem this is.
+    pub code: Code,
+    /// Error or warning (after `strict` is applied).
+    pub severity: Severity,
+    /// The manifest the problem comes from, when there is one.
+    pub manifest: Option<PathBuf>,
+    /// 1-based line in the manifest, when the problem points at TOML.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) in the manifest.
+    pub column: Option<usize>,
+    /// The provider id, when known.
+    pub provider: Option<String>,
+    /// The asset id, when the problem belongs to one asset.
+    pub asset: Option<String>,
+    /// The file concerned, as written in the manifest (relative to `base`).
+    pub file: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do about it, in one sentence.
+    pub fix: String,
+    /// The manifest line the problem points at, for display.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl Problem {
+    /// A problem with `code`'s default severity and no location yet.
+    pub fn new(code: Code, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem {
+            code,
+            severity: code.default_severity(),
+            manifest: None,
+            line: None,
+            column: None,
+            provider: None,
+            asset: None,
+            file: None,
+            message: message.into(),
+            fix: fix.into(),
+            source_line: None,
+        }
+    }
+
+    /// Sets the file the problem concerns.
+    pub fn with_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// True when the problem is an input/output failure rather than a fault in the data
+    /// (the CLI exits 2 for these).
+    pub fn is_io(&self) -> bool {
+        self.code == Code::Unreadable
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)?;
+        if let Some(m) = &self.manifest {
+            write!(f, " ({}", m.display())?;
+            if let (Some(l), Some(c)) = (self.line, self.column) {
+                write!(f, ":{l}:{c}")?;
+            }
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts of problems by severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+}
+
+impl Tally {
+    /// Counts the problems in `problems`.
+    pub fn of(problems: &[Problem]) -> Self {
+        let errors = problems.iter().filter(|p| p.is_error()).count();
+        Tally {
+            errors,
+            warnings: problems.len() - errors,
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Progress reporting.
+//!
+//! Long operations (hashing gigabytes of posters and videos) call a [`Progress`]
+//! implementation supplied by the caller. Every method has a no-op default, so an
+//! implementation overrides only what it needs: the CLI draws a bar from [`Progress::advance`],
+//! a test records events, another tool passes [`NoProgress`].
+//!
+//! Methods are called from worker threads, hence the `Sync` bound.
+
+use std::path::Path;
+
+/// Receives progress events; see the module docs.
+pub trait Progress: Sync {
+    /// The work is about to start: `files` files holding `bytes` bytes will be read.
+    fn begin(&self, files: u64, bytes: u64) {
+        let _ = (files, bytes);
+    }
+
+    /// `bytes` more bytes have been read.
+    fn advance(&self, bytes: u64) {
+        let _ = bytes;
+    }
+
+    /// One file is done.
+    fn file_done(&self, path: &Path) {
+        let _ = path;
+    }
+
+    /// All work is done.
+    fn finish(&self) {}
+}
+
+/// Ignores every event.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

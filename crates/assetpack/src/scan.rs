@@ -1,0 +1,594 @@
+//! Writing and updating a manifest from a folder of files.
+//!
+//! [`scan`] walks a folder (skipping hidden files; symbolic links and special files are
+//! reported, never followed), hashes every file in parallel and returns manifest text with one
+//! `[[asset]]` per file. Given an existing manifest it *edits* that document: it updates the
+//! `sha256` and `bytes` of every file it lists (renditions, transcripts and captions too), adds
+//! the new files at the end and reports the ones that vanished, keeping every hand-written
+//! field, comment and the order of entries.
+//!
+//! ```no_run
+//! use assetpack::scan::{scan, ScanOptions};
+//! use assetpack::NoProgress;
+//!
+//! let options = ScanOptions::new("oup").name("Oxford University Press");
+//! let outcome = scan("assets/oup".as_ref(), None, &options, &NoProgress).unwrap();
+//! std::fs::write("packs/providers/oup.toml", outcome.text).unwrap();
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use toml_edit::{value, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::check::{examine, relative_name};
+use crate::manifest::{valid_id, Kind};
+use crate::progress::Progress;
+
+/// What to write into a new manifest, and where it will live.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Provider id; required for a new manifest, checked against an existing one.
+    pub provider_id: Option<String>,
+    /// Provider display name (defaults to the id for a new manifest).
+    pub name: Option<String>,
+    /// Where the manifest will be written; `base` is made relative to its folder (the current
+    /// folder when `None`).
+    pub output: Option<PathBuf>,
+}
+
+impl ScanOptions {
+    /// Options for provider `id`.
+    pub fn new(id: &str) -> Self {
+        ScanOptions {
+            provider_id: Some(id.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the provider name.
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+
+    /// Sets where the manifest will be written.
+    pub fn output(mut self, path: impl Into<PathBuf>) -> Self {
+        self.output = Some(path.into());
+        self
+    }
+}
+
+/// What [`scan`] did.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOutcome {
+    /// The manifest text to write.
+    pub text: String,
+    /// Files added as new assets (relative paths).
+    pub added: Vec<String>,
+    /// Listed files whose size or hash changed.
+    pub updated: Vec<String>,
+    /// Listed files that are no longer there (their entries are kept).
+    pub vanished: Vec<String>,
+    /// Entries that were skipped, with why (symbolic links, special files, odd names).
+    pub skipped: Vec<(String, String)>,
+    /// Regular files found.
+    pub files: usize,
+}
+
+/// Why a scan could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The folder could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// The existing manifest is not valid TOML.
+    #[error("{path}:{line}:{column}: the existing manifest is not valid TOML: {message}")]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A new manifest needs `--provider`.
+    #[error("a new manifest needs a provider id: pass --provider ID")]
+    ProviderRequired,
+    /// The id is not lowercase `[a-z0-9-]`.
+    #[error("provider id `{0}` may hold only lowercase letters, digits and `-` (try `{1}`)")]
+    BadProviderId(String, String),
+    /// `--provider` disagrees with the existing manifest.
+    #[error("the existing manifest is for provider `{existing}`, not `{given}`")]
+    ProviderMismatch {
+        /// Id in the manifest.
+        existing: String,
+        /// Id asked for.
+        given: String,
+    },
+}
+
+struct Found {
+    rel: String,
+    len: u64,
+    sha256: String,
+    media_type: Option<&'static str>,
+}
+
+/// Scans `dir`; with `existing` (the current manifest text and its path) updates that
+/// document instead of writing a new one. See the module docs.
+pub fn scan(
+    dir: &Path,
+    existing: Option<(&Path, &str)>,
+    options: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<ScanOutcome, ScanError> {
+    let mut outcome = ScanOutcome::default();
+    let io_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ScanError::Io { path, source }
+    };
+    let meta = std::fs::metadata(dir).map_err(io_err(dir))?;
+    if !meta.is_dir() {
+        return Err(ScanError::Io {
+            path: dir.to_owned(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "not a folder"),
+        });
+    }
+    let skip_self = options
+        .output
+        .as_ref()
+        .and_then(|o| std::fs::canonicalize(o).ok());
+
+    // 1. Walk.
+    let mut paths = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_owned();
+            let msg = e.to_string();
+            ScanError::Io {
+                path,
+                source: e.into_io_error().unwrap_or_else(|| io::Error::other(msg)),
+            }
+        })?;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel_path = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = relative_name(rel_path);
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            outcome
+                .skipped
+                .push((rel, "symbolic link, not followed".into()));
+            continue;
+        }
+        if !ft.is_file() {
+            outcome.skipped.push((rel, "special file".into()));
+            continue;
+        }
+        if rel_path.to_str().is_none() {
+            outcome
+                .skipped
+                .push((rel, "name is not valid UTF-8; rename the file".into()));
+            continue;
+        }
+        if let Err(why) = crate::safe_path::check(&rel) {
+            outcome
+                .skipped
+                .push((rel, format!("unsafe name ({why}); rename the file")));
+            continue;
+        }
+        if skip_self
+            .as_ref()
+            .is_some_and(|s| std::fs::canonicalize(entry.path()).is_ok_and(|c| &c == s))
+        {
+            continue;
+        }
+        paths.push((rel, entry.path().to_owned(), entry.metadata().map(|m| m.len()).unwrap_or(0)));
+    }
+
+    // 2. Hash, in parallel.
+    progress.begin(paths.len() as u64, paths.iter().map(|p| p.2).sum());
+    let found: Result<Vec<Found>, ScanError> = paths
+        .par_iter()
+        .map(|(rel, full, _)| {
+            let e = examine(full, true, &|n| progress.advance(n)).map_err(io_err(full))?;
+            progress.file_done(full);
+            Ok(Found {
+                rel: rel.clone(),
+                len: e.len,
+                sha256: e.sha256.unwrap_or_default(),
+                media_type: e.inspection.media_type,
+            })
+        })
+        .collect();
+    progress.finish();
+    let found = found?;
+    outcome.files = found.len();
+    let by_rel: BTreeMap<&str, &Found> = found.iter().map(|f| (f.rel.as_str(), f)).collect();
+
+    // 3. The document: existing, or new.
+    let mut doc = match existing {
+        Some((path, text)) => text.parse::<DocumentMut>().map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| crate::source::Source::new(path, text.to_owned()).line_column(s.start))
+                .unwrap_or((1, 1));
+            ScanError::Manifest {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?,
+        None => DocumentMut::new(),
+    };
+    provider_table(&mut doc, dir, options, existing.is_some())?;
+
+    // 4. Update what is listed.
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut ids: HashSet<String> = HashSet::new();
+    if let Some(assets) = doc.get_mut("asset").and_then(Item::as_array_of_tables_mut) {
+        for table in assets.iter_mut() {
+            if let Some(id) = table.get("id").and_then(Item::as_str) {
+                ids.insert(id.to_owned());
+            }
+            update_refs(table, &by_rel, &mut listed, &mut outcome);
+        }
+    }
+
+    // 5. Add the rest.
+    let new: Vec<&Found> = found.iter().filter(|f| !listed.contains(&f.rel)).collect();
+    let new_set: HashSet<&str> = new.iter().map(|f| f.rel.as_str()).collect();
+    let mut attached: HashSet<&str> = HashSet::new();
+    let mut tables = Vec::new();
+    for f in &new {
+        if attached.contains(f.rel.as_str()) {
+            continue;
+        }
+        let mut t = new_asset(f, &mut ids);
+        if guess_kind(&f.rel) == Kind::Video {
+            let stem = f.rel.rsplit_once('.').map_or(f.rel.as_str(), |(s, _)| s);
+            for (key, exts) in [("transcript", &["txt", "md"][..]), ("captions", &["vtt", "srt"])] {
+                let sibling = exts
+                    .iter()
+                    .map(|e| format!("{stem}.{e}"))
+                    .find(|s| new_set.contains(s.as_str()));
+                if let Some(s) = sibling {
+                    let sf = by_rel[s.as_str()];
+                    t.insert(key, value(file_inline(sf)));
+                    attached.insert(&sf.rel);
+                }
+            }
+        }
+        tables.push((f.rel.clone(), t));
+    }
+    if !tables.is_empty() {
+        let aot = doc
+            .entry("asset")
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        if let Some(aot) = aot.as_array_of_tables_mut() {
+            for (rel, t) in tables {
+                outcome.added.push(rel);
+                aot.push(t);
+            }
+        }
+    }
+    outcome.text = doc.to_string();
+    Ok(outcome)
+}
+
+fn provider_table(
+    doc: &mut DocumentMut,
+    dir: &Path,
+    options: &ScanOptions,
+    existing: bool,
+) -> Result<(), ScanError> {
+    let current = doc
+        .get("provider")
+        .and_then(|p| p.get("id"))
+        .and_then(Item::as_str)
+        .map(str::to_owned);
+    let id = match (&current, &options.provider_id) {
+        (Some(c), Some(g)) if c != g => {
+            return Err(ScanError::ProviderMismatch {
+                existing: c.clone(),
+                given: g.clone(),
+            })
+        }
+        (_, Some(g)) => g.clone(),
+        (Some(c), None) => c.clone(),
+        (None, None) => return Err(ScanError::ProviderRequired),
+    };
+    if !valid_id(&id, false) {
+        return Err(ScanError::BadProviderId(id.clone(), slug(&id)));
+    }
+    let provider = doc
+        .entry("provider")
+        .or_insert(Item::Table(Table::new()));
+    let Some(provider) = provider.as_table_like_mut() else {
+        return Ok(());
+    };
+    if provider.get("id").is_none() {
+        provider.insert("id", value(&id));
+    }
+    if let Some(name) = &options.name {
+        set_keep_decor(provider, "name", name.as_str().into());
+    } else if provider.get("name").is_none() {
+        provider.insert("name", value(&id));
+    }
+    let base = base_relative_to_output(dir, options.output.as_deref());
+    let existing_base = provider.get("base").and_then(Item::as_str).map(str::to_owned);
+    let same = match (&existing_base, &base) {
+        (Some(e), Some(b)) => e == b || same_dir(dir, options.output.as_deref(), e),
+        (None, None) => true,
+        (Some(e), None) => same_dir(dir, options.output.as_deref(), e),
+        (None, Some(_)) => false,
+    };
+    if !same {
+        match base {
+            Some(b) => set_keep_decor(provider, "base", b.as_str().into()),
+            None if existing => {
+                provider.remove("base");
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// The folder the manifest will sit in.
+fn output_dir(output: Option<&Path>) -> PathBuf {
+    match output.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn same_dir(dir: &Path, output: Option<&Path>, base: &str) -> bool {
+    let a = std::fs::canonicalize(output_dir(output).join(base));
+    let b = std::fs::canonicalize(dir);
+    matches!((a, b), (Ok(a), Ok(b)) if a == b)
+}
+
+/// `dir` relative to the output's folder, `/`-separated; `None` when they are the same folder.
+fn base_relative_to_output(dir: &Path, output: Option<&Path>) -> Option<String> {
+    let out_dir = output_dir(output);
+    let (Ok(from), Ok(to)) = (std::fs::canonicalize(out_dir), std::fs::canonicalize(dir)) else {
+        return Some(relative_name(dir));
+    };
+    if from == to {
+        return None;
+    }
+    let rel = pathdiff::diff_paths(&to, &from).unwrap_or(to);
+    Some(relative_name(&rel))
+}
+
+/// Replaces `key`'s value, keeping the comments and spacing around it.
+fn set_keep_decor(t: &mut dyn TableLike, key: &str, mut new: toml_edit::Value) {
+    if let Some(old) = t.get(key).and_then(Item::as_value) {
+        *new.decor_mut() = old.decor().clone();
+    }
+    t.insert(key, Item::Value(new));
+}
+
+/// Updates `sha256`/`bytes` of every file `t` refers to, recording what it lists.
+fn update_refs(
+    t: &mut dyn TableLike,
+    found: &BTreeMap<&str, &Found>,
+    listed: &mut HashSet<String>,
+    outcome: &mut ScanOutcome,
+) {
+    if let Some(file) = t.get("file").and_then(Item::as_str).map(str::to_owned) {
+        match found.get(file.as_str()) {
+            Some(f) => {
+                let old_hash = t.get("sha256").and_then(Item::as_str).map(str::to_owned);
+                let old_len = t.get("bytes").and_then(Item::as_integer);
+                if old_hash.as_deref() != Some(f.sha256.as_str())
+                    || old_len != i64::try_from(f.len).ok()
+                {
+                    set_keep_decor(t, "sha256", f.sha256.as_str().into());
+                    set_keep_decor(t, "bytes", i64::try_from(f.len).unwrap_or(i64::MAX).into());
+                    outcome.updated.push(file.clone());
+                }
+            }
+            None => outcome.vanished.push(file.clone()),
+        }
+        listed.insert(file);
+    }
+    for key in ["transcript", "captions"] {
+        if let Some(sub) = t.get_mut(key).and_then(Item::as_table_like_mut) {
+            update_refs(sub, found, listed, outcome);
+        } else if let Some(sub) = t
+            .get_mut(key)
+            .and_then(Item::as_value_mut)
+            .and_then(toml_edit::Value::as_inline_table_mut)
+        {
+            update_refs(sub, found, listed, outcome);
+        }
+    }
+    if let Some(arr) = t
+        .get_mut("renditions")
+        .and_then(Item::as_value_mut)
+        .and_then(toml_edit::Value::as_array_mut)
+    {
+        for v in arr.iter_mut() {
+            if let Some(it) = v.as_inline_table_mut() {
+                update_refs(it, found, listed, outcome);
+            }
+        }
+    } else if let Some(aot) = t
+        .get_mut("renditions")
+        .and_then(Item::as_array_of_tables_mut)
+    {
+        for table in aot.iter_mut() {
+            update_refs(table, found, listed, outcome);
+        }
+    }
+}
+
+fn file_inline(f: &Found) -> InlineTable {
+    let mut t = InlineTable::new();
+    t.insert("file", f.rel.as_str().into());
+    t.insert("sha256", f.sha256.as_str().into());
+    t.insert("bytes", i64::try_from(f.len).unwrap_or(i64::MAX).into());
+    t
+}
+
+fn new_asset(f: &Found, ids: &mut HashSet<String>) -> Table {
+    let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let mut id = slug(stem);
+    if ids.contains(&id) && !ext.is_empty() {
+        id = slug(&format!("{stem}-{ext}"));
+    }
+    if ids.contains(&id) {
+        id = slug(&f.rel);
+    }
+    let base = id.clone();
+    let mut n = 2;
+    while ids.contains(&id) {
+        id = format!("{}-{n}", &base[..base.len().min(60)]);
+        n += 1;
+    }
+    ids.insert(id.clone());
+    let mut t = Table::new();
+    t.insert("id", value(id));
+    t.insert("title", value(title(stem)));
+    t.insert("kind", value(guess_kind(&f.rel).as_str()));
+    t.insert("file", value(&f.rel));
+    t.insert("sha256", value(&f.sha256));
+    t.insert("bytes", value(i64::try_from(f.len).unwrap_or(i64::MAX)));
+    if let Some(mt) = f.media_type {
+        t.insert("media_type", value(mt));
+    }
+    t
+}
+
+/// A valid id made from `s`: accents dropped, lowercase, other runs as `-`, at most 64
+/// characters. Never empty.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.nfd() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut out = out.trim_end_matches('-').to_owned();
+    out.truncate(64);
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "asset".into()
+    } else {
+        out
+    }
+}
+
+/// A readable title from a file stem: `oup-a3-poster_01` → `Oup A3 poster 01`.
+pub fn title(stem: &str) -> String {
+    let words: Vec<String> = stem
+        .split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let lower = w.to_lowercase();
+            if matches!(lower.as_str(), "a0" | "a1" | "a2" | "a3" | "a4" | "a5" | "a6" | "dl" | "nhs" | "oup" | "bmj") {
+                w.to_uppercase()
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect();
+    let joined = words.join(" ");
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => stem.to_owned(),
+    }
+}
+
+/// The kind a path suggests, from its folders, its name and its extension.
+pub fn guess_kind(rel: &str) -> Kind {
+    let lower = rel.to_lowercase();
+    let words = |s: &str| -> Option<Kind> {
+        let table: [(&[&str], Kind); 13] = [
+            (&["table-talker", "table_talker", "tabletalker", "table talker"], Kind::TableTalker),
+            (&["email-signature", "email_signature", "signature"], Kind::EmailSignature),
+            (&["social"], Kind::SocialCard),
+            (&["postcard"], Kind::Postcard),
+            (&["poster"], Kind::Poster),
+            (&["flyer", "leaflet"], Kind::Flyer),
+            (&["bookmark"], Kind::Bookmark),
+            (&["banner"], Kind::Banner),
+            (&["logo"], Kind::Logo),
+            (&["guide", "training", "handout"], Kind::Guide),
+            (&["video"], Kind::Video),
+            (&["artwork"], Kind::Artwork),
+            (&["link"], Kind::Other),
+        ];
+        table
+            .iter()
+            .find(|(keys, _)| keys.iter().any(|k| s.contains(k)))
+            .map(|(_, k)| *k)
+    };
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    if matches!(ext, "mp4" | "m4v" | "mov" | "webm") {
+        return Kind::Video;
+    }
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    // Folders first, deepest first; then the file name.
+    for folder in parts.iter().rev() {
+        if let Some(k) = words(folder) {
+            return k;
+        }
+    }
+    words(name).unwrap_or(Kind::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_titles() {
+        assert_eq!(slug("Café poster (final)"), "cafe-poster-final");
+        assert_eq!(slug("Quick guide – v2"), "quick-guide-v2");
+        assert_eq!(slug("---"), "asset");
+        assert_eq!(title("oup-a3-poster_01"), "OUP A3 poster 01");
+        assert_eq!(title("quick guide – v2"), "Quick guide – v2");
+    }
+
+    #[test]
+    fn kinds_from_paths() {
+        assert_eq!(guess_kind("posters/a3.pdf"), Kind::Poster);
+        assert_eq!(guess_kind("table-talkers/x.pdf"), Kind::TableTalker);
+        assert_eq!(guess_kind("social/card.png"), Kind::SocialCard);
+        assert_eq!(guess_kind("x/clip.MP4"), Kind::Video);
+        assert_eq!(guess_kind("misc/bookmark-2.pdf"), Kind::Bookmark);
+        assert_eq!(guess_kind("readme.txt"), Kind::Other);
+    }
+}

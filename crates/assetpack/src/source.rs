@@ -1,0 +1,89 @@
+//! TOML source text with a line index, so byte spans become `line:column` in messages.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::problem::Problem;
+
+/// The text of one TOML file and where its lines start.
+#[derive(Clone, Debug)]
+pub struct Source {
+    path: PathBuf,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    /// Wraps `text` read from `path`.
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// The file the text came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// 1-based line and column (counted in characters) of byte `offset`.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start..end].chars().count() + 1;
+        (line + 1, column)
+    }
+
+    /// The text of 1-based `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
+    }
+
+    /// Fills in `problem`'s manifest path, line, column and source line from `span`.
+    pub fn locate(&self, mut problem: Problem, span: Option<Range<usize>>) -> Problem {
+        problem.manifest = Some(self.path.clone());
+        if let Some(span) = span {
+            let (line, column) = self.line_column(span.start);
+            problem.line = Some(line);
+            problem.column = Some(column);
+            problem.source_line = self.line_text(line).map(str::to_owned);
+        }
+        problem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let s = Source::new("m.toml", "a = 1\ntitle = \"Café\" x\n".into());
+        assert_eq!(s.line_column(0), (1, 1));
+        assert_eq!(s.line_column(6), (2, 1));
+        let x = s.text().find(" x").unwrap() + 1;
+        assert_eq!(s.line_column(x), (2, 16));
+        assert_eq!(s.line_text(2), Some("title = \"Café\" x"));
+        assert_eq!(s.line_column(10_000), (3, 1));
+    }
+}
