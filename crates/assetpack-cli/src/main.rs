@@ -1,1 +1,219 @@
-fn main(){}
+//! `assetpack`: check marketing asset manifests, and build and verify checksummed packs.
+//!
+//! The binary parses arguments, calls the `assetpack` library, draws progress and prints
+//! problems. Exit codes: 0 fine, 1 problems found in the data, 2 usage or I/O error.
+
+mod output;
+mod progress;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use assetpack::check::{default_channel_limits, CheckOptions};
+use assetpack::manifest::Date;
+use assetpack::scan::{scan, ScanOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Marketing asset packs for library services: describe, check, pack and verify.
+#[derive(Parser, Debug)]
+#[command(name = "assetpack", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write or update a provider manifest from a folder of files.
+    Scan(ScanArgs),
+    /// Check provider manifests against their files.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// The folder holding the provider's files.
+    dir: PathBuf,
+    /// Provider id (lowercase letters, digits, `-`); required for a new manifest.
+    #[arg(long)]
+    provider: Option<String>,
+    /// Provider display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Manifest to write; if it exists it is updated in place, keeping hand-written fields and
+    /// comments. Default: standard output.
+    #[arg(short, long, value_name = "MANIFEST")]
+    output: Option<PathBuf>,
+    /// Print no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Provider manifests, or folders of `*.toml` manifests.
+    #[arg(required = true, value_name = "MANIFEST|DIR")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Judge review dates as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
+    /// Compare sizes but skip hashing.
+    #[arg(long)]
+    fast: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+    /// Length limit for a message channel, e.g. `mastodon=500` (repeatable).
+    #[arg(long = "channel-limit", value_name = "CHANNEL=N", value_parser = parse_limit)]
+    channel_limits: Vec<(String, usize)>,
+    /// Print no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date like 2027-03-01"))
+}
+
+fn parse_limit(s: &str) -> Result<(String, usize), String> {
+    let (name, n) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not CHANNEL=N"))?;
+    let n = n
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number of characters"))?;
+    Ok((name.trim().to_ascii_lowercase(), n))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Check(args) => run_check(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<u8> {
+    let mut limits = default_channel_limits();
+    limits.extend(args.channel_limits);
+    let options = CheckOptions {
+        today: args.today.unwrap_or_else(Date::today),
+        fast: args.fast,
+        strict: args.strict,
+        channel_limits: limits,
+        ..CheckOptions::default()
+    };
+    let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
+    let report = assetpack::check(&args.paths, &options, &bar);
+    bar.clear();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => output::json(&mut out, &report)?,
+        Format::Human => output::human(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(if report.has_io_errors() {
+        2
+    } else if report.ok() {
+        0
+    } else {
+        1
+    })
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    let existing = match &args.output {
+        Some(path) if path.exists() => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the manifest {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let options = ScanOptions {
+        provider_id: args.provider.clone(),
+        name: args.name.clone(),
+        output: args.output.clone(),
+    };
+    let bar = progress::Bar::new(args.quiet);
+    let outcome = scan(
+        &args.dir,
+        args.output.as_deref().zip(existing.as_deref()),
+        &options,
+        &bar,
+    );
+    bar.clear();
+    let outcome = outcome?;
+    match &args.output {
+        Some(path) => write_atomically(path, outcome.text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(outcome.text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    for (path, why) in &outcome.skipped {
+        writeln!(err, "skipped {path}: {why}")?;
+    }
+    for path in &outcome.vanished {
+        writeln!(
+            err,
+            "warning: {path} is listed but no longer there; its entry is kept (remove it by hand if it is gone for good)"
+        )?;
+    }
+    writeln!(
+        err,
+        "scanned {} files: {} added, {} updated, {} vanished, {} skipped",
+        outcome.files,
+        outcome.added.len(),
+        outcome.updated.len(),
+        outcome.vanished.len(),
+        outcome.skipped.len()
+    )?;
+    Ok(0)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a failure
+/// never leaves a half-written file and an older file stays intact until the end.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!("cannot write {}: folder {} does not exist", path.display(), dir.display());
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}

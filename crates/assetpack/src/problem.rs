@@ -143,6 +143,7 @@ pub struct Problem {
     /// Error or warning (after `strict` is applied).
     pub severity: Severity,
     /// The manifest the problem comes from, when there is one.
+    #[serde(serialize_with = "lossy_path")]
     pub manifest: Option<PathBuf>,
     /// 1-based line in the manifest, when the problem points at TOML.
     pub line: Option<usize>,
@@ -161,6 +162,13 @@ pub struct Problem {
     /// The manifest line the problem points at, for display.
     #[serde(skip)]
     pub source_line: Option<String>,
+}
+
+fn lossy_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => s.serialize_some(&p.to_string_lossy()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Problem {
