@@ -230,7 +230,6 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     let (manifests, load_problems) = load_manifests(&paths);
     problems.extend(load_problems);
     let mut report = check_manifests(manifests, options, progress);
-    report.summary.manifests = paths.len();
     problems.append(&mut report.problems);
     report.problems = problems;
     finish(&mut report, options.strict);

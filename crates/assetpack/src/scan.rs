@@ -253,7 +253,7 @@ pub fn scan(
             if let Some(id) = table.get("id").and_then(Item::as_str) {
                 ids.insert(id.to_owned());
             }
-            update_refs(table, &by_rel, &mut listed, &mut outcome);
+            update_refs(table, false, &by_rel, &mut listed, &mut outcome);
         }
     }
 
@@ -395,6 +395,7 @@ fn set_keep_decor(t: &mut dyn TableLike, key: &str, mut new: toml_edit::Value) {
 /// Updates `sha256`/`bytes` of every file `t` refers to, recording what it lists.
 fn update_refs(
     t: &mut dyn TableLike,
+    inline: bool,
     found: &BTreeMap<&str, &Found>,
     listed: &mut HashSet<String>,
     outcome: &mut ScanOutcome,
@@ -407,8 +408,13 @@ fn update_refs(
                 if old_hash.as_deref() != Some(f.sha256.as_str())
                     || old_len != i64::try_from(f.len).ok()
                 {
+                    let adding = t.get("sha256").is_none() || t.get("bytes").is_none();
                     set_keep_decor(t, "sha256", f.sha256.as_str().into());
                     set_keep_decor(t, "bytes", i64::try_from(f.len).unwrap_or(i64::MAX).into());
+                    if adding && inline {
+                        // New keys in `{ … }` would land after the closing space: re-space it.
+                        t.fmt();
+                    }
                     outcome.updated.push(file.clone());
                 }
             }
@@ -418,13 +424,13 @@ fn update_refs(
     }
     for key in ["transcript", "captions"] {
         if let Some(sub) = t.get_mut(key).and_then(Item::as_table_like_mut) {
-            update_refs(sub, found, listed, outcome);
+            update_refs(sub, false, found, listed, outcome);
         } else if let Some(sub) = t
             .get_mut(key)
             .and_then(Item::as_value_mut)
             .and_then(toml_edit::Value::as_inline_table_mut)
         {
-            update_refs(sub, found, listed, outcome);
+            update_refs(sub, true, found, listed, outcome);
         }
     }
     if let Some(arr) = t
@@ -434,7 +440,7 @@ fn update_refs(
     {
         for v in arr.iter_mut() {
             if let Some(it) = v.as_inline_table_mut() {
-                update_refs(it, found, listed, outcome);
+                update_refs(it, true, found, listed, outcome);
             }
         }
     } else if let Some(aot) = t
@@ -442,7 +448,7 @@ fn update_refs(
         .and_then(Item::as_array_of_tables_mut)
     {
         for table in aot.iter_mut() {
-            update_refs(table, found, listed, outcome);
+            update_refs(table, false, found, listed, outcome);
         }
     }
 }
