@@ -70,7 +70,10 @@ fn problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
         }
     }
     if let (Some(line), Some(col), Some(src)) = (p.line, p.column, &p.source_line) {
-        let src: String = src.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let src: String = src
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         writeln!(out, "{pad} |")?;
         writeln!(out, "{line} | {src}")?;
         writeln!(out, "{pad} | {}^", " ".repeat(col.saturating_sub(1)))?;

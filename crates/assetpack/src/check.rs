@@ -173,10 +173,7 @@ fn io_problem(path: &Path, message: String, fix: &str) -> Problem {
 
 /// Loads manifests, collecting problems. Bundle specs met in a directory are skipped.
 pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
-    let loaded: Vec<_> = paths
-        .par_iter()
-        .map(|p| (p, Manifest::load(p)))
-        .collect();
+    let loaded: Vec<_> = paths.par_iter().map(|p| (p, Manifest::load(p))).collect();
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
     for (path, result) in loaded {
@@ -408,7 +405,9 @@ fn review_dates(
                 Code::ReviewDatesOrder,
                 a,
                 "next_review_due",
-                format!("{whose} is next due for review ({next}) before it was last reviewed ({last})"),
+                format!(
+                    "{whose} is next due for review ({next}) before it was last reviewed ({last})"
+                ),
                 "correct one of the two dates",
             ));
         }
@@ -629,8 +628,7 @@ fn walk(base: &Path) -> io::Result<Tree> {
     for entry in walker {
         let entry = entry.map_err(|e| {
             let msg = e.to_string();
-            e.into_io_error()
-                .unwrap_or_else(|| io::Error::other(msg))
+            e.into_io_error().unwrap_or_else(|| io::Error::other(msg))
         })?;
         if entry.depth() == 0 {
             continue;
@@ -764,7 +762,8 @@ fn file_checks(
             );
         }
         for (rel, what) in &tree.other {
-            if names.contains(rel.as_str()) {
+            let dir = format!("{rel}/");
+            if names.contains(rel.as_str()) || names.iter().any(|n| n.starts_with(&dir)) {
                 continue;
             }
             out.push(
@@ -818,7 +817,10 @@ pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Exa
     let file = File::open(path)?;
     let md = file.metadata()?;
     if !md.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
     let len = md.len();
     BUF.with(|buf| {
@@ -1054,7 +1056,10 @@ mod tests {
         let msg = "Health librarians bring the evidence for #amilliondecisions in #healthcare #NHS www.cilip.org.uk/amilliondecisions.";
         // 80 characters of words and spaces, a 23-character link, and the full stop.
         assert_eq!(weighted_length(msg, 23), 80 + 23 + 1);
-        assert_eq!(weighted_length("see https://example.org/a/very/long/path/indeed", 23), 4 + 23);
+        assert_eq!(
+            weighted_length("see https://example.org/a/very/long/path/indeed", 23),
+            4 + 23
+        );
         assert_eq!(weighted_length("e.g. this", 23), 9);
         assert_eq!(weighted_length("Caf\u{65}\u{301}", 23), 4);
     }

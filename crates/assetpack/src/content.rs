@@ -32,7 +32,9 @@ pub trait ReadAt {
 
 impl ReadAt for [u8] {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(<[u8]>::len(self));
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(<[u8]>::len(self));
         let n = buf.len().min(<[u8]>::len(self) - start);
         buf[..n].copy_from_slice(&self[start..start + n]);
         Ok(n)
@@ -351,7 +353,9 @@ fn check_pdf<R: ReadAt + ?Sized>(src: &R, head: &[u8]) -> io::Result<Option<Stri
         .skip_while(u8::is_ascii_whitespace)
         .take_while(u8::is_ascii_digit)
         .collect();
-    let offset: Option<u64> = std::str::from_utf8(&digits).ok().and_then(|s| s.parse().ok());
+    let offset: Option<u64> = std::str::from_utf8(&digits)
+        .ok()
+        .and_then(|s| s.parse().ok());
     let Some(offset) = offset else {
         return Ok(Some("the PDF's `startxref` holds no offset".into()));
     };
@@ -386,7 +390,9 @@ fn check_png<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<Op
     for _ in 0..1_000_000 {
         let h = read_vec(src, at, 8)?;
         if h.len() < 8 {
-            return Ok(Some("the PNG ends before its IEND chunk: it is cut short".into()));
+            return Ok(Some(
+                "the PNG ends before its IEND chunk: it is cut short".into(),
+            ));
         }
         let size = u64::from(be32(&h));
         let kind = &h[4..8];
@@ -412,7 +418,9 @@ fn check_png<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<Op
         }
         at = end;
     }
-    Ok(Some("the PNG has too many chunks to be a real image".into()))
+    Ok(Some(
+        "the PNG has too many chunks to be a real image".into(),
+    ))
 }
 
 fn check_jpeg<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<Option<String>> {
@@ -450,7 +458,9 @@ fn check_jpeg<R: ReadAt + ?Sized>(src: &R, out: &mut Inspection) -> io::Result<O
         ));
     }
     if out.pixels.is_none() {
-        return Ok(Some("the JPEG has no frame header: it cannot be decoded".into()));
+        return Ok(Some(
+            "the JPEG has no frame header: it cannot be decoded".into(),
+        ));
     }
     Ok(None)
 }
@@ -476,7 +486,8 @@ fn check_webp<R: ReadAt + ?Sized>(src: &R, head: &[u8], out: &mut Inspection) ->
         let h = u32::from_le_bytes([head[27], head[28], head[29], 0]) + 1;
         out.pixels = Some((w, h));
     }
-    (declared > src.len()).then(|| "the WebP is shorter than its header says: it is cut short".into())
+    (declared > src.len())
+        .then(|| "the WebP is shorter than its header says: it is cut short".into())
 }
 
 fn check_iso_boxes<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
@@ -488,13 +499,19 @@ fn check_iso_boxes<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
         }
         let h = read_vec(src, at, 16)?;
         if h.len() < 8 {
-            return Ok(Some("the video ends inside a box header: it is cut short".into()));
+            return Ok(Some(
+                "the video ends inside a box header: it is cut short".into(),
+            ));
         }
         let kind = &h[4..8];
         let size = match be32(&h) {
             0 => len - at,
             1 if h.len() == 16 => u64::from_be_bytes(h[8..16].try_into().unwrap_or([0; 8])),
-            1 => return Ok(Some("the video ends inside a box header: it is cut short".into())),
+            1 => {
+                return Ok(Some(
+                    "the video ends inside a box header: it is cut short".into(),
+                ))
+            }
             n => u64::from(n),
         };
         if size < 8 {
@@ -545,7 +562,10 @@ mod tests {
     fn pdf() -> Vec<u8> {
         let mut v = b"%PDF-1.4\n1 0 obj <<>> endobj\n".to_vec();
         let xref = v.len();
-        v.extend(format!("xref\n0 1\n0000000000 65535 f \ntrailer <<>>\nstartxref\n{xref}\n%%EOF\n").bytes());
+        v.extend(
+            format!("xref\n0 1\n0000000000 65535 f \ntrailer <<>>\nstartxref\n{xref}\n%%EOF\n")
+                .bytes(),
+        );
         v
     }
 
@@ -585,9 +605,18 @@ mod tests {
     fn text_kinds() {
         assert_eq!(sniff(b"WEBVTT\n\n00:00.000"), Some("text/vtt"));
         assert_eq!(sniff(b"\xef\xbb\xbfWEBVTT\n"), Some("text/vtt"));
-        assert_eq!(sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"\">"), Some("image/svg+xml"));
-        assert_eq!(sniff(b"<table><tr><td>Jo</td></tr></table>"), Some("text/html"));
-        assert_eq!(sniff("Caf\u{e9} \u{2013} notes".as_bytes()), Some("text/plain"));
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"\">"),
+            Some("image/svg+xml")
+        );
+        assert_eq!(
+            sniff(b"<table><tr><td>Jo</td></tr></table>"),
+            Some("text/html")
+        );
+        assert_eq!(
+            sniff("Caf\u{e9} \u{2013} notes".as_bytes()),
+            Some("text/plain")
+        );
         assert_eq!(sniff(b"\x00\x01\x02binary"), None);
     }
 

@@ -204,7 +204,11 @@ pub fn scan(
         {
             continue;
         }
-        paths.push((rel, entry.path().to_owned(), entry.metadata().map(|m| m.len()).unwrap_or(0)));
+        paths.push((
+            rel,
+            entry.path().to_owned(),
+            entry.metadata().map(|m| m.len()).unwrap_or(0),
+        ));
     }
 
     // 2. Hash, in parallel.
@@ -269,7 +273,10 @@ pub fn scan(
         let mut t = new_asset(f, &mut ids);
         if guess_kind(&f.rel) == Kind::Video {
             let stem = f.rel.rsplit_once('.').map_or(f.rel.as_str(), |(s, _)| s);
-            for (key, exts) in [("transcript", &["txt", "md"][..]), ("captions", &["vtt", "srt"])] {
+            for (key, exts) in [
+                ("transcript", &["txt", "md"][..]),
+                ("captions", &["vtt", "srt"]),
+            ] {
                 let sibling = exts
                     .iter()
                     .map(|e| format!("{stem}.{e}"))
@@ -323,9 +330,7 @@ fn provider_table(
     if !valid_id(&id, false) {
         return Err(ScanError::BadProviderId(id.clone(), slug(&id)));
     }
-    let provider = doc
-        .entry("provider")
-        .or_insert(Item::Table(Table::new()));
+    let provider = doc.entry("provider").or_insert(Item::Table(Table::new()));
     let Some(provider) = provider.as_table_like_mut() else {
         return Ok(());
     };
@@ -338,7 +343,10 @@ fn provider_table(
         provider.insert("name", value(&id));
     }
     let base = base_relative_to_output(dir, options.output.as_deref());
-    let existing_base = provider.get("base").and_then(Item::as_str).map(str::to_owned);
+    let existing_base = provider
+        .get("base")
+        .and_then(Item::as_str)
+        .map(str::to_owned);
     let same = match (&existing_base, &base) {
         (Some(e), Some(b)) => e == b || same_dir(dir, options.output.as_deref(), e),
         (None, None) => true,
@@ -521,7 +529,10 @@ pub fn title(stem: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let lower = w.to_lowercase();
-            if matches!(lower.as_str(), "a0" | "a1" | "a2" | "a3" | "a4" | "a5" | "a6" | "dl" | "nhs" | "oup" | "bmj") {
+            if matches!(
+                lower.as_str(),
+                "a0" | "a1" | "a2" | "a3" | "a4" | "a5" | "a6" | "dl" | "nhs" | "oup" | "bmj"
+            ) {
                 w.to_uppercase()
             } else {
                 w.to_owned()
@@ -541,8 +552,19 @@ pub fn guess_kind(rel: &str) -> Kind {
     let lower = rel.to_lowercase();
     let words = |s: &str| -> Option<Kind> {
         let table: [(&[&str], Kind); 13] = [
-            (&["table-talker", "table_talker", "tabletalker", "table talker"], Kind::TableTalker),
-            (&["email-signature", "email_signature", "signature"], Kind::EmailSignature),
+            (
+                &[
+                    "table-talker",
+                    "table_talker",
+                    "tabletalker",
+                    "table talker",
+                ],
+                Kind::TableTalker,
+            ),
+            (
+                &["email-signature", "email_signature", "signature"],
+                Kind::EmailSignature,
+            ),
             (&["social"], Kind::SocialCard),
             (&["postcard"], Kind::Postcard),
             (&["poster"], Kind::Poster),

@@ -199,10 +199,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             self.bad(
                 sink,
                 v.span(),
-                format!(
-                    "`{key}` in {} must be a TOML date (YYYY-MM-DD)",
-                    self.what
-                ),
+                format!("`{key}` in {} must be a TOML date (YYYY-MM-DD)", self.what),
                 hint,
             );
         }
@@ -210,11 +207,7 @@ impl<'a, 'i> Fields<'a, 'i> {
     }
 
     /// An array of strings.
-    pub fn strings(
-        &mut self,
-        sink: &mut Sink,
-        key: &'static str,
-    ) -> Option<(Vec<(String, Range<usize>)>, Range<usize>)> {
+    pub fn strings(&mut self, sink: &mut Sink, key: &'static str) -> Option<Vec<String>> {
         let v = self.value(key)?;
         let Some(items) = v.get_ref().as_array() else {
             self.wrong_type(sink, key, v, "an array of strings", "[\"…\"]");
@@ -223,7 +216,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref().as_str() {
-                Some(s) => out.push((s.to_owned(), item.span())),
+                Some(s) => out.push(s.to_owned()),
                 None => self.bad(
                     sink,
                     item.span(),
@@ -232,7 +225,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 ),
             }
         }
-        Some((out, v.span()))
+        Some(out)
     }
 
     /// A sub-table (inline or standard), read with its own [`Fields`].

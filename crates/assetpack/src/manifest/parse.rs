@@ -8,7 +8,7 @@ use std::sync::Arc;
 use toml::de::DeTable;
 
 use super::{
-    valid_id, Asset, Content, FileRef, Fields, Kind, Loaded, Manifest, Print, PrintContact,
+    valid_id, Asset, Content, Fields, FileRef, Kind, Loaded, Manifest, Print, PrintContact,
     Provider, Rendition, Sink, Spans,
 };
 use crate::problem::Code;
@@ -127,7 +127,10 @@ fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
                 f.bad(
                     sink,
                     span,
-                    format!("`base` contains a control character (U+{:04X})", u32::from(c)),
+                    format!(
+                        "`base` contains a control character (U+{:04X})",
+                        u32::from(c)
+                    ),
                     "write the folder path in plain characters".into(),
                 );
                 None
@@ -136,13 +139,15 @@ fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
         }
     });
     let terms = f.text(sink, "terms", false).map(|(s, _)| s);
-    let print = f.table(sink, "print", "[provider.print]").and_then(|mut p| {
-        let contact = p.text(sink, "contact", true);
-        let notes = p.text(sink, "notes", false).map(|(s, _)| s);
-        let spans = p.finish(sink);
-        f.spans.extend(spans);
-        contact.map(|(contact, _)| PrintContact { contact, notes })
-    });
+    let print = f
+        .table(sink, "print", "[provider.print]")
+        .and_then(|mut p| {
+            let contact = p.text(sink, "contact", true);
+            let notes = p.text(sink, "notes", false).map(|(s, _)| s);
+            let spans = p.finish(sink);
+            f.spans.extend(spans);
+            contact.map(|(contact, _)| PrintContact { contact, notes })
+        });
     let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
     let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
     let spans = Spans(f.finish(sink));
@@ -212,8 +217,7 @@ fn path_value(sink: &mut Sink, f: &mut Fields, key: &'static str) -> Option<Stri
                 span,
                 f.asset.as_deref(),
                 format!("unsafe path {path:?} in {}: {why}", f.what),
-                "use a relative path under `base` with `/` between folders and plain names"
-                    .into(),
+                "use a relative path under `base` with `/` between folders and plain names".into(),
             );
             None
         }
@@ -252,19 +256,13 @@ fn attachment(
     r
 }
 
-fn asset(
-    sink: &mut Sink,
-    mut f: Fields,
-    ids: &mut HashMap<String, Range<usize>>,
-) -> Option<Asset> {
+fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>) -> Option<Asset> {
     let id = f.string(sink, "id", true).and_then(|(id, span)| {
         if !valid_id(&id, true) {
             f.bad(
                 sink,
                 span,
-                format!(
-                    "asset id `{id}` may hold only lowercase letters, digits, `-` and `_`"
-                ),
+                format!("asset id `{id}` may hold only lowercase letters, digits, `-` and `_`"),
                 format!("use an id such as `{}`", suggest_id(&id)),
             );
             return None;
@@ -288,24 +286,26 @@ fn asset(
         f.asset = Some(id.clone());
     }
     let title = f.text(sink, "title", true).map(|(s, _)| s);
-    let kind = f.string(sink, "kind", true).and_then(|(k, span)| match k.parse::<Kind>() {
-        Ok(k) => Some(k),
-        Err(()) => {
-            let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            let near = all
-                .iter()
-                .min_by_key(|s| strsim::damerau_levenshtein(s, &k))
-                .copied()
-                .unwrap_or("other");
-            f.bad(
-                sink,
-                span,
-                format!("unknown kind `{k}`"),
-                format!("did you mean `{near}`? Kinds: {}", all.join(", ")),
-            );
-            None
-        }
-    });
+    let kind = f
+        .string(sink, "kind", true)
+        .and_then(|(k, span)| match k.parse::<Kind>() {
+            Ok(k) => Some(k),
+            Err(()) => {
+                let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                let near = all
+                    .iter()
+                    .min_by_key(|s| strsim::damerau_levenshtein(s, &k))
+                    .copied()
+                    .unwrap_or("other");
+                f.bad(
+                    sink,
+                    span,
+                    format!("unknown kind `{k}`"),
+                    format!("did you mean `{near}`? Kinds: {}", all.join(", ")),
+                );
+                None
+            }
+        });
 
     let present: Vec<&str> = ["file", "url", "text"]
         .into_iter()
@@ -340,7 +340,11 @@ fn asset(
                 Code::ContentChoice,
                 f.span.clone(),
                 f.asset.as_deref(),
-                format!("{} has {}: an asset is exactly one of them", f.what, present.join(" and ")),
+                format!(
+                    "{} has {}: an asset is exactly one of them",
+                    f.what,
+                    present.join(" and ")
+                ),
                 "split it into separate assets, one per file, link or message".into(),
             );
             false
@@ -389,10 +393,7 @@ fn asset(
 
     let description = f.text(sink, "description", false).map(|(s, _)| s);
     let alt = f.text(sink, "alt", false).map(|(s, _)| s);
-    let tags = f
-        .strings(sink, "tags")
-        .map(|(v, _)| v.into_iter().map(|(s, _)| s).collect())
-        .unwrap_or_default();
+    let tags = f.strings(sink, "tags").unwrap_or_default();
     let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
     let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
     let print = f.table(sink, "print", "`print`").and_then(|mut p| {
@@ -406,10 +407,7 @@ fn asset(
                 "add `available = true` (or false)".into(),
             );
         }
-        let sizes = p
-            .strings(sink, "sizes")
-            .map(|(v, _)| v.into_iter().map(|(s, _)| s).collect())
-            .unwrap_or_default();
+        let sizes = p.strings(sink, "sizes").unwrap_or_default();
         let max_quantity = p.count(sink, "max_quantity").and_then(|(n, span)| {
             if n == 0 {
                 p.bad(
@@ -473,7 +471,13 @@ mod tests {
         parse(Path::new("m.toml"), text.to_string())
             .problems
             .into_iter()
-            .map(|p| (p.code.to_string(), p.line.unwrap_or(0), p.column.unwrap_or(0)))
+            .map(|p| {
+                (
+                    p.code.to_string(),
+                    p.line.unwrap_or(0),
+                    p.column.unwrap_or(0),
+                )
+            })
             .collect()
     }
 
@@ -558,14 +562,19 @@ mod tests {
         let a = &m.assets[0];
         assert_eq!(a.title, "Video – ŵ");
         assert_eq!(a.files().len(), 4);
-        let Content::File(f) = &a.content else { panic!() };
+        let Content::File(f) = &a.content else {
+            panic!()
+        };
         assert_eq!(f.bytes, Some(1000));
         assert_eq!(f.sha256.as_deref(), Some(&*"ab".repeat(32)));
         assert_eq!(a.captions.as_ref().unwrap().bytes, Some(7));
         assert_eq!(a.next_review_due.unwrap().to_string(), "2027-01-31");
         assert_eq!(a.print.as_ref().unwrap().max_quantity, Some(5));
         // Spans lead to the line of the value.
-        let span = a.spans.get("captions.bytes").expect(&format!("{:?}", a.spans));
+        let span = a
+            .spans
+            .get("captions.bytes")
+            .unwrap_or_else(|| panic!("{:?}", a.spans));
         assert_eq!(m.source().line_column(span.start).0, 20);
         let span = a.spans.get("renditions.0.sha256").unwrap();
         assert_eq!(m.source().line_column(span.start).0, 18);
