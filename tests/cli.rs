@@ -957,3 +957,29 @@ fn scan_refuses_bad_input_cleanly() {
         "[provider\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn scan_writes_readable_manifests_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new(&[("a.pdf", &real_pdf())]);
+    let o = run(
+        f.path(),
+        &["scan", "files", "--provider", "test", "-o", "new.toml"],
+    );
+    assert_eq!(code(&o), 0);
+    let mode = fs::metadata(f.path().join("new.toml"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    fs::set_permissions(f.path().join("new.toml"), fs::Permissions::from_mode(0o640))
+        .expect("chmod");
+    let o = run(f.path(), &["scan", "files", "-o", "new.toml"]);
+    assert_eq!(code(&o), 0);
+    let mode = fs::metadata(f.path().join("new.toml"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+}

@@ -131,7 +131,7 @@ fn run_check(args: CheckArgs) -> Result<u8> {
     let report = assetpack::check(&args.paths, &options, &bar);
     bar.clear();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     match args.format {
         Format::Json => output::json(&mut out, &report)?,
         Format::Human => output::human(&mut out, &report)?,
@@ -214,7 +214,24 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // A temporary file is private (0600); give the result the old file's permissions, or the
+    // usual 0644 for a new file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::Permissions::from_mode(0o644)
+            }
+            #[cfg(not(unix))]
+            {
+                tmp.as_file().metadata()?.permissions()
+            }
+        }
+    };
     tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().set_permissions(permissions))
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)

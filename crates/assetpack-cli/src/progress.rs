@@ -30,7 +30,7 @@ impl Bar {
 
 impl assetpack::Progress for Bar {
     fn begin(&self, _files: u64, bytes: u64) {
-        self.0.set_length(bytes);
+        self.0.inc_length(bytes);
     }
 
     fn advance(&self, bytes: u64) {

@@ -16,11 +16,12 @@
 //! assert!(report.ok());
 //! ```
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -171,39 +172,63 @@ fn io_problem(path: &Path, message: String, fix: &str) -> Problem {
     p
 }
 
-/// Loads manifests, collecting problems. Bundle specs met in a directory are skipped.
-pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
-    let loaded: Vec<_> = paths.par_iter().map(|p| (p, Manifest::load(p))).collect();
-    let mut manifests = Vec::new();
-    let mut problems = Vec::new();
-    for (path, result) in loaded {
-        match result {
-            Ok(l) if l.bundle_spec => {}
-            Ok(l) => {
-                problems.extend(l.problems);
-                manifests.extend(l.manifest);
-            }
-            Err(crate::manifest::LoadError::NotUtf8 { path }) => {
-                let mut p = Problem::new(
-                    Code::TomlSyntax,
-                    format!("{} is not UTF-8 text", path.display()),
-                    "save the manifest as UTF-8",
-                );
-                p.manifest = Some(path);
-                problems.push(p);
-            }
-            Err(e) => problems.push(io_problem(
+/// Loads one manifest; `None` for a bundle spec met in a folder or a manifest that could not be
+/// used. Problems go to `problems`.
+fn load_one(path: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
+    match Manifest::load(path) {
+        Ok(l) if l.bundle_spec => None,
+        Ok(l) => {
+            problems.extend(l.problems);
+            l.manifest
+        }
+        Err(crate::manifest::LoadError::NotUtf8 { path }) => {
+            let mut p = Problem::new(
+                Code::TomlSyntax,
+                format!("{} is not UTF-8 text", path.display()),
+                "save the manifest as UTF-8",
+            );
+            p.manifest = Some(path);
+            problems.push(p);
+            None
+        }
+        Err(e) => {
+            problems.push(io_problem(
                 path,
                 e.to_string(),
                 "check the path and its permissions",
-            )),
+            ));
+            None
         }
     }
-    // One provider, one manifest: a pack has one folder per provider id.
+}
+
+/// Loads manifests in parallel, collecting problems. Bundle specs met in a folder are skipped;
+/// two manifests with one provider id are reported.
+pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
+    let loaded: Vec<(Option<Manifest>, Vec<Problem>)> = paths
+        .par_iter()
+        .map(|p| {
+            let mut problems = Vec::new();
+            (load_one(p, &mut problems), problems)
+        })
+        .collect();
+    let mut manifests = Vec::new();
+    let mut problems = Vec::new();
+    for (m, p) in loaded {
+        manifests.extend(m);
+        problems.extend(p);
+    }
+    problems.extend(duplicate_providers(&manifests));
+    (manifests, problems)
+}
+
+/// One provider, one manifest: a pack has one folder per provider id.
+fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> Vec<Problem> {
     let mut seen: HashMap<&str, &Manifest> = HashMap::new();
-    for m in &manifests {
+    let mut out = Vec::new();
+    for m in manifests {
         if let Some(first) = seen.insert(&m.provider.id, m) {
-            problems.push(m.report(
+            out.push(m.report(
                 Code::DuplicateId,
                 None,
                 "id",
@@ -216,21 +241,31 @@ pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
             ));
         }
     }
-    (manifests, problems)
+    out
 }
 
 /// Checks the manifests named by `inputs` (files, or folders of `*.toml` manifests) against
 /// their files. Never panics on bad input; I/O failures come back as [`Code::Unreadable`]
 /// problems.
+///
+/// Each manifest is a pipeline (parse, metadata, walk of `base`, file examination) and the
+/// pipelines run in parallel, so one manifest's files are hashed while the next is parsed.
 pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Report {
     let (paths, mut problems) = manifest_paths(inputs);
-    let (manifests, load_problems) = load_manifests(&paths);
-    problems.extend(load_problems);
-    let mut report = check_manifests(manifests, options, progress);
-    problems.append(&mut report.problems);
-    report.problems = problems;
-    finish(&mut report, options.strict);
-    report
+    let checked: Vec<(Option<Checked>, Vec<Problem>)> = paths
+        .par_iter()
+        .map(|p| {
+            let mut problems = Vec::new();
+            let checked = load_one(p, &mut problems).map(|m| check_one(m, options, progress));
+            (checked, problems)
+        })
+        .collect();
+    let mut done = Vec::new();
+    for (c, p) in checked {
+        done.extend(c);
+        problems.extend(p);
+    }
+    assemble(done, problems, options, progress)
 }
 
 /// Checks manifests that are already loaded (see [`check`]).
@@ -239,18 +274,57 @@ pub fn check_manifests(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
+    let done: Vec<Checked> = manifests
+        .into_par_iter()
+        .map(|m| check_one(m, options, progress))
+        .collect();
+    assemble(done, Vec::new(), options, progress)
+}
+
+/// What checking one manifest found.
+struct Checked {
+    manifest: Manifest,
+    problems: Vec<Problem>,
+    /// The walk of `base`, when it could be read.
+    tree: Option<Tree>,
+    files: usize,
+    hashed: u64,
+}
+
+fn check_one(manifest: Manifest, options: &CheckOptions, progress: &dyn Progress) -> Checked {
     let mut problems = Vec::new();
-    for m in &manifests {
-        metadata_checks(m, options, &mut problems);
+    metadata_checks(&manifest, options, &mut problems);
+    let (tree, files, hashed) = file_checks(&manifest, options, progress, &mut problems);
+    Checked {
+        manifest,
+        problems,
+        tree,
+        files,
+        hashed,
     }
+}
+
+fn assemble(
+    done: Vec<Checked>,
+    mut problems: Vec<Problem>,
+    options: &CheckOptions,
+    progress: &dyn Progress,
+) -> Report {
+    progress.finish();
+    problems.extend(duplicate_providers(done.iter().map(|c| &c.manifest)));
+    unlisted(&done, &mut problems);
     let mut summary = Summary {
-        manifests: manifests.len(),
-        assets: manifests.iter().map(|m| m.assets.len()).sum(),
+        manifests: done.len(),
         ..Summary::default()
     };
-    let (files, hashed) = file_checks(&manifests, options, progress, &mut problems);
-    summary.files = files;
-    summary.bytes_hashed = hashed;
+    let mut manifests = Vec::with_capacity(done.len());
+    for c in done {
+        summary.assets += c.manifest.assets.len();
+        summary.files += c.files;
+        summary.bytes_hashed += c.hashed;
+        problems.extend(c.problems);
+        manifests.push(c.manifest);
+    }
     let mut report = Report {
         ok: false,
         problems,
@@ -274,17 +348,15 @@ fn finish(report: &mut Report, strict: bool) {
         .map(|(i, m)| (m.path.clone(), i))
         .collect();
     report.problems.sort_by(|a, b| {
-        let key = |p: &Problem| {
-            (
-                p.manifest.as_ref().and_then(|m| order.get(m)).copied(),
-                p.manifest.clone(),
-                p.line,
-                p.column,
-                p.code,
-                p.file.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
+        let rank = |p: &Problem| p.manifest.as_ref().and_then(|m| order.get(m)).copied();
+        (rank(a), &a.manifest, a.line, a.column, a.code, &a.file).cmp(&(
+            rank(b),
+            &b.manifest,
+            b.line,
+            b.column,
+            b.code,
+            &b.file,
+        ))
     });
     report.problems.dedup();
     let tally = Tally::of(&report.problems);
@@ -622,7 +694,6 @@ fn walk(base: &Path) -> io::Result<Tree> {
     let mut tree = Tree::default();
     let walker = walkdir::WalkDir::new(base)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
@@ -648,6 +719,11 @@ fn walk(base: &Path) -> io::Result<Tree> {
 
 /// `/`-joined, lossily decoded relative path.
 pub(crate) fn relative_name(p: &Path) -> String {
+    if std::path::MAIN_SEPARATOR == '/' {
+        if let Some(s) = p.to_str() {
+            return s.to_owned();
+        }
+    }
     p.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
@@ -664,84 +740,87 @@ struct Job<'a> {
     in_tree: bool,
 }
 
+/// Walks the manifest's `base` and examines every file it lists, in parallel.
 fn file_checks(
-    manifests: &[Manifest],
+    m: &Manifest,
     options: &CheckOptions,
     progress: &dyn Progress,
     out: &mut Vec<Problem>,
-) -> (usize, u64) {
-    // Walk each distinct base once; manifests sharing a base share its listing.
-    let mut trees: HashMap<PathBuf, Option<Tree>> = HashMap::new();
-    let mut listed: HashMap<PathBuf, HashSet<&str>> = HashMap::new();
-    let manifest_files: HashSet<PathBuf> = manifests
-        .iter()
-        .filter_map(|m| fs::canonicalize(&m.path).ok())
-        .collect();
-    let mut jobs = Vec::new();
-    for m in manifests {
-        let base = m.base_dir.clone();
-        if !trees.contains_key(&base) {
-            let tree = match fs::metadata(&base) {
-                Ok(md) if md.is_dir() => match walk(&base) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        out.push(m.report(
-                            Code::Unreadable,
-                            None,
-                            "base",
-                            format!("cannot read the folder {}: {e}", base.display()),
-                            "check the folder's permissions",
-                        ));
-                        None
-                    }
-                },
-                _ => None,
-            };
-            trees.insert(base.clone(), tree);
-        }
-        let Some(tree) = &trees[&base] else {
-            if fs::metadata(&base).map(|md| md.is_dir()).unwrap_or(false) {
-                continue;
+) -> (Option<Tree>, usize, u64) {
+    let tree = match fs::metadata(&m.base_dir) {
+        Ok(md) if md.is_dir() => match walk(&m.base_dir) {
+            Ok(t) => t,
+            Err(e) => {
+                out.push(m.report(
+                    Code::Unreadable,
+                    None,
+                    "base",
+                    format!("cannot read the folder {}: {e}", m.base_dir.display()),
+                    "check the folder's permissions",
+                ));
+                return (None, 0, 0);
             }
+        },
+        _ => {
             out.push(m.report(
                 Code::MissingFile,
                 None,
                 "base",
-                format!("the provider's folder {} does not exist", base.display()),
+                format!("the provider's folder {} does not exist", m.base_dir.display()),
                 "set `base` in [provider] to the folder holding the files, relative to the manifest",
             ));
-            continue;
-        };
-        let names = listed.entry(base.clone()).or_default();
-        for a in &m.assets {
-            for (role, f) in a.files() {
-                names.insert(&f.file);
-                jobs.push(Job {
-                    manifest: m,
-                    asset: a,
-                    role,
-                    file: f,
-                    path: m.resolve(&f.file),
-                    in_tree: tree.regular.contains(&f.file),
-                });
-            }
+            return (None, 0, 0);
+        }
+    };
+    let mut jobs = Vec::new();
+    for a in &m.assets {
+        for (role, f) in a.files() {
+            jobs.push(Job {
+                manifest: m,
+                asset: a,
+                role,
+                file: f,
+                path: m.resolve(&f.file),
+                in_tree: tree.regular.contains(&f.file),
+            });
         }
     }
+    // Big files first, so the workers finish together.
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
+    let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
+    progress.begin(jobs.len() as u64, total);
+    let results: Vec<(Vec<Problem>, u64)> = jobs
+        .par_iter()
+        .map(|job| examine_job(job, options, progress))
+        .collect();
+    let mut hashed = 0;
+    for (problems, n) in results {
+        out.extend(problems);
+        hashed += n;
+    }
+    (Some(tree), jobs.len(), hashed)
+}
 
-    // Unlisted files and links, per base.
-    for m in manifests {
-        let Some(Some(tree)) = trees.get(&m.base_dir) else {
-            continue;
-        };
-        let names = &listed[&m.base_dir];
-        // Report each base's leftovers once, on the first manifest using it.
-        if manifests
-            .iter()
-            .find(|o| o.base_dir == m.base_dir)
-            .is_some_and(|first| !std::ptr::eq(first, m))
-        {
+/// Files and links under each `base` that no asset lists. Manifests sharing a base share its
+/// listing; the leftovers are reported once, on the first manifest using it.
+fn unlisted(done: &[Checked], out: &mut Vec<Problem>) {
+    let manifest_files: HashSet<PathBuf> = done
+        .iter()
+        .filter_map(|c| fs::canonicalize(&c.manifest.path).ok())
+        .collect();
+    let mut seen_bases: HashSet<&Path> = HashSet::default();
+    for c in done {
+        let m = &c.manifest;
+        let Some(tree) = &c.tree else { continue };
+        if !seen_bases.insert(&m.base_dir) {
             continue;
         }
+        let names: HashSet<&str> = done
+            .iter()
+            .filter(|o| o.manifest.base_dir == m.base_dir)
+            .flat_map(|o| o.manifest.assets.iter())
+            .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
+            .collect();
         for rel in &tree.regular {
             if names.contains(rel.as_str()) {
                 continue;
@@ -778,22 +857,6 @@ fn file_checks(
             );
         }
     }
-
-    // Big files first, so two workers finish together.
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
-    let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
-    progress.begin(jobs.len() as u64, total);
-    let results: Vec<(Vec<Problem>, u64)> = jobs
-        .par_iter()
-        .map(|job| examine_job(job, options, progress))
-        .collect();
-    progress.finish();
-    let mut hashed = 0;
-    for (problems, n) in results {
-        out.extend(problems);
-        hashed += n;
-    }
-    (jobs.len(), hashed)
 }
 
 thread_local! {
@@ -814,7 +877,7 @@ pub struct Examined {
 /// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
 /// regular gives an `InvalidInput` error.
 pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
-    let file = File::open(path)?;
+    let file = open_nonblocking(path)?;
     let md = file.metadata()?;
     if !md.is_file() {
         return Err(io::Error::new(
@@ -837,7 +900,9 @@ pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Exa
                     Ok(0) => break,
                     Ok(k) => {
                         n += k;
-                        if n == buf.len() {
+                        // Stop at the size the metadata gave, saving a read per file; a file
+                        // that grew meanwhile is caught by the size comparison.
+                        if n as u64 >= len || n == buf.len() {
                             break;
                         }
                     }
@@ -860,6 +925,18 @@ pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Exa
             stream(&file, len, hash, &mut buf, advance)
         }
     })
+}
+
+/// Opens for reading without blocking on a FIFO or device that a path may turn out to be.
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn stream(

@@ -11,7 +11,9 @@ use std::path::Path;
 
 /// Receives progress events; see the module docs.
 pub trait Progress: Sync {
-    /// The work is about to start: `files` files holding `bytes` bytes will be read.
+    /// More work is coming: `files` files holding `bytes` bytes will be read. Called once per
+    /// batch (for `check`, once per manifest, as manifests load in parallel): add it to the
+    /// totals.
     fn begin(&self, files: u64, bytes: u64) {
         let _ = (files, bytes);
     }

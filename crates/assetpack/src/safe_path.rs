@@ -115,6 +115,9 @@ pub fn check(path: &str) -> Result<(), UnsafePath> {
 /// The key under which two paths clash on a case-insensitive, Unicode-normalising file system
 /// (macOS, Windows): the NFC form of the path, case-folded.
 pub fn clash_key(path: &str) -> String {
+    if path.is_ascii() {
+        return path.to_ascii_lowercase();
+    }
     // Decompose, fold case, recompose: `É` and `e\u{301}` and `é` all meet.
     path.nfd()
         .collect::<String>()

@@ -5,6 +5,7 @@
 //! missing or ill-typed value, and when done reports every key nobody asked for as an
 //! `unknown-field` error with a "did you mean" hint.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
@@ -43,23 +44,29 @@ pub(crate) struct Fields<'a, 'i> {
     table: &'a DeTable<'i>,
     /// Span of the table (its header, or the whole inline table).
     pub span: Range<usize>,
-    /// How the table is named in messages, e.g. `[provider]` or `[[asset]] "logo"`.
-    pub what: String,
+    /// How the table is named in messages, e.g. `[provider]`; see [`Fields::what`].
+    name: &'static str,
+    /// Position in its array, for array items.
+    index: Option<usize>,
+    /// True for an `[[asset]]` table itself (named by its id once known).
+    pub asset_root: bool,
     /// Dotted prefix for keys recorded in spans, e.g. `transcript.`.
     prefix: String,
     /// The asset these fields belong to, for problem attribution.
     pub asset: Option<String>,
     seen: Vec<&'static str>,
     /// Spans of the values read, keyed by dotted path.
-    pub spans: Vec<(String, Range<usize>)>,
+    pub spans: Vec<(Cow<'static, str>, Range<usize>)>,
 }
 
 impl<'a, 'i> Fields<'a, 'i> {
-    pub fn new(table: &'a DeTable<'i>, span: Range<usize>, what: String) -> Self {
+    pub fn new(table: &'a DeTable<'i>, span: Range<usize>, name: &'static str) -> Self {
         Fields {
             table,
             span,
-            what,
+            name,
+            index: None,
+            asset_root: false,
             prefix: String::new(),
             asset: None,
             seen: Vec::new(),
@@ -67,10 +74,24 @@ impl<'a, 'i> Fields<'a, 'i> {
         }
     }
 
+    /// How the table is named in messages: `[provider]`, ``[[asset]] `logo` ``, `rendition #2`.
+    pub fn what(&self) -> String {
+        match (&self.asset, self.asset_root, self.index) {
+            (Some(id), true, _) => format!("[[asset]] `{id}`"),
+            (_, _, Some(i)) => format!("{} #{}", self.name, i + 1),
+            _ => self.name.to_owned(),
+        }
+    }
+
     fn value(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.seen.push(key);
         let v = self.table.get(key)?;
-        self.spans.push((format!("{}{key}", self.prefix), v.span()));
+        let name = if self.prefix.is_empty() {
+            Cow::Borrowed(key)
+        } else {
+            Cow::Owned(format!("{}{key}", self.prefix))
+        };
+        self.spans.push((name, v.span()));
         Some(v)
     }
 
@@ -79,7 +100,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             Code::MissingField,
             self.span.clone(),
             self.asset.as_deref(),
-            format!("{} has no `{key}`", self.what),
+            format!("{} has no `{key}`", self.what()),
             format!("add `{key} = {hint}`"),
         );
     }
@@ -101,7 +122,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             v.span(),
             format!(
                 "`{key}` in {} must be {want}, not {}",
-                self.what,
+                self.what(),
                 v.get_ref().type_str()
             ),
             format!("write it as `{key} = {example}`"),
@@ -142,7 +163,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             self.bad(
                 sink,
                 span,
-                format!("`{key}` in {} is empty", self.what),
+                format!("`{key}` in {} is empty", self.what()),
                 format!("write a {key}, or remove the key"),
             );
             return None;
@@ -199,7 +220,10 @@ impl<'a, 'i> Fields<'a, 'i> {
             self.bad(
                 sink,
                 v.span(),
-                format!("`{key}` in {} must be a TOML date (YYYY-MM-DD)", self.what),
+                format!(
+                    "`{key}` in {} must be a TOML date (YYYY-MM-DD)",
+                    self.what()
+                ),
                 hint,
             );
         }
@@ -220,7 +244,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 None => self.bad(
                     sink,
                     item.span(),
-                    format!("`{key}` in {} must hold only strings", self.what),
+                    format!("`{key}` in {} must hold only strings", self.what()),
                     "quote each item".into(),
                 ),
             }
@@ -233,12 +257,12 @@ impl<'a, 'i> Fields<'a, 'i> {
         &mut self,
         sink: &mut Sink,
         key: &'static str,
-        what: &str,
+        what: &'static str,
     ) -> Option<Fields<'a, 'i>> {
         let v = self.value(key)?;
         match v.get_ref().as_table() {
             Some(t) => {
-                let mut f = Fields::new(t, v.span(), what.to_owned());
+                let mut f = Fields::new(t, v.span(), what);
                 f.prefix = format!("{}{key}.", self.prefix);
                 f.asset = self.asset.clone();
                 Some(f)
@@ -255,7 +279,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         &mut self,
         sink: &mut Sink,
         key: &'static str,
-        what: &str,
+        what: &'static str,
     ) -> Vec<Fields<'a, 'i>> {
         let Some(v) = self.value(key) else {
             return Vec::new();
@@ -268,7 +292,8 @@ impl<'a, 'i> Fields<'a, 'i> {
         for (i, item) in items.iter().enumerate() {
             match item.get_ref().as_table() {
                 Some(t) => {
-                    let mut f = Fields::new(t, item.span(), format!("{what} #{}", i + 1));
+                    let mut f = Fields::new(t, item.span(), what);
+                    f.index = Some(i);
                     f.prefix = format!("{}{key}.{i}.", self.prefix);
                     f.asset = self.asset.clone();
                     out.push(f)
@@ -276,7 +301,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 None => self.bad(
                     sink,
                     item.span(),
-                    format!("`{key}` in {} must hold only tables", self.what),
+                    format!("`{key}` in {} must hold only tables", self.what()),
                     "write each item as `{ … }`".into(),
                 ),
             }
@@ -298,7 +323,7 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// Reports every key that was not read as an `unknown-field` error, and hands back the
     /// spans of the values that were.
-    pub fn finish(self, sink: &mut Sink) -> Vec<(String, Range<usize>)> {
+    pub fn finish(self, sink: &mut Sink) -> Vec<(Cow<'static, str>, Range<usize>)> {
         for (k, _) in self.table.iter() {
             let name: &str = k.get_ref();
             if self.seen.contains(&name) {
@@ -314,7 +339,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 Some((_, s)) => format!("did you mean `{s}`? Rename it, or remove the key"),
                 None => format!(
                     "remove it; {} may hold: {}",
-                    self.what,
+                    self.what(),
                     self.seen.join(", ")
                 ),
             };
@@ -322,12 +347,13 @@ impl<'a, 'i> Fields<'a, 'i> {
                 Code::UnknownField,
                 k.span(),
                 self.asset.as_deref(),
-                format!("unknown field `{name}` in {}", self.what),
+                format!("unknown field `{name}` in {}", self.what()),
                 fix,
             );
         }
         let mut spans = self.spans;
-        spans.push((self.prefix.trim_end_matches('.').to_owned(), self.span));
+        let own = self.prefix.trim_end_matches('.');
+        spans.push((Cow::Owned(own.to_owned()), self.span));
         spans
     }
 }

@@ -28,6 +28,7 @@
 mod fields;
 mod parse;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -231,7 +232,7 @@ pub struct PrintContact {
 /// Byte spans of the values read from a table, keyed by dotted path (`file`,
 /// `renditions.0.sha256`, `transcript.file`); the empty key is the table itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Spans(Vec<(String, Range<usize>)>);
+pub struct Spans(Vec<(Cow<'static, str>, Range<usize>)>);
 
 impl Spans {
     /// The span of `key`, else of the nearest enclosing table.

@@ -1,6 +1,5 @@
 //! Turning manifest TOML into the model, collecting every problem on the way.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +15,7 @@ use crate::safe_path;
 use crate::source::Source;
 
 pub(super) fn parse(path: &Path, text: String) -> Loaded {
-    let source = Source::new(path, text);
+    let source = Arc::new(Source::new(path, text));
     let mut sink = Sink {
         source: &source,
         problems: Vec::new(),
@@ -50,7 +49,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
             bundle_spec: true,
         };
     }
-    let mut top = Fields::new(root.get_ref(), 0..0, "the manifest".into());
+    let mut top = Fields::new(root.get_ref(), 0..0, "the manifest");
     let provider = match top.table(&mut sink, "provider", "[provider]") {
         Some(f) => provider(&mut sink, f),
         None => {
@@ -71,7 +70,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
     }
     let tables = top.tables(&mut sink, "asset", "[[asset]]");
     let mut assets = Vec::new();
-    let mut ids: HashMap<String, Range<usize>> = HashMap::new();
+    let mut ids: foldhash::HashMap<String, Range<usize>> = Default::default();
     for fields in tables {
         if let Some(a) = asset(&mut sink, fields.detached(), &mut ids) {
             assets.push(a);
@@ -91,7 +90,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
             base_dir,
             provider,
             assets,
-            source: Arc::new(source.clone()),
+            source: Arc::clone(&source),
         }
     });
     problems.sort_by_key(|p| (p.line, p.column));
@@ -180,7 +179,7 @@ fn sha256(sink: &mut Sink, f: &mut Fields) -> Option<String> {
             span,
             format!(
                 "`sha256` in {} must be 64 hexadecimal digits (it has {} characters)",
-                f.what,
+                f.what(),
                 s.chars().count()
             ),
             "run `assetpack scan` to record the right value".into(),
@@ -216,7 +215,7 @@ fn path_value(sink: &mut Sink, f: &mut Fields, key: &'static str) -> Option<Stri
                 Code::UnsafePath,
                 span,
                 f.asset.as_deref(),
-                format!("unsafe path {path:?} in {}: {why}", f.what),
+                format!("unsafe path {path:?} in {}: {why}", f.what()),
                 "use a relative path under `base` with `/` between folders and plain names".into(),
             );
             None
@@ -247,7 +246,7 @@ fn attachment(
     sink: &mut Sink,
     parent: &mut Fields,
     key: &'static str,
-    what: &str,
+    what: &'static str,
 ) -> Option<FileRef> {
     let mut t = parent.table(sink, key, what)?;
     let r = file_ref(sink, &mut t, true);
@@ -256,7 +255,11 @@ fn attachment(
     r
 }
 
-fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>) -> Option<Asset> {
+fn asset(
+    sink: &mut Sink,
+    mut f: Fields,
+    ids: &mut foldhash::HashMap<String, Range<usize>>,
+) -> Option<Asset> {
     let id = f.string(sink, "id", true).and_then(|(id, span)| {
         if !valid_id(&id, true) {
             f.bad(
@@ -282,7 +285,7 @@ fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>
         Some(id)
     });
     if let Some(id) = &id {
-        f.what = format!("[[asset]] `{id}`");
+        f.asset_root = true;
         f.asset = Some(id.clone());
     }
     let title = f.text(sink, "title", true).map(|(s, _)| s);
@@ -330,7 +333,7 @@ fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>
                 Code::ContentChoice,
                 f.span.clone(),
                 f.asset.as_deref(),
-                format!("{} has none of `file`, `url` or `text`", f.what),
+                format!("{} has none of `file`, `url` or `text`", f.what()),
                 "add `file = \"…\"` for a download, `url = \"…\"` for a link, or `text = \"…\"` for a message".into(),
             );
             false
@@ -342,7 +345,7 @@ fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>
                 f.asset.as_deref(),
                 format!(
                     "{} has {}: an asset is exactly one of them",
-                    f.what,
+                    f.what(),
                     present.join(" and ")
                 ),
                 "split it into separate assets, one per file, link or message".into(),
@@ -364,7 +367,7 @@ fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>
             f.bad(
                 sink,
                 span.clone(),
-                format!("`channel` in {} applies only to a `text` message", f.what),
+                format!("`channel` in {} applies only to a `text` message", f.what()),
                 "remove `channel`, or make the asset a message with `text`".into(),
             );
         }
@@ -385,7 +388,7 @@ fn asset(sink: &mut Sink, mut f: Fields, ids: &mut HashMap<String, Range<usize>>
                 Code::ContentChoice,
                 f.span.clone(),
                 f.asset.as_deref(),
-                format!("{} is of kind `{kind}`, but {why}", f.what),
+                format!("{} is of kind `{kind}`, but {why}", f.what()),
                 "change `kind`, or give the asset the right content".into(),
             );
         }
