@@ -236,6 +236,29 @@ fn an_edited_asset_is_named_with_a_hash_mismatch() {
     // --fast compares sizes only, so a same-size edit passes.
     let o = run(dir.path(), &["check", "packs/providers", "--fast"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
+
+    // An edit that changes the size is still one hash mismatch, saying the new size...
+    let mut bytes = fs::read(&poster).expect("read");
+    bytes.extend_from_slice(b"% appended\n");
+    fs::write(&poster, &bytes).expect("write");
+    let o = run(
+        dir.path(),
+        &["check", "packs/providers", "--format", "json"],
+    );
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(codes(&v), ["hash-mismatch"]);
+    assert!(v["problems"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains(&format!("now {} bytes", bytes.len())));
+    // ...and a size mismatch when not hashing.
+    let o = run(
+        dir.path(),
+        &["check", "packs/providers", "--format", "json", "--fast"],
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(codes(&json(&o)), ["size-mismatch"]);
 }
 
 #[test]

@@ -1054,33 +1054,46 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (V
         0
     };
 
-    let size_ok = match f.bytes {
-        Some(b) if b != examined.len => {
-            out.push(report(
-                Code::SizeMismatch,
-                "bytes",
-                format!(
-                    "the {what} `{}` has {} bytes, the manifest says {b}",
-                    f.file, examined.len
-                ),
-                "if the new file is right, run `assetpack scan` to record its size and hash",
-            ));
-            false
-        }
-        _ => true,
-    };
-    if let (true, Some(want), Some(got)) = (size_ok, &f.sha256, &examined.sha256) {
-        if want != got {
+    // A changed file is a hash mismatch (whatever its size); a wrong `bytes` with the right
+    // content, or a size change seen without hashing, is a size mismatch.
+    let size_differs = f.bytes.is_some_and(|b| b != examined.len);
+    match (&f.sha256, &examined.sha256) {
+        (Some(want), Some(got)) if want != got => {
+            let size = match f.bytes {
+                Some(b) if b != examined.len => {
+                    format!("now {} bytes, the manifest says {b}; ", examined.len)
+                }
+                _ => String::new(),
+            };
             out.push(report(
                 Code::HashMismatch,
                 "sha256",
                 format!(
-                    "the {what} `{}` changed since the manifest was written (SHA-256 {got})",
+                    "the {what} `{}` changed since the manifest was written ({size}SHA-256 now {got})",
                     f.file
                 ),
-                "if the change is intended, run `assetpack scan` to record the new hash; otherwise restore the file",
+                "if the change is intended, run `assetpack scan` to record the new hash and size; otherwise restore the file",
             ));
         }
+        _ if size_differs => {
+            let same = if examined.sha256.is_some() {
+                " (its content matches `sha256`, so `bytes` is wrong)"
+            } else {
+                ""
+            };
+            out.push(report(
+                Code::SizeMismatch,
+                "bytes",
+                format!(
+                    "the {what} `{}` has {} bytes, the manifest says {}{same}",
+                    f.file,
+                    examined.len,
+                    f.bytes.unwrap_or(0)
+                ),
+                "if the file is right, run `assetpack scan` to record its size and hash",
+            ));
+        }
+        _ => {}
     }
 
     let found = examined.inspection.media_type;
