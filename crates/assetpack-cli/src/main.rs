@@ -30,6 +30,66 @@ enum Command {
     Scan(ScanArgs),
     /// Check provider manifests against their files.
     Check(CheckArgs),
+    /// Build a reproducible, checksummed ZIP pack from a bundle spec or provider manifests.
+    Build(BuildArgs),
+    /// Verify a pack: every entry name, CRC and SHA-256; optionally extract it.
+    Verify(VerifyArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LayoutArg {
+    Plain,
+    Bagit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompressionArg {
+    Auto,
+    Store,
+    Deflate,
+}
+
+#[derive(clap::Args, Debug)]
+struct BuildArgs {
+    /// A bundle spec, or one or more provider manifests (then every asset goes in).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// The pack to write. Default: `<name>.zip` for a bundle spec; required for manifests.
+    #[arg(short, long, value_name = "PACK.zip")]
+    output: Option<PathBuf>,
+    /// Plain folder with SHA256SUMS, or a BagIt bag (RFC 8493).
+    #[arg(long, value_enum, default_value = "plain")]
+    layout: LayoutArg,
+    /// Store already-compressed formats and deflate text (auto), or store or deflate all.
+    #[arg(long, value_enum, default_value = "auto")]
+    compression: CompressionArg,
+    /// Reader threads (default: one per core). The pack is the same whatever the number.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Leave the PDF index out.
+    #[arg(long)]
+    no_index: bool,
+    /// Print the plan (every entry, its size, compression and SHA-256) and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct VerifyArgs {
+    /// The pack to verify.
+    pack: PathBuf,
+    /// Extract the pack into DIR/<name>/ if, and only if, it verifies.
+    #[arg(long, value_name = "DIR")]
+    extract: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Print no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -107,6 +167,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Check(args) => run_check(args),
+        Command::Build(args) => run_build(args),
+        Command::Verify(args) => run_verify(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -144,6 +206,133 @@ fn run_check(args: CheckArgs) -> Result<u8> {
     } else {
         1
     })
+}
+
+fn run_build(args: BuildArgs) -> Result<u8> {
+    use assetpack::build::{self, BuildError, BuildOptions};
+    use assetpack::plan::{Compression, Layout};
+
+    progress::catch_interrupt();
+    let options = BuildOptions {
+        output: args.output.clone(),
+        layout: match args.layout {
+            LayoutArg::Plain => Layout::Plain,
+            LayoutArg::Bagit => Layout::Bagit,
+        },
+        compression: match args.compression {
+            CompressionArg::Auto => Compression::Auto,
+            CompressionArg::Store => Compression::Store,
+            CompressionArg::Deflate => Compression::Deflate,
+        },
+        jobs: args.jobs.unwrap_or(0),
+        index_pdf: None,
+    };
+    let (inputs, mut problems) = match build::resolve(&args.specs, args.output.as_deref()) {
+        Ok(r) => r,
+        Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
+        Err(e) => return Err(e.into()),
+    };
+    let report = build::check_inputs(&inputs, &assetpack::NoProgress);
+    problems.extend(report.problems);
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    output::problems(&mut err, &problems)?;
+    err.flush()?;
+    drop(err);
+    if problems.iter().any(|p| p.is_error()) {
+        let n = problems.iter().filter(|p| p.is_error()).count();
+        eprintln!("build stopped: {n} error{} in the data; nothing was written", if n == 1 { "" } else { "s" });
+        return Ok(if problems.iter().any(|p| p.is_io()) { 2 } else { 1 });
+    }
+    let plan = build::plan_for(&inputs, &options)?;
+    if args.dry_run {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for e in &plan.entries {
+            writeln!(
+                out,
+                "{}  {:>12}  {:<7}  {}",
+                e.sha256,
+                e.bytes,
+                format!("{:?}", e.method).to_lowercase(),
+                plan.zip_name(e)
+            )?;
+        }
+        out.flush()?;
+        return Ok(0);
+    }
+    let path = build::output_path(&inputs, &options);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| assetpack::pack::PackOptions::default().jobs);
+    let bar = progress::Bar::new(args.quiet);
+    let written = assetpack::pack::write_pack_file(
+        &plan,
+        &path,
+        &assetpack::pack::PackOptions { jobs },
+        &bar,
+    );
+    bar.clear();
+    written?;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if !args.quiet {
+        eprintln!(
+            "wrote {} ({} files, {}; content {})",
+            path.display(),
+            plan.entries.len(),
+            output::human_bytes(size),
+            output::human_bytes(plan.total_bytes())
+        );
+    }
+    Ok(0)
+}
+
+fn run_verify(args: VerifyArgs) -> Result<u8> {
+    use assetpack::verify::{verify, VerifyOptions};
+    let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
+    let result = verify(
+        &args.pack,
+        &VerifyOptions {
+            extract: args.extract.clone(),
+        },
+        &bar,
+    );
+    bar.clear();
+    let v = result?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            output::problems(&mut out, &v.problems)?;
+            let s = &v.summary;
+            let name = s.name.as_deref().unwrap_or("?");
+            if v.ok {
+                writeln!(
+                    out,
+                    "{}: intact — {} files ({}) match their checksums in `{name}/`",
+                    args.pack.display(),
+                    s.files,
+                    output::human_bytes(s.bytes)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{}: NOT intact — {} problem{}",
+                    args.pack.display(),
+                    s.errors,
+                    if s.errors == 1 { "" } else { "s" }
+                )?;
+            }
+            if let Some(dir) = &s.extracted {
+                writeln!(out, "extracted to {}", dir.display())?;
+            } else if args.extract.is_some() {
+                writeln!(out, "nothing was extracted")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if v.ok { 0 } else { 1 })
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {

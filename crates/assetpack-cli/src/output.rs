@@ -14,9 +14,7 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
 /// Each problem as `severity[code]: message`, its location and source line, and a fix;
 /// then a summary line.
 pub fn human(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    for p in &report.problems {
-        problem(out, p)?;
-    }
+    problems(out, &report.problems)?;
     let s = &report.summary;
     writeln!(
         out,
@@ -33,6 +31,14 @@ pub fn human(out: &mut impl Write, report: &Report) -> io::Result<()> {
         s.warnings,
         plural(s.warnings),
     )
+}
+
+/// Each problem in the human format.
+pub fn problems(out: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
+    for p in problems {
+        problem(out, p)?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

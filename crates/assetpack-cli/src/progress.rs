@@ -1,8 +1,17 @@
 //! A progress bar on stderr, drawn only when stderr is a terminal.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Set by the Ctrl-C handler; long operations stop and clean up when they see it.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler (once).
+pub fn catch_interrupt() {
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
 
 /// Draws byte progress; hidden when quiet or when stderr is not a terminal.
 pub struct Bar(ProgressBar);
@@ -35,5 +44,9 @@ impl assetpack::Progress for Bar {
 
     fn advance(&self, bytes: u64) {
         self.0.inc(bytes);
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::Relaxed)
     }
 }

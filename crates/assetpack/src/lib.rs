@@ -9,15 +9,20 @@
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
 //! tools can do what they like.
 
+pub mod build;
+pub mod bundle;
 pub mod check;
 pub mod content;
 pub mod digest;
 pub mod manifest;
+pub mod pack;
+pub mod plan;
 pub mod problem;
 pub mod progress;
 pub mod safe_path;
 pub mod scan;
 pub mod source;
+pub mod verify;
 
 pub use check::{check, CheckOptions, Report};
 pub use manifest::{Asset, Kind, Manifest};

@@ -97,6 +97,30 @@ codes! {
     MessageTooLong = "message-too-long", Error;
     /// A file could not be read (permissions, I/O failure). Reported as an I/O error.
     Unreadable = "unreadable", Error;
+    /// A bundle spec names a provider, kind, asset id or rendition role that does not exist.
+    UnknownReference = "unknown-reference", Error;
+    /// A `[[select]]` matches no asset (or a spec has none).
+    EmptySelect = "empty-select", Error;
+    /// A bundle spec's `manifests` entry matches no file.
+    NoManifests = "no-manifests", Error;
+    /// Two files of a pack would land on the same path (or clash by case).
+    PackPathClash = "pack-path-clash", Error;
+    /// `verify`: a file listed in the checksums is not in the archive.
+    MissingEntry = "missing-entry", Error;
+    /// `verify`: a file in the archive that no checksum covers.
+    ExtraEntry = "extra-entry", Error;
+    /// `verify`: a file whose SHA-256 differs from its checksum.
+    AlteredEntry = "altered-entry", Error;
+    /// `verify`: two archive entries share a name.
+    DuplicateEntry = "duplicate-entry", Error;
+    /// `verify`: an entry name that is absolute, climbs with `..`, uses backslashes, a drive
+    /// letter or control characters, or an entry that is a symbolic link.
+    UnsafeEntry = "unsafe-entry", Error;
+    /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
+    CorruptEntry = "corrupt-entry", Error;
+    /// `verify`: a readable ZIP that is not an assetpack pack (no `SHA256SUMS` or bag manifest),
+    /// or a malformed checksum file.
+    NotAPack = "not-a-pack", Error;
     /// A file under `base` that no asset lists.
     UnlistedFile = "unlisted-file", Warning;
     /// A symbolic link or special file under `base`; never followed or read.

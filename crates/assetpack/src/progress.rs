@@ -30,6 +30,12 @@ pub trait Progress: Sync {
 
     /// All work is done.
     fn finish(&self) {}
+
+    /// Polled between chunks: return true to stop (Ctrl-C). Writers then remove what they
+    /// started and return a "cancelled" error.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Ignores every event.

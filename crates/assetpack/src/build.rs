@@ -1,0 +1,228 @@
+//! From specs to a pack: read a bundle spec (or provider manifests), check, plan, write.
+//!
+//! ```no_run
+//! use assetpack::build::{build, BuildOptions};
+//! use assetpack::NoProgress;
+//!
+//! let specs = ["packs/bundles/north-west-spring-2027.toml".into()];
+//! let outcome = build(&specs, &BuildOptions::default(), &NoProgress).unwrap();
+//! println!("wrote {}", outcome.output.display());
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::bundle::{self, Bundle, Header, Selected};
+use crate::check::{self, CheckOptions, Report};
+use crate::manifest::Manifest;
+use crate::pack::{self, PackError, PackOptions};
+use crate::plan::{self, Compression, Layout, Plan, PlanError, PlanOptions};
+use crate::problem::Problem;
+use crate::progress::Progress;
+
+/// What a pack is made of: the header, the manifests read and the assets chosen.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    /// The pack's header (from `[bundle]`, or made from the output name).
+    pub header: Header,
+    /// The manifests read.
+    pub manifests: Vec<Manifest>,
+    /// The chosen assets.
+    pub selected: Vec<Selected>,
+    /// The bundle spec, when one was given.
+    pub bundle: Option<PathBuf>,
+}
+
+/// Why a build could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The specs or the data have errors (listed); nothing was written.
+    #[error("the data has {} error(s); nothing was written", .0.iter().filter(|p| p.is_error()).count())]
+    Problems(Vec<Problem>),
+    /// The arguments do not make sense together.
+    #[error("{0}")]
+    Usage(String),
+    /// A spec could not be read.
+    #[error("{0}")]
+    Io(String),
+    /// Planning failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Writing failed.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+}
+
+/// Options for [`build`].
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// Output file; default `<name>.zip` beside the current folder for a bundle spec
+    /// (required when building from manifests).
+    pub output: Option<PathBuf>,
+    /// Plain or BagIt.
+    pub layout: Layout,
+    /// Compression policy.
+    pub compression: Compression,
+    /// Reader threads (0: as many as cores).
+    pub jobs: usize,
+    /// The PDF index to put in, when the caller made one.
+    pub index_pdf: Option<Vec<u8>>,
+}
+
+/// Reads `specs`: one bundle spec, or one or more provider manifests (then every asset goes
+/// in and the pack is named after `output`'s stem). Problems in the specs are returned, not
+/// raised; an unusable combination of arguments is an error.
+pub fn resolve(specs: &[PathBuf], output: Option<&Path>) -> Result<(Inputs, Vec<Problem>), BuildError> {
+    if specs.is_empty() {
+        return Err(BuildError::Usage("name a bundle spec or provider manifests".into()));
+    }
+    let mut problems = Vec::new();
+    let mut bundles = Vec::new();
+    let mut manifest_paths = Vec::new();
+    for spec in specs {
+        let text = std::fs::read_to_string(spec)
+            .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", spec.display())))?;
+        let is_bundle = toml::de::DeTable::parse(&text)
+            .map(|t| t.get_ref().contains_key("bundle") && !t.get_ref().contains_key("provider"))
+            .unwrap_or_else(|_| text.contains("[bundle]"));
+        if is_bundle {
+            bundles.push((spec.clone(), text));
+        } else {
+            manifest_paths.push(spec.clone());
+        }
+    }
+    if !bundles.is_empty() && (bundles.len() > 1 || !manifest_paths.is_empty()) {
+        return Err(BuildError::Usage(
+            "give one bundle spec, or provider manifests, not both or several specs".into(),
+        ));
+    }
+    if let Some((path, text)) = bundles.pop() {
+        let loaded = Bundle::parse(&path, text);
+        problems.extend(loaded.problems);
+        let Some(bundle) = loaded.bundle else {
+            return Ok((
+                Inputs {
+                    header: Header::default(),
+                    manifests: Vec::new(),
+                    selected: Vec::new(),
+                    bundle: Some(path),
+                },
+                problems,
+            ));
+        };
+        let (paths, p) = bundle.manifest_paths();
+        problems.extend(p);
+        let (manifests, p) = check::load_manifests(&paths);
+        problems.extend(p);
+        let (selected, p) = bundle::select(&bundle, &manifests);
+        problems.extend(p);
+        return Ok((
+            Inputs {
+                header: bundle.header.clone(),
+                manifests,
+                selected,
+                bundle: Some(path),
+            },
+            problems,
+        ));
+    }
+    let Some(output) = output else {
+        return Err(BuildError::Usage(
+            "building from provider manifests needs -o PACK.zip (its name names the pack's folder)".into(),
+        ));
+    };
+    let name = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !bundle::valid_name(&name) {
+        return Err(BuildError::Usage(format!(
+            "`{name}` cannot name the pack's folder: choose an output name like north-west.zip"
+        )));
+    }
+    let (manifests, p) = check::load_manifests(&manifest_paths);
+    problems.extend(p);
+    let selected = bundle::select_all(&manifests);
+    Ok((
+        Inputs {
+            header: Header {
+                name,
+                ..Header::default()
+            },
+            manifests,
+            selected,
+            bundle: None,
+        },
+        problems,
+    ))
+}
+
+/// Checks the inputs the way `check --fast` does (hashes are verified while packing). Returns
+/// the report; the build must stop when it has errors.
+pub fn check_inputs(inputs: &Inputs, progress: &dyn Progress) -> Report {
+    let options = CheckOptions {
+        fast: true,
+        ..CheckOptions::default()
+    };
+    check::check_manifests(inputs.manifests.clone(), &options, progress)
+}
+
+/// The plan for `inputs`.
+pub fn plan_for(inputs: &Inputs, options: &BuildOptions) -> Result<Plan, PlanError> {
+    plan::plan(
+        &inputs.header,
+        &inputs.manifests,
+        &inputs.selected,
+        &PlanOptions {
+            layout: options.layout,
+            compression: options.compression,
+            index_pdf: options.index_pdf.clone(),
+        },
+    )
+}
+
+/// The output path: `options.output`, else `<name>.zip`.
+pub fn output_path(inputs: &Inputs, options: &BuildOptions) -> PathBuf {
+    options
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.zip", inputs.header.name)))
+}
+
+/// What [`build`] made.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The pack written.
+    pub output: PathBuf,
+    /// Its plan.
+    pub plan: Plan,
+    /// Warnings met on the way.
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads, checks, plans and writes a pack. Any error in the data stops it before anything is
+/// written ([`BuildError::Problems`]).
+pub fn build(
+    specs: &[PathBuf],
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Outcome, BuildError> {
+    let (inputs, mut problems) = resolve(specs, options.output.as_deref())?;
+    let report = check_inputs(&inputs, &crate::NoProgress);
+    problems.extend(report.problems);
+    if problems.iter().any(Problem::is_error) {
+        return Err(BuildError::Problems(problems));
+    }
+    let plan = plan_for(&inputs, options)?;
+    let output = output_path(&inputs, options);
+    let jobs = if options.jobs == 0 {
+        PackOptions::default().jobs
+    } else {
+        options.jobs
+    };
+    pack::write_pack_file(&plan, &output, &PackOptions { jobs }, progress)?;
+    Ok(Outcome {
+        output,
+        plan,
+        warnings: problems,
+    })
+}

@@ -1,0 +1,439 @@
+//! Bundle specs: which assets of which providers go into one pack.
+//!
+//! A regional lead writes one bundle spec: a `[bundle]` header (name, title, region, contact,
+//! edition date, the manifests to read) and any number of `[[select]]` tables, each adding the
+//! assets that match all of its fields. [`Bundle::load`] reads it with every problem located;
+//! [`select`] applies it to loaded manifests.
+//!
+//! ```
+//! use assetpack::bundle::Bundle;
+//!
+//! let spec = r#"
+//! [bundle]
+//! name = "north-west-spring-2027"
+//! title = "North West libraries: spring 2027"
+//! date = 2027-03-01
+//! manifests = ["../providers/*.toml"]
+//!
+//! [[select]]
+//! provider = "oup"
+//! kinds = ["poster", "bookmark"]
+//! "#;
+//! let loaded = Bundle::parse("packs/bundles/nw.toml", spec.to_string());
+//! assert!(loaded.problems.is_empty());
+//! let bundle = loaded.bundle.unwrap();
+//! assert_eq!(bundle.selects[0].provider.as_deref(), Some("oup"));
+//! ```
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use toml::de::DeTable;
+
+use crate::manifest::{Date, Fields, Kind, LoadError, Manifest, Sink};
+use crate::problem::{Code, Problem};
+use crate::source::Source;
+
+/// The `[bundle]` header: what the pack is, for whom, and its edition date.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Header {
+    /// Folder name inside the ZIP and default output file name.
+    pub name: String,
+    /// What the pack is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Who it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Who built it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Edition date, printed in the index and used for timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+}
+
+/// One `[[select]]`: all given fields must match (an absent field matches everything).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Select {
+    /// Provider id.
+    pub provider: Option<String>,
+    /// Asset kinds.
+    pub kinds: Vec<Kind>,
+    /// Tags: an asset matches when it has any of them.
+    pub tags: Vec<String>,
+    /// Asset ids.
+    pub ids: Vec<String>,
+    /// Rendition roles to keep (`None`: all).
+    pub renditions: Option<Vec<String>>,
+    span: Range<usize>,
+}
+
+/// A parsed bundle spec.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    /// The spec file.
+    pub path: PathBuf,
+    /// The header.
+    pub header: Header,
+    /// Manifest paths or globs, relative to the spec.
+    pub manifests: Vec<String>,
+    /// The selects, in order.
+    pub selects: Vec<Select>,
+    source: Arc<Source>,
+}
+
+/// The result of reading a bundle spec.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The bundle, when usable.
+    pub bundle: Option<Bundle>,
+    /// Problems found in the TOML.
+    pub problems: Vec<Problem>,
+}
+
+/// Whether `name` can be a pack's top folder: a plain file name.
+pub fn valid_name(name: &str) -> bool {
+    !name.starts_with('.')
+        && !name.contains('/')
+        && crate::safe_path::check(name).is_ok()
+        && name.chars().all(|c| !c.is_whitespace() || c == ' ')
+}
+
+impl Bundle {
+    /// Reads the spec at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
+            path: path.to_owned(),
+        })?;
+        Ok(Self::parse(path, text))
+    }
+
+    /// Parses spec `text` as if read from `path`.
+    pub fn parse(path: impl AsRef<Path>, text: String) -> Loaded {
+        let path = path.as_ref();
+        let source = Arc::new(Source::new(path, text));
+        let mut sink = Sink {
+            source: &source,
+            problems: Vec::new(),
+            provider: None,
+        };
+        let (root, errors) = DeTable::parse_recoverable(source.text());
+        if !errors.is_empty() {
+            for e in errors {
+                sink.push(
+                    Code::TomlSyntax,
+                    e.span().unwrap_or(0..0),
+                    None,
+                    format!("TOML syntax: {}", e.message().trim()),
+                    "fix the TOML at this spot".into(),
+                );
+            }
+            return Loaded {
+                bundle: None,
+                problems: sink.problems,
+            };
+        }
+        let mut top = Fields::new(root.get_ref(), 0..0, "the bundle spec");
+        let header = match top.table(&mut sink, "bundle", "[bundle]") {
+            Some(mut b) => {
+                let name = b.text(&mut sink, "name", true).and_then(|(n, span)| {
+                    if valid_name(&n) {
+                        Some(n)
+                    } else {
+                        b.bad(
+                            &mut sink,
+                            span,
+                            format!("bundle name `{n}` is not a plain folder name"),
+                            "use letters, digits and `-`, e.g. `north-west-spring-2027`".into(),
+                        );
+                        None
+                    }
+                });
+                let title = b.text(&mut sink, "title", false).map(|(s, _)| s);
+                let region = b.text(&mut sink, "region", false).map(|(s, _)| s);
+                let contact = b.text(&mut sink, "contact", false).map(|(s, _)| s);
+                let date = b.date(&mut sink, "date").map(|(d, _)| d);
+                let manifests = b.strings(&mut sink, "manifests");
+                if manifests.is_none() && !b.has("manifests") {
+                    sink.push(
+                        Code::MissingField,
+                        b.span.clone(),
+                        None,
+                        "[bundle] has no `manifests`".into(),
+                        "add `manifests = [\"../providers/*.toml\"]` (paths or globs, relative to this file)".into(),
+                    );
+                }
+                b.finish(&mut sink);
+                name.zip(manifests).map(|(name, manifests)| {
+                    (
+                        Header {
+                            name,
+                            title,
+                            region,
+                            contact,
+                            date,
+                        },
+                        manifests,
+                    )
+                })
+            }
+            None => {
+                if !top.has("bundle") {
+                    sink.push(
+                        Code::MissingField,
+                        0..0,
+                        None,
+                        "the bundle spec has no [bundle] table".into(),
+                        "add [bundle] with `name` and `manifests`".into(),
+                    );
+                }
+                None
+            }
+        };
+        let mut selects = Vec::new();
+        for mut s in top.tables(&mut sink, "select", "[[select]]") {
+            let provider = s.text(&mut sink, "provider", false).map(|(p, _)| p);
+            let kinds = s
+                .strings(&mut sink, "kinds")
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|k| match k.parse::<Kind>() {
+                    Ok(k) => Some(k),
+                    Err(()) => {
+                        sink.push(
+                            Code::UnknownReference,
+                            s.span.clone(),
+                            None,
+                            format!("{} names an unknown kind `{k}`", s.what()),
+                            format!(
+                                "use one of: {}",
+                                Kind::ALL.map(|k| k.as_str()).join(", ")
+                            ),
+                        );
+                        None
+                    }
+                })
+                .collect();
+            let tags = s.strings(&mut sink, "tags").unwrap_or_default();
+            let ids = s.strings(&mut sink, "ids").unwrap_or_default();
+            let renditions = s.strings(&mut sink, "renditions");
+            let span = s.span.clone();
+            s.finish(&mut sink);
+            selects.push(Select {
+                provider,
+                kinds,
+                tags,
+                ids,
+                renditions,
+                span,
+            });
+        }
+        top.finish(&mut sink);
+        let mut problems = sink.problems;
+        problems.sort_by_key(|p| (p.line, p.column));
+        let bundle = header.map(|(header, manifests)| Bundle {
+            path: path.to_owned(),
+            header,
+            manifests,
+            selects,
+            source: Arc::clone(&source),
+        });
+        Loaded { bundle, problems }
+    }
+
+    fn problem(&self, code: Code, span: Range<usize>, message: String, fix: &str) -> Problem {
+        self.source
+            .locate(Problem::new(code, message, fix), Some(span))
+    }
+
+    /// The manifest files the spec names: each entry resolved against the spec's folder and
+    /// expanded as a glob, in sorted order without repeats. An entry that matches nothing is a
+    /// problem.
+    pub fn manifest_paths(&self) -> (Vec<PathBuf>, Vec<Problem>) {
+        let dir = self.path.parent().unwrap_or(Path::new(""));
+        let span = self
+            .source
+            .text()
+            .find("manifests")
+            .map_or(0..0, |i| i..i + 9);
+        let mut out = BTreeSet::new();
+        let mut problems = Vec::new();
+        for pattern in &self.manifests {
+            let full = dir.join(pattern);
+            let full = full.to_string_lossy();
+            let matched: Vec<PathBuf> = match glob::glob(&full) {
+                Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Err(e) => {
+                    problems.push(self.problem(
+                        Code::BadValue,
+                        span.clone(),
+                        format!("`{pattern}` is not a valid path pattern: {e}"),
+                        "write a path or a glob such as `../providers/*.toml`",
+                    ));
+                    continue;
+                }
+            };
+            if matched.is_empty() {
+                problems.push(self.problem(
+                    Code::NoManifests,
+                    span.clone(),
+                    format!("`{pattern}` matches no manifest (looked for {full})"),
+                    "correct the path; it is relative to the bundle spec",
+                ));
+            }
+            out.extend(matched);
+        }
+        (out.into_iter().collect(), problems)
+    }
+}
+
+/// One chosen asset: indexes into the manifests and the renditions kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selected {
+    /// Index of the manifest.
+    pub manifest: usize,
+    /// Index of the asset in it.
+    pub asset: usize,
+    /// Rendition roles kept; `None` keeps them all.
+    pub renditions: Option<BTreeSet<String>>,
+}
+
+/// Every asset of every manifest (a pack built from manifests alone).
+pub fn select_all(manifests: &[Manifest]) -> Vec<Selected> {
+    manifests
+        .iter()
+        .enumerate()
+        .flat_map(|(m, man)| {
+            (0..man.assets.len()).map(move |asset| Selected {
+                manifest: m,
+                asset,
+                renditions: None,
+            })
+        })
+        .collect()
+}
+
+/// Applies the bundle's selects to `manifests`: the union of what each select matches, in
+/// manifest order then asset order. A select that matches nothing, or names an unknown
+/// provider, id or rendition role, is a problem.
+pub fn select(bundle: &Bundle, manifests: &[Manifest]) -> (Vec<Selected>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut chosen: Vec<Vec<Option<Option<BTreeSet<String>>>>> = manifests
+        .iter()
+        .map(|m| vec![None; m.assets.len()])
+        .collect();
+    if bundle.selects.is_empty() {
+        problems.push(bundle.problem(
+            Code::EmptySelect,
+            0..0,
+            "the bundle spec has no [[select]]: the pack would be empty".into(),
+            "add [[select]] tables naming providers, kinds, tags or ids",
+        ));
+    }
+    for (n, s) in bundle.selects.iter().enumerate() {
+        let what = format!("[[select]] #{}", n + 1);
+        let mut unknown = |message: String, fix: &str| {
+            problems.push(bundle.problem(Code::UnknownReference, s.span.clone(), message, fix))
+        };
+        if let Some(p) = &s.provider {
+            if !manifests.iter().any(|m| &m.provider.id == p) {
+                let ids: Vec<&str> = manifests.iter().map(|m| m.provider.id.as_str()).collect();
+                unknown(
+                    format!("{what} names provider `{p}`, which no manifest describes"),
+                    &format!("use one of: {}", ids.join(", ")),
+                );
+                continue;
+            }
+        }
+        let in_scope = |m: &Manifest| s.provider.as_ref().is_none_or(|p| &m.provider.id == p);
+        for id in &s.ids {
+            if !manifests
+                .iter()
+                .filter(|m| in_scope(m))
+                .any(|m| m.assets.iter().any(|a| &a.id == id))
+            {
+                unknown(
+                    format!("{what} names asset id `{id}`, which no selected provider has"),
+                    "check the id in the provider's manifest",
+                );
+            }
+        }
+        if let Some(roles) = &s.renditions {
+            for role in roles {
+                let exists = manifests.iter().filter(|m| in_scope(m)).any(|m| {
+                    m.assets
+                        .iter()
+                        .any(|a| a.renditions.iter().any(|r| &r.role == role))
+                });
+                if !exists {
+                    unknown(
+                        format!("{what} keeps rendition `{role}`, which no selected asset has"),
+                        "check the rendition roles in the manifests",
+                    );
+                }
+            }
+        }
+        let mut matched = 0;
+        for (mi, m) in manifests.iter().enumerate() {
+            if !in_scope(m) {
+                continue;
+            }
+            for (ai, a) in m.assets.iter().enumerate() {
+                let ok = (s.kinds.is_empty() || s.kinds.contains(&a.kind))
+                    && (s.tags.is_empty() || a.tags.iter().any(|t| s.tags.contains(t)))
+                    && (s.ids.is_empty() || s.ids.contains(&a.id));
+                if !ok {
+                    continue;
+                }
+                matched += 1;
+                let slot = &mut chosen[mi][ai];
+                let keep = s
+                    .renditions
+                    .as_ref()
+                    .map(|r| r.iter().cloned().collect::<BTreeSet<_>>());
+                *slot = Some(match (slot.take(), keep) {
+                    (None, keep) => keep,
+                    (Some(None), _) | (Some(_), None) => None,
+                    (Some(Some(mut a)), Some(b)) => {
+                        a.extend(b);
+                        Some(a)
+                    }
+                });
+            }
+        }
+        if matched == 0 {
+            problems.push(bundle.problem(
+                Code::EmptySelect,
+                s.span.clone(),
+                format!("{what} matches no asset"),
+                "loosen it, or remove it",
+            ));
+        }
+    }
+    let selected = chosen
+        .into_iter()
+        .enumerate()
+        .flat_map(|(m, assets)| {
+            assets
+                .into_iter()
+                .enumerate()
+                .filter_map(move |(asset, c)| {
+                    c.map(|renditions| Selected {
+                        manifest: m,
+                        asset,
+                        renditions,
+                    })
+                })
+        })
+        .collect();
+    (selected, problems)
+}

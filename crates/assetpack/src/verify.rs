@@ -1,0 +1,668 @@
+//! Verifying a pack on the receiving side, and extracting it safely.
+//!
+//! [`verify`] judges every entry name *as written in the archive* (it never sanitises first:
+//! absolute paths, `..`, backslashes, drive letters, control characters, Windows reserved
+//! names and symbolic-link entries are problems), finds duplicate names in the central
+//! directory, then re-reads every entry in parallel — which also checks its CRC — and compares
+//! its SHA-256 with `SHA256SUMS` (or, for a BagIt pack, the bag's manifests). Missing, extra and
+//! altered files are reported by name. A readable ZIP without checksums is not a pack.
+//!
+//! With [`VerifyOptions::extract`], the entries are written while they are verified into a
+//! fresh temporary folder inside the target, and moved into place only when everything
+//! verified; otherwise the folder is removed. Nothing is written outside the target, and
+//! nothing is written through a link.
+//!
+//! ```no_run
+//! use assetpack::verify::{verify, VerifyOptions};
+//! use assetpack::NoProgress;
+//!
+//! let v = verify("north-west-spring-2027.zip".as_ref(), &VerifyOptions::default(), &NoProgress).unwrap();
+//! for p in &v.problems {
+//!     eprintln!("{p}");
+//! }
+//! assert!(v.ok);
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zip::ZipArchive;
+
+use crate::problem::{Code, Problem, Tally};
+use crate::progress::Progress;
+use crate::safe_path;
+
+/// Options for [`verify`].
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Extract a pack that verifies into this folder (`DIR/<name>/…`).
+    pub extract: Option<PathBuf>,
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Verification {
+    /// True when the pack is complete and untouched.
+    pub ok: bool,
+    /// Every problem, by entry name.
+    pub problems: Vec<Problem>,
+    /// What was verified.
+    pub summary: VerifySummary,
+}
+
+/// Counts of a verification.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifySummary {
+    /// The pack's top folder.
+    pub name: Option<String>,
+    /// `plain` or `bagit`, when recognised.
+    pub layout: Option<String>,
+    /// Entries in the central directory (folders included).
+    pub entries: usize,
+    /// Files whose checksums were compared.
+    pub files: usize,
+    /// Bytes read back.
+    pub bytes: u64,
+    /// Errors found.
+    pub errors: usize,
+    /// Where the pack was extracted, when it was.
+    pub extracted: Option<PathBuf>,
+}
+
+/// Why verification could not run (the CLI exits 2).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not a readable ZIP (truncated, corrupt, something else).
+    #[error("{path} is not a readable ZIP archive: {message}")]
+    NotZip {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// Extraction could not start or finish.
+    #[error("cannot extract into {path}: {message}")]
+    Extract {
+        /// The target.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A file shared between threads, read with positioned reads so clones seek independently.
+#[derive(Clone)]
+struct SharedFile {
+    file: Arc<File>,
+    pos: u64,
+    len: u64,
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = crate::content::ReadAt::read_at(
+            &crate::content::FileAt {
+                file: &self.file,
+                len: self.len,
+            },
+            buf,
+            self.pos,
+        )?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SharedFile {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+        Ok(self.pos)
+    }
+}
+
+fn entry_name(ar: &ZipArchive<SharedFile>, i: usize) -> Option<String> {
+    ar.name_for_index(i)?.ok().map(|n| n.into_owned())
+}
+
+/// One central-directory record, as written.
+struct RawEntry {
+    name: Vec<u8>,
+    /// Unix mode from the external attributes, when the entry was made on Unix.
+    unix_mode: Option<u32>,
+}
+
+fn le16(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+fn le32(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+}
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
+}
+
+fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; n];
+    let got = crate::content::ReadAt::read_at(&crate::content::FileAt { file, len }, &mut buf, at)?;
+    if got < n {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive is cut short"));
+    }
+    Ok(buf)
+}
+
+/// Every central-directory record, duplicates included (the ZIP library keeps one per name).
+fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
+    let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
+    let tail_len = len.min(65_557) as usize;
+    let tail = read_exact_at(file, len, len - tail_len as u64, tail_len)?;
+    let eocd = tail
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .ok_or_else(|| bad("no end of central directory"))?;
+    if tail.len() < eocd + 22 {
+        return Err(bad("short end record"));
+    }
+    let eocd_pos = len - tail_len as u64 + eocd as u64;
+    let mut count = le16(&tail, eocd + 10) as u64;
+    let mut size = le32(&tail, eocd + 12);
+    let mut end = eocd_pos;
+    if count == 0xFFFF || size == 0xFFFF_FFFF || le32(&tail, eocd + 16) == 0xFFFF_FFFF {
+        let loc = eocd_pos.checked_sub(20).ok_or_else(|| bad("no ZIP64 locator"))?;
+        let l = read_exact_at(file, len, loc, 20)?;
+        if &l[..4] != b"PK\x06\x07" {
+            return Err(bad("no ZIP64 locator"));
+        }
+        let z = le64(&l, 8);
+        let z = read_exact_at(file, len, z.min(len), 56)?;
+        if &z[..4] != b"PK\x06\x06" {
+            return Err(bad("no ZIP64 end record"));
+        }
+        count = le64(&z, 32);
+        size = le64(&z, 40);
+        end = loc - (56 + le64(&z, 4).saturating_sub(44)).min(loc);
+    }
+    let start = end.checked_sub(size).ok_or_else(|| bad("central directory too large"))?;
+    if size > len || count > size / 46 + 1 {
+        return Err(bad("central directory sizes do not add up"));
+    }
+    let cd = read_exact_at(file, len, start, size as usize)?;
+    let mut out = Vec::with_capacity(count as usize);
+    let mut at = 0;
+    while at + 46 <= cd.len() && &cd[at..at + 4] == b"PK\x01\x02" {
+        let made_by = cd[at + 5];
+        let name_len = le16(&cd, at + 28);
+        let extra = le16(&cd, at + 30);
+        let comment = le16(&cd, at + 32);
+        let attrs = le32(&cd, at + 38) as u32;
+        let name_end = at + 46 + name_len;
+        if name_end > cd.len() {
+            return Err(bad("central directory record runs past its end"));
+        }
+        out.push(RawEntry {
+            name: cd[at + 46..name_end].to_vec(),
+            unix_mode: (made_by == 3).then_some(attrs >> 16),
+        });
+        at = name_end + extra + comment;
+    }
+    Ok(out)
+}
+
+fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str) -> Problem {
+    let mut p = Problem::new(code, message, fix).with_file(name);
+    p.manifest = Some(pack.to_owned());
+    p
+}
+
+/// Parses a `sha256sum` file: `HASH  path` or `HASH *path`, with GNU escapes.
+fn parse_sums(text: &str, percent: bool) -> Result<Vec<(String, String)>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (escaped, line) = match line.strip_prefix('\\') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        let bad = || (i + 1, line.to_owned());
+        if line.len() < 66 {
+            return Err(bad());
+        }
+        let (hash, rest) = line.split_at(64);
+        if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let path = rest
+            .strip_prefix("  ")
+            .or_else(|| rest.strip_prefix(" *"))
+            .or_else(|| if percent { rest.strip_prefix(' ') } else { None })
+            .ok_or_else(bad)?;
+        let mut path = path.to_owned();
+        if escaped {
+            path = path.replace("\\n", "\n").replace("\\\\", "\\");
+        }
+        if percent {
+            path = path.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%");
+        }
+        out.push((path, hash.to_ascii_lowercase()));
+    }
+    Ok(out)
+}
+
+/// Verifies the pack at `path`; see the module docs.
+pub fn verify(
+    path: &Path,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<Verification, VerifyError> {
+    let io_err = |source| VerifyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(VerifyError::Io {
+            path: path.to_owned(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+        });
+    }
+    let len = meta.len();
+    let shared = SharedFile {
+        file: Arc::new(file),
+        pos: 0,
+        len,
+    };
+    let archive = ZipArchive::new(shared.clone()).map_err(|e| VerifyError::NotZip {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    let mut problems = Vec::new();
+    let mut summary = VerifySummary::default();
+
+    // 1. Names as written, from the central directory itself.
+    let raw = central_directory(&shared.file, len).unwrap_or_else(|_| {
+        (0..archive.len())
+            .filter_map(|i| entry_name(&archive, i).map(|n| RawEntry {
+                name: n.as_bytes().to_vec(),
+                unix_mode: None,
+            }))
+            .collect()
+    });
+    summary.entries = raw.len();
+    let mut unsafe_names = false;
+    let mut seen: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+    let mut top: Option<String> = None;
+    for e in &raw {
+        let shown = String::from_utf8_lossy(&e.name).into_owned();
+        *seen.entry(e.name.clone()).or_default() += 1;
+        let Ok(name) = std::str::from_utf8(&e.name) else {
+            unsafe_names = true;
+            problems.push(entry_problem(path, Code::UnsafeEntry, &shown,
+                format!("entry name {shown:?} is not UTF-8"),
+                "rebuild the pack with UTF-8 names"));
+            continue;
+        };
+        let is_link = e.unix_mode.is_some_and(|m| m & 0o170000 == 0o120000);
+        if is_link {
+            unsafe_names = true;
+            problems.push(entry_problem(path, Code::UnsafeEntry, name,
+                format!("entry `{name}` is a symbolic link"),
+                "do not extract this archive; a pack never holds links"));
+        }
+        let plain = name.strip_suffix('/').unwrap_or(name);
+        if let Err(why) = safe_path::check(plain) {
+            unsafe_names = true;
+            problems.push(entry_problem(path, Code::UnsafeEntry, name,
+                format!("entry name {name:?} is unsafe: {why}"),
+                "do not extract this archive with ordinary tools; ask the sender for a clean pack"));
+            continue;
+        }
+        let first = plain.split('/').next().unwrap_or(plain).to_owned();
+        match &top {
+            None => top = Some(first),
+            Some(t) if *t != first => {
+                problems.push(entry_problem(path, Code::ExtraEntry, name,
+                    format!("entry `{name}` is outside the pack's folder `{t}/`"),
+                    "a pack has one top folder; ask the sender for a clean pack"));
+            }
+            _ => {}
+        }
+    }
+    for (name, n) in &seen {
+        if *n > 1 {
+            unsafe_names = true;
+            let shown = String::from_utf8_lossy(name);
+            problems.push(entry_problem(path, Code::DuplicateEntry, &shown,
+                format!("entry `{shown}` appears {n} times"),
+                "do not trust this archive: which copy a tool extracts differs between tools"));
+        }
+    }
+    if archive.has_duplicate_names() && !seen.values().any(|n| *n > 1) {
+        unsafe_names = true;
+        problems.push(entry_problem(path, Code::DuplicateEntry, "",
+            "the archive holds entries with the same name".into(),
+            "do not trust this archive"));
+    }
+    let name = top.clone().unwrap_or_default();
+    summary.name = top;
+
+    // 2. The checksums.
+    let read_small = |entry: &str| -> Option<Result<String, String>> {
+        let mut ar = archive.clone();
+        let mut f = ar.by_name(entry).ok()?;
+        let mut s = String::new();
+        Some(
+            f.by_ref()
+                .take(64 << 20)
+                .read_to_string(&mut s)
+                .map(|_| s)
+                .map_err(|e| e.to_string()),
+        )
+    };
+    let sums_name = format!("{name}/SHA256SUMS");
+    let bag_name = format!("{name}/manifest-sha256.txt");
+    let (layout, mut expected, covered_by_tags): (Option<&str>, Vec<(String, String)>, Vec<String>) =
+        if let Some(text) = read_small(&sums_name) {
+            match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, false)) {
+                Ok(list) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
+                Err((line, what)) => {
+                    problems.push(entry_problem(path, Code::NotAPack, &sums_name,
+                        format!("SHA256SUMS line {line} is not `HASH  path`: {what:?}"),
+                        "the checksums are damaged; ask the sender for a new pack"));
+                    (Some("plain"), Vec::new(), vec!["SHA256SUMS".into()])
+                }
+            }
+        } else if let Some(text) = read_small(&bag_name) {
+            let mut list = match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, true)) {
+                Ok(list) => list,
+                Err((line, what)) => {
+                    problems.push(entry_problem(path, Code::NotAPack, &bag_name,
+                        format!("manifest-sha256.txt line {line} is malformed: {what:?}"),
+                        "the bag's manifest is damaged; ask the sender for a new pack"));
+                    Vec::new()
+                }
+            };
+            let tag_name = format!("{name}/tagmanifest-sha256.txt");
+            match read_small(&tag_name) {
+                Some(Ok(t)) => match parse_sums(&t, true) {
+                    Ok(tags) => list.extend(tags),
+                    Err((line, what)) => problems.push(entry_problem(path, Code::NotAPack, &tag_name,
+                        format!("tagmanifest-sha256.txt line {line} is malformed: {what:?}"),
+                        "the bag's tag manifest is damaged")),
+                },
+                _ => problems.push(entry_problem(path, Code::MissingEntry, &tag_name,
+                    "the bag has no tagmanifest-sha256.txt".into(),
+                    "ask the sender for a complete pack")),
+            }
+            if read_small(&format!("{name}/bagit.txt")).is_none() {
+                problems.push(entry_problem(path, Code::MissingEntry, &format!("{name}/bagit.txt"),
+                    "the bag has no bagit.txt".into(), "ask the sender for a complete pack"));
+            }
+            (Some("bagit"), list, vec!["tagmanifest-sha256.txt".into()])
+        } else {
+            problems.push(entry_problem(path, Code::NotAPack, "",
+                format!("the archive has no `{name}/SHA256SUMS` or bag manifest: it is not an assetpack pack, so nothing can be verified"),
+                "ask the sender for the pack as assetpack built it"));
+            (None, Vec::new(), Vec::new())
+        };
+    summary.layout = layout.map(str::to_owned);
+    expected.sort();
+    let mut want: BTreeMap<String, String> = BTreeMap::new();
+    for (p, h) in expected {
+        let full = format!("{name}/{p}");
+        if let Some(old) = want.insert(full.clone(), h.clone()) {
+            if old != h {
+                problems.push(entry_problem(path, Code::NotAPack, &full,
+                    format!("`{p}` is listed twice with different checksums"),
+                    "the checksums are damaged; ask the sender for a new pack"));
+            }
+        }
+    }
+    let unchecked: Vec<String> = covered_by_tags.iter().map(|t| format!("{name}/{t}")).collect();
+
+    // 3. Extraction target.
+    let target = match (&options.extract, layout.is_some() && !unsafe_names) {
+        (Some(dir), true) => Some(prepare_extract(dir, &name)?),
+        (Some(_), false) => None,
+        (None, _) => None,
+    };
+
+    // 4. Read every file back in parallel: CRC, SHA-256, extraction.
+    let files: Vec<usize> = (0..archive.len())
+        .filter(|&i| entry_name(&archive, i).is_some_and(|n| !n.ends_with('/')))
+        .collect();
+    let total: u64 = files
+        .iter()
+        .filter_map(|&i| archive.clone().by_index_raw(i).ok().map(|f| f.size()))
+        .sum();
+    progress.begin(files.len() as u64, total);
+    let results: Vec<Result<(String, String, u64), (String, String)>> = files
+        .par_iter()
+        .map_init(
+            || (archive.clone(), vec![0u8; 1 << 20]),
+            |(ar, buf), &i| {
+                let name = entry_name(ar, i).unwrap_or_default();
+                let out = target.as_ref().map(|t| t.temp.path().join(&name));
+                read_entry(ar, i, buf, out.as_deref(), progress)
+                    .map(|(h, n)| (name.clone(), h, n))
+                    .map_err(|e| (name, e))
+            },
+        )
+        .collect();
+    progress.finish();
+
+    let mut got: BTreeMap<String, String> = BTreeMap::new();
+    for r in results {
+        match r {
+            Ok((n, h, bytes)) => {
+                summary.bytes += bytes;
+                got.insert(n, h);
+            }
+            Err((n, e)) => {
+                problems.push(entry_problem(path, Code::CorruptEntry, &n,
+                    format!("entry `{n}` cannot be read back: {e}"),
+                    "the pack is damaged; download it again"));
+                got.insert(n, String::new());
+            }
+        }
+    }
+    if layout.is_some() {
+        for (n, h) in &want {
+            match got.get(n) {
+                None => problems.push(entry_problem(path, Code::MissingEntry, n,
+                    format!("`{n}` is listed in the checksums but not in the archive"),
+                    "the pack is incomplete; ask the sender for a new one")),
+                Some(g) if g.is_empty() => {}
+                Some(g) if g != h => problems.push(entry_problem(path, Code::AlteredEntry, n,
+                    format!("`{n}` has been altered (SHA-256 {g}, expected {h})"),
+                    "do not use this file; ask the sender for a new pack")),
+                Some(_) => summary.files += 1,
+            }
+        }
+        for n in got.keys() {
+            if !want.contains_key(n) && !unchecked.contains(n) && n.starts_with(&format!("{name}/")) {
+                problems.push(entry_problem(path, Code::ExtraEntry, n,
+                    format!("`{n}` is in the archive but no checksum covers it"),
+                    "it was added after the pack was built: do not trust it"));
+            }
+        }
+    }
+    if layout == Some("bagit") {
+        oxum(&archive, &name, &got, &want, path, &mut problems);
+    }
+
+    problems.sort_by(|a, b| (a.file.as_deref(), a.code).cmp(&(b.file.as_deref(), b.code)));
+    let tally = Tally::of(&problems);
+    summary.errors = tally.errors;
+    let ok = tally.errors == 0;
+    if let Some(t) = target {
+        if ok {
+            let dest = t.dir.join(&name);
+            fs::rename(t.temp.path().join(&name), &dest).map_err(|e| VerifyError::Extract {
+                path: dest.clone(),
+                message: e.to_string(),
+            })?;
+            summary.extracted = Some(dest);
+        }
+        // The temporary folder (and anything left in it) goes when `t` drops.
+    }
+    Ok(Verification {
+        ok,
+        problems,
+        summary,
+    })
+}
+
+/// Checks the bag's Payload-Oxum (`bytes.files` of the payload).
+fn oxum(
+    archive: &ZipArchive<SharedFile>,
+    name: &str,
+    got: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+    pack: &Path,
+    problems: &mut Vec<Problem>,
+) {
+    let info_name = format!("{name}/bag-info.txt");
+    let mut ar = archive.clone();
+    let Ok(mut f) = ar.by_name(&info_name) else { return };
+    let mut text = String::new();
+    if f.by_ref().take(1 << 20).read_to_string(&mut text).is_err() {
+        return;
+    }
+    let Some(declared) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Payload-Oxum:"))
+        .map(|v| v.trim().to_owned())
+    else {
+        return;
+    };
+    let prefix = format!("{name}/data/");
+    let payload: Vec<&String> = got.keys().filter(|k| k.starts_with(&prefix)).collect();
+    let mut bytes = 0;
+    for k in &payload {
+        if let Some(i) = archive.index_for_name(k) {
+            if let Ok(f) = archive.clone().by_index_raw(i) {
+                bytes += f.size();
+            }
+        }
+    }
+    let actual = format!("{bytes}.{}", payload.len());
+    let _ = want;
+    if declared != actual {
+        problems.push(entry_problem(pack, Code::AlteredEntry, &info_name,
+            format!("bag-info.txt says Payload-Oxum {declared}, the payload is {actual}"),
+            "files were added or removed: ask the sender for a new pack"));
+    }
+}
+
+struct Target {
+    dir: PathBuf,
+    temp: tempfile::TempDir,
+}
+
+fn prepare_extract(dir: &Path, name: &str) -> Result<Target, VerifyError> {
+    let err = |message: String| VerifyError::Extract {
+        path: dir.to_owned(),
+        message,
+    };
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(err("the folder is a symbolic link; give the real folder".into()))
+        }
+        Ok(m) if !m.is_dir() => return Err(err("it is not a folder".into())),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(err("the folder does not exist; create it first".into()))
+        }
+        Err(e) => return Err(err(e.to_string())),
+    }
+    let dest = dir.join(name);
+    if fs::symlink_metadata(&dest).is_ok() {
+        return Err(err(format!(
+            "{} already exists; remove it or extract somewhere else",
+            dest.display()
+        )));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix(".assetpack-extract-")
+        .tempdir_in(dir)
+        .map_err(|e| err(e.to_string()))?;
+    Ok(Target {
+        dir: dir.to_owned(),
+        temp,
+    })
+}
+
+/// Reads entry `i` (checking its CRC), hashes it, and writes it to `out` when given.
+fn read_entry(
+    ar: &mut ZipArchive<SharedFile>,
+    i: usize,
+    buf: &mut [u8],
+    out: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<(String, u64), String> {
+    let mut f = ar.by_index(i).map_err(|e| e.to_string())?;
+    let declared = f.size();
+    let mut writer = match out {
+        Some(p) => {
+            if let Some(parent) = p.parent() {
+                fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+            Some(io::BufWriter::with_capacity(1 << 20, file))
+        }
+        None => None,
+    };
+    let mut hasher = Sha256::new();
+    let mut n = 0u64;
+    loop {
+        let k = match f.read(buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        n += k as u64;
+        if n > declared {
+            return Err(format!("it holds more than the {declared} bytes it declares"));
+        }
+        hasher.update(&buf[..k]);
+        if let Some(w) = writer.as_mut() {
+            w.write_all(&buf[..k]).map_err(|e| e.to_string())?;
+        }
+        progress.advance(k as u64);
+    }
+    if n != declared {
+        return Err(format!("it holds {n} bytes, not the {declared} it declares"));
+    }
+    if let Some(w) = writer {
+        let file = w.into_inner().map_err(|e| e.to_string())?;
+        file.sync_all().map_err(|e| e.to_string())?;
+    }
+    Ok((hex::encode(hasher.finalize()), n))
+}
