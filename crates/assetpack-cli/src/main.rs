@@ -240,8 +240,15 @@ fn run_build(args: BuildArgs) -> Result<u8> {
     drop(err);
     if problems.iter().any(|p| p.is_error()) {
         let n = problems.iter().filter(|p| p.is_error()).count();
-        eprintln!("build stopped: {n} error{} in the data; nothing was written", if n == 1 { "" } else { "s" });
-        return Ok(if problems.iter().any(|p| p.is_io()) { 2 } else { 1 });
+        eprintln!(
+            "build stopped: {n} error{} in the data; nothing was written",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(if problems.iter().any(|p| p.is_io()) {
+            2
+        } else {
+            1
+        });
     }
     let plan = build::plan_for(&inputs, &options)?;
     if args.dry_run {
@@ -271,7 +278,14 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         &bar,
     );
     bar.clear();
-    written?;
+    match written {
+        Ok(()) => {}
+        Err(e @ assetpack::pack::PackError::Changed { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
+    }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if !args.quiet {
         eprintln!(

@@ -71,9 +71,14 @@ pub struct BuildOptions {
 /// Reads `specs`: one bundle spec, or one or more provider manifests (then every asset goes
 /// in and the pack is named after `output`'s stem). Problems in the specs are returned, not
 /// raised; an unusable combination of arguments is an error.
-pub fn resolve(specs: &[PathBuf], output: Option<&Path>) -> Result<(Inputs, Vec<Problem>), BuildError> {
+pub fn resolve(
+    specs: &[PathBuf],
+    output: Option<&Path>,
+) -> Result<(Inputs, Vec<Problem>), BuildError> {
     if specs.is_empty() {
-        return Err(BuildError::Usage("name a bundle spec or provider manifests".into()));
+        return Err(BuildError::Usage(
+            "name a bundle spec or provider manifests".into(),
+        ));
     }
     let mut problems = Vec::new();
     let mut bundles = Vec::new();
@@ -127,7 +132,8 @@ pub fn resolve(specs: &[PathBuf], output: Option<&Path>) -> Result<(Inputs, Vec<
     }
     let Some(output) = output else {
         return Err(BuildError::Usage(
-            "building from provider manifests needs -o PACK.zip (its name names the pack's folder)".into(),
+            "building from provider manifests needs -o PACK.zip (its name names the pack's folder)"
+                .into(),
         ));
     };
     let name = output

@@ -214,10 +214,7 @@ impl Bundle {
                             s.span.clone(),
                             None,
                             format!("{} names an unknown kind `{k}`", s.what()),
-                            format!(
-                                "use one of: {}",
-                                Kind::ALL.map(|k| k.as_str()).join(", ")
-                            ),
+                            format!("use one of: {}", Kind::ALL.map(|k| k.as_str()).join(", ")),
                         );
                         None
                     }
@@ -271,7 +268,10 @@ impl Bundle {
             let full = dir.join(pattern);
             let full = full.to_string_lossy();
             let matched: Vec<PathBuf> = match glob::glob(&full) {
-                Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Ok(paths) => paths
+                    .filter_map(Result::ok)
+                    .filter(|p| p.is_file())
+                    .collect(),
                 Err(e) => {
                     problems.push(self.problem(
                         Code::BadValue,

@@ -102,9 +102,14 @@ fn io_write(e: io::Error) -> PackError {
 
 enum Msg {
     /// The file is open and this is how it will be compressed.
-    Start { deflate: bool },
+    Start {
+        deflate: bool,
+    },
     Chunk(Vec<u8>),
-    Done { sha256: String, len: u64 },
+    Done {
+        sha256: String,
+        len: u64,
+    },
     Failed(io::Error),
 }
 
@@ -166,7 +171,13 @@ fn open_file(path: &Path) -> io::Result<File> {
 }
 
 /// Reads one file into its channel. Returns false when the writer has gone away.
-fn read_one(path: &Path, method: Method, tx: &SyncSender<Msg>, pool: &Pool, stop: &AtomicBool) -> bool {
+fn read_one(
+    path: &Path,
+    method: Method,
+    tx: &SyncSender<Msg>,
+    pool: &Pool,
+    stop: &AtomicBool,
+) -> bool {
     let mut file = match open_file(path) {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
@@ -244,7 +255,10 @@ pub fn write_zip<W: Write + Seek>(
         }
     }
     let mut files = Vec::new();
-    let mut items: Vec<(String, Item)> = dirs.into_iter().map(|d| (d.clone(), Item::Dir(d))).collect();
+    let mut items: Vec<(String, Item)> = dirs
+        .into_iter()
+        .map(|d| (d.clone(), Item::Dir(d)))
+        .collect();
     for e in &plan.entries {
         let slot = match &e.data {
             EntryData::File(path) => {
@@ -301,8 +315,8 @@ fn write_items<W: Write + Seek>(
     progress: &dyn Progress,
 ) -> Result<W, PackError> {
     let (y, mo, d, h, mi, s) = plan.timestamp;
-    let time = DateTime::from_date_and_time(y, mo, d, h, mi, s)
-        .unwrap_or_else(|_| DateTime::default());
+    let time =
+        DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default());
     let base = SimpleFileOptions::default()
         .system(System::Unix)
         .last_modified_time(time);
@@ -369,7 +383,10 @@ fn write_items<W: Write + Seek>(
                             if written > e.bytes {
                                 return Err(PackError::Changed {
                                     path,
-                                    detail: format!("it is larger than the {} bytes recorded", e.bytes),
+                                    detail: format!(
+                                        "it is larger than the {} bytes recorded",
+                                        e.bytes
+                                    ),
                                 });
                             }
                             zip.write_all(&buf).map_err(io_write)?;

@@ -398,9 +398,10 @@ pub fn plan(
                         source: &f.file,
                         sha256,
                         bytes,
-                        media_type: f.media_type.clone().or_else(|| {
-                            content::media_type_for_path(&f.file).map(str::to_owned)
-                        }),
+                        media_type: f
+                            .media_type
+                            .clone()
+                            .or_else(|| content::media_type_for_path(&f.file).map(str::to_owned)),
                     },
                 ));
             }
@@ -418,9 +419,7 @@ pub fn plan(
             }
             let (url, text, channel) = match &a.content {
                 Content::Url(u) => (Some(u.as_str()), None, None),
-                Content::Text { text, channel } => {
-                    (None, Some(text.as_str()), channel.as_deref())
-                }
+                Content::Text { text, channel } => (None, Some(text.as_str()), channel.as_deref()),
                 Content::File(_) => (None, None, None),
             };
             if let Some(text) = text {
@@ -457,7 +456,10 @@ pub fn plan(
                         &a.title,
                         a.kind.as_str(),
                         &print.sizes.join("; "),
-                        &print.max_quantity.map(|q| q.to_string()).unwrap_or_default(),
+                        &print
+                            .max_quantity
+                            .map(|q| q.to_string())
+                            .unwrap_or_default(),
                         main.as_ref().map_or("", |f| f.path.as_str()),
                     ]
                     .map(csv_field)
@@ -511,7 +513,10 @@ pub fn plan(
         extra.push(("print-request.csv".into(), csv.into_bytes()));
     }
     for (id, terms) in &licences {
-        extra.push((format!("LICENCES/{id}.txt"), format!("{terms}\n").into_bytes()));
+        extra.push((
+            format!("LICENCES/{id}.txt"),
+            format!("{terms}\n").into_bytes(),
+        ));
     }
     if let Some(pdf) = &options.index_pdf {
         extra.push(("index.pdf".into(), pdf.clone()));
@@ -580,7 +585,12 @@ pub fn plan(
                 let _ = writeln!(sums, "{}  {}", e.sha256, e.path);
             }
             let mut entries = payload;
-            entries.push(bytes_entry("SHA256SUMS", sums.into_bytes(), Method::Deflate, options));
+            entries.push(bytes_entry(
+                "SHA256SUMS",
+                sums.into_bytes(),
+                Method::Deflate,
+                options,
+            ));
             entries
         }
         Layout::Bagit => bag_entries(header, payload, &edition, options),
@@ -721,7 +731,11 @@ fn readme(
 ) -> String {
     let mut s = String::new();
     let title = header.title.as_deref().unwrap_or(&header.name);
-    let _ = writeln!(s, "{title}\n{}\n", "=".repeat(title.chars().count().min(78)));
+    let _ = writeln!(
+        s,
+        "{title}\n{}\n",
+        "=".repeat(title.chars().count().min(78))
+    );
     let _ = writeln!(
         s,
         "This is a pack of marketing and promotional materials for library and knowledge services,\n\
@@ -770,11 +784,19 @@ fn readme(
             );
         }
     }
-    let _ = writeln!(s, "Providers, terms of use and printed copies\n------------------------------------------");
+    let _ = writeln!(
+        s,
+        "Providers, terms of use and printed copies\n------------------------------------------"
+    );
     for (&mi, sel) in by_manifest {
         let p = &manifests[mi].provider;
         let n = sel.len();
-        let _ = writeln!(s, "\n{} ({n} asset{})", p.name, if n == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "\n{} ({n} asset{})",
+            p.name,
+            if n == 1 { "" } else { "s" }
+        );
         if let Some(w) = &p.website {
             let _ = writeln!(s, "  Website:  {w}");
         }

@@ -135,7 +135,8 @@ impl Seek for SharedFile {
             SeekFrom::End(d) => self.len.checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+        self.pos =
+            pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
         Ok(self.pos)
     }
 }
@@ -165,7 +166,10 @@ fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>
     let mut buf = vec![0; n];
     let got = crate::content::ReadAt::read_at(&crate::content::FileAt { file, len }, &mut buf, at)?;
     if got < n {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive is cut short"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the archive is cut short",
+        ));
     }
     Ok(buf)
 }
@@ -187,7 +191,9 @@ fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
     let mut size = le32(&tail, eocd + 12);
     let mut end = eocd_pos;
     if count == 0xFFFF || size == 0xFFFF_FFFF || le32(&tail, eocd + 16) == 0xFFFF_FFFF {
-        let loc = eocd_pos.checked_sub(20).ok_or_else(|| bad("no ZIP64 locator"))?;
+        let loc = eocd_pos
+            .checked_sub(20)
+            .ok_or_else(|| bad("no ZIP64 locator"))?;
         let l = read_exact_at(file, len, loc, 20)?;
         if &l[..4] != b"PK\x06\x07" {
             return Err(bad("no ZIP64 locator"));
@@ -201,7 +207,9 @@ fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
         size = le64(&z, 40);
         end = loc - (56 + le64(&z, 4).saturating_sub(44)).min(loc);
     }
-    let start = end.checked_sub(size).ok_or_else(|| bad("central directory too large"))?;
+    let start = end
+        .checked_sub(size)
+        .ok_or_else(|| bad("central directory too large"))?;
     if size > len || count > size / 46 + 1 {
         return Err(bad("central directory sizes do not add up"));
     }
@@ -255,14 +263,23 @@ fn parse_sums(text: &str, percent: bool) -> Result<Vec<(String, String)>, (usize
         let path = rest
             .strip_prefix("  ")
             .or_else(|| rest.strip_prefix(" *"))
-            .or_else(|| if percent { rest.strip_prefix(' ') } else { None })
+            .or_else(|| {
+                if percent {
+                    rest.strip_prefix(' ')
+                } else {
+                    None
+                }
+            })
             .ok_or_else(bad)?;
         let mut path = path.to_owned();
         if escaped {
             path = path.replace("\\n", "\n").replace("\\\\", "\\");
         }
         if percent {
-            path = path.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%");
+            path = path
+                .replace("%0A", "\n")
+                .replace("%0D", "\r")
+                .replace("%25", "%");
         }
         out.push((path, hash.to_ascii_lowercase()));
     }
@@ -303,10 +320,12 @@ pub fn verify(
     // 1. Names as written, from the central directory itself.
     let raw = central_directory(&shared.file, len).unwrap_or_else(|_| {
         (0..archive.len())
-            .filter_map(|i| entry_name(&archive, i).map(|n| RawEntry {
-                name: n.as_bytes().to_vec(),
-                unix_mode: None,
-            }))
+            .filter_map(|i| {
+                entry_name(&archive, i).map(|n| RawEntry {
+                    name: n.as_bytes().to_vec(),
+                    unix_mode: None,
+                })
+            })
             .collect()
     });
     summary.entries = raw.len();
@@ -318,33 +337,49 @@ pub fn verify(
         *seen.entry(e.name.clone()).or_default() += 1;
         let Ok(name) = std::str::from_utf8(&e.name) else {
             unsafe_names = true;
-            problems.push(entry_problem(path, Code::UnsafeEntry, &shown,
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeEntry,
+                &shown,
                 format!("entry name {shown:?} is not UTF-8"),
-                "rebuild the pack with UTF-8 names"));
+                "rebuild the pack with UTF-8 names",
+            ));
             continue;
         };
         let is_link = e.unix_mode.is_some_and(|m| m & 0o170000 == 0o120000);
         if is_link {
             unsafe_names = true;
-            problems.push(entry_problem(path, Code::UnsafeEntry, name,
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeEntry,
+                name,
                 format!("entry `{name}` is a symbolic link"),
-                "do not extract this archive; a pack never holds links"));
+                "do not extract this archive; a pack never holds links",
+            ));
         }
         let plain = name.strip_suffix('/').unwrap_or(name);
         if let Err(why) = safe_path::check(plain) {
             unsafe_names = true;
-            problems.push(entry_problem(path, Code::UnsafeEntry, name,
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeEntry,
+                name,
                 format!("entry name {name:?} is unsafe: {why}"),
-                "do not extract this archive with ordinary tools; ask the sender for a clean pack"));
+                "do not extract this archive with ordinary tools; ask the sender for a clean pack",
+            ));
             continue;
         }
         let first = plain.split('/').next().unwrap_or(plain).to_owned();
         match &top {
             None => top = Some(first),
             Some(t) if *t != first => {
-                problems.push(entry_problem(path, Code::ExtraEntry, name,
+                problems.push(entry_problem(
+                    path,
+                    Code::ExtraEntry,
+                    name,
                     format!("entry `{name}` is outside the pack's folder `{t}/`"),
-                    "a pack has one top folder; ask the sender for a clean pack"));
+                    "a pack has one top folder; ask the sender for a clean pack",
+                ));
             }
             _ => {}
         }
@@ -353,16 +388,24 @@ pub fn verify(
         if *n > 1 {
             unsafe_names = true;
             let shown = String::from_utf8_lossy(name);
-            problems.push(entry_problem(path, Code::DuplicateEntry, &shown,
+            problems.push(entry_problem(
+                path,
+                Code::DuplicateEntry,
+                &shown,
                 format!("entry `{shown}` appears {n} times"),
-                "do not trust this archive: which copy a tool extracts differs between tools"));
+                "do not trust this archive: which copy a tool extracts differs between tools",
+            ));
         }
     }
     if archive.has_duplicate_names() && !seen.values().any(|n| *n > 1) {
         unsafe_names = true;
-        problems.push(entry_problem(path, Code::DuplicateEntry, "",
+        problems.push(entry_problem(
+            path,
+            Code::DuplicateEntry,
+            "",
             "the archive holds entries with the same name".into(),
-            "do not trust this archive"));
+            "do not trust this archive",
+        ));
     }
     let name = top.clone().unwrap_or_default();
     summary.name = top;
@@ -382,50 +425,74 @@ pub fn verify(
     };
     let sums_name = format!("{name}/SHA256SUMS");
     let bag_name = format!("{name}/manifest-sha256.txt");
-    let (layout, mut expected, covered_by_tags): (Option<&str>, Vec<(String, String)>, Vec<String>) =
-        if let Some(text) = read_small(&sums_name) {
-            match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, false)) {
-                Ok(list) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
-                Err((line, what)) => {
-                    problems.push(entry_problem(path, Code::NotAPack, &sums_name,
-                        format!("SHA256SUMS line {line} is not `HASH  path`: {what:?}"),
-                        "the checksums are damaged; ask the sender for a new pack"));
-                    (Some("plain"), Vec::new(), vec!["SHA256SUMS".into()])
-                }
+    let (layout, mut expected, covered_by_tags): (
+        Option<&str>,
+        Vec<(String, String)>,
+        Vec<String>,
+    ) = if let Some(text) = read_small(&sums_name) {
+        match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, false)) {
+            Ok(list) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
+            Err((line, what)) => {
+                problems.push(entry_problem(
+                    path,
+                    Code::NotAPack,
+                    &sums_name,
+                    format!("SHA256SUMS line {line} is not `HASH  path`: {what:?}"),
+                    "the checksums are damaged; ask the sender for a new pack",
+                ));
+                (Some("plain"), Vec::new(), vec!["SHA256SUMS".into()])
             }
-        } else if let Some(text) = read_small(&bag_name) {
-            let mut list = match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, true)) {
-                Ok(list) => list,
-                Err((line, what)) => {
-                    problems.push(entry_problem(path, Code::NotAPack, &bag_name,
-                        format!("manifest-sha256.txt line {line} is malformed: {what:?}"),
-                        "the bag's manifest is damaged; ask the sender for a new pack"));
-                    Vec::new()
-                }
-            };
-            let tag_name = format!("{name}/tagmanifest-sha256.txt");
-            match read_small(&tag_name) {
-                Some(Ok(t)) => match parse_sums(&t, true) {
-                    Ok(tags) => list.extend(tags),
-                    Err((line, what)) => problems.push(entry_problem(path, Code::NotAPack, &tag_name,
-                        format!("tagmanifest-sha256.txt line {line} is malformed: {what:?}"),
-                        "the bag's tag manifest is damaged")),
-                },
-                _ => problems.push(entry_problem(path, Code::MissingEntry, &tag_name,
-                    "the bag has no tagmanifest-sha256.txt".into(),
-                    "ask the sender for a complete pack")),
+        }
+    } else if let Some(text) = read_small(&bag_name) {
+        let mut list = match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, true)) {
+            Ok(list) => list,
+            Err((line, what)) => {
+                problems.push(entry_problem(
+                    path,
+                    Code::NotAPack,
+                    &bag_name,
+                    format!("manifest-sha256.txt line {line} is malformed: {what:?}"),
+                    "the bag's manifest is damaged; ask the sender for a new pack",
+                ));
+                Vec::new()
             }
-            if read_small(&format!("{name}/bagit.txt")).is_none() {
-                problems.push(entry_problem(path, Code::MissingEntry, &format!("{name}/bagit.txt"),
-                    "the bag has no bagit.txt".into(), "ask the sender for a complete pack"));
-            }
-            (Some("bagit"), list, vec!["tagmanifest-sha256.txt".into()])
-        } else {
-            problems.push(entry_problem(path, Code::NotAPack, "",
+        };
+        let tag_name = format!("{name}/tagmanifest-sha256.txt");
+        match read_small(&tag_name) {
+            Some(Ok(t)) => match parse_sums(&t, true) {
+                Ok(tags) => list.extend(tags),
+                Err((line, what)) => problems.push(entry_problem(
+                    path,
+                    Code::NotAPack,
+                    &tag_name,
+                    format!("tagmanifest-sha256.txt line {line} is malformed: {what:?}"),
+                    "the bag's tag manifest is damaged",
+                )),
+            },
+            _ => problems.push(entry_problem(
+                path,
+                Code::MissingEntry,
+                &tag_name,
+                "the bag has no tagmanifest-sha256.txt".into(),
+                "ask the sender for a complete pack",
+            )),
+        }
+        if read_small(&format!("{name}/bagit.txt")).is_none() {
+            problems.push(entry_problem(
+                path,
+                Code::MissingEntry,
+                &format!("{name}/bagit.txt"),
+                "the bag has no bagit.txt".into(),
+                "ask the sender for a complete pack",
+            ));
+        }
+        (Some("bagit"), list, vec!["tagmanifest-sha256.txt".into()])
+    } else {
+        problems.push(entry_problem(path, Code::NotAPack, "",
                 format!("the archive has no `{name}/SHA256SUMS` or bag manifest: it is not an assetpack pack, so nothing can be verified"),
                 "ask the sender for the pack as assetpack built it"));
-            (None, Vec::new(), Vec::new())
-        };
+        (None, Vec::new(), Vec::new())
+    };
     summary.layout = layout.map(str::to_owned);
     expected.sort();
     let mut want: BTreeMap<String, String> = BTreeMap::new();
@@ -433,13 +500,20 @@ pub fn verify(
         let full = format!("{name}/{p}");
         if let Some(old) = want.insert(full.clone(), h.clone()) {
             if old != h {
-                problems.push(entry_problem(path, Code::NotAPack, &full,
+                problems.push(entry_problem(
+                    path,
+                    Code::NotAPack,
+                    &full,
                     format!("`{p}` is listed twice with different checksums"),
-                    "the checksums are damaged; ask the sender for a new pack"));
+                    "the checksums are damaged; ask the sender for a new pack",
+                ));
             }
         }
     }
-    let unchecked: Vec<String> = covered_by_tags.iter().map(|t| format!("{name}/{t}")).collect();
+    let unchecked: Vec<String> = covered_by_tags
+        .iter()
+        .map(|t| format!("{name}/{t}"))
+        .collect();
 
     // 3. Extraction target.
     let target = match (&options.extract, layout.is_some() && !unsafe_names) {
@@ -457,32 +531,35 @@ pub fn verify(
         .filter_map(|&i| archive.clone().by_index_raw(i).ok().map(|f| f.size()))
         .sum();
     progress.begin(files.len() as u64, total);
-    let results: Vec<Result<(String, String, u64), (String, String)>> = files
+    let results: Vec<ReadBack> = files
         .par_iter()
         .map_init(
             || (archive.clone(), vec![0u8; 1 << 20]),
             |(ar, buf), &i| {
                 let name = entry_name(ar, i).unwrap_or_default();
                 let out = target.as_ref().map(|t| t.temp.path().join(&name));
-                read_entry(ar, i, buf, out.as_deref(), progress)
-                    .map(|(h, n)| (name.clone(), h, n))
-                    .map_err(|e| (name, e))
+                let result = read_entry(ar, i, buf, out.as_deref(), progress);
+                ReadBack { name, result }
             },
         )
         .collect();
     progress.finish();
 
     let mut got: BTreeMap<String, String> = BTreeMap::new();
-    for r in results {
-        match r {
-            Ok((n, h, bytes)) => {
+    for ReadBack { name: n, result } in results {
+        match result {
+            Ok((h, bytes)) => {
                 summary.bytes += bytes;
                 got.insert(n, h);
             }
-            Err((n, e)) => {
-                problems.push(entry_problem(path, Code::CorruptEntry, &n,
+            Err(e) => {
+                problems.push(entry_problem(
+                    path,
+                    Code::CorruptEntry,
+                    &n,
                     format!("entry `{n}` cannot be read back: {e}"),
-                    "the pack is damaged; download it again"));
+                    "the pack is damaged; download it again",
+                ));
                 got.insert(n, String::new());
             }
         }
@@ -490,26 +567,39 @@ pub fn verify(
     if layout.is_some() {
         for (n, h) in &want {
             match got.get(n) {
-                None => problems.push(entry_problem(path, Code::MissingEntry, n,
+                None => problems.push(entry_problem(
+                    path,
+                    Code::MissingEntry,
+                    n,
                     format!("`{n}` is listed in the checksums but not in the archive"),
-                    "the pack is incomplete; ask the sender for a new one")),
+                    "the pack is incomplete; ask the sender for a new one",
+                )),
                 Some(g) if g.is_empty() => {}
-                Some(g) if g != h => problems.push(entry_problem(path, Code::AlteredEntry, n,
+                Some(g) if g != h => problems.push(entry_problem(
+                    path,
+                    Code::AlteredEntry,
+                    n,
                     format!("`{n}` has been altered (SHA-256 {g}, expected {h})"),
-                    "do not use this file; ask the sender for a new pack")),
+                    "do not use this file; ask the sender for a new pack",
+                )),
                 Some(_) => summary.files += 1,
             }
         }
         for n in got.keys() {
-            if !want.contains_key(n) && !unchecked.contains(n) && n.starts_with(&format!("{name}/")) {
-                problems.push(entry_problem(path, Code::ExtraEntry, n,
+            if !want.contains_key(n) && !unchecked.contains(n) && n.starts_with(&format!("{name}/"))
+            {
+                problems.push(entry_problem(
+                    path,
+                    Code::ExtraEntry,
+                    n,
                     format!("`{n}` is in the archive but no checksum covers it"),
-                    "it was added after the pack was built: do not trust it"));
+                    "it was added after the pack was built: do not trust it",
+                ));
             }
         }
     }
     if layout == Some("bagit") {
-        oxum(&archive, &name, &got, &want, path, &mut problems);
+        oxum(&archive, &name, &got, path, &mut problems);
     }
 
     problems.sort_by(|a, b| (a.file.as_deref(), a.code).cmp(&(b.file.as_deref(), b.code)));
@@ -539,13 +629,14 @@ fn oxum(
     archive: &ZipArchive<SharedFile>,
     name: &str,
     got: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
     pack: &Path,
     problems: &mut Vec<Problem>,
 ) {
     let info_name = format!("{name}/bag-info.txt");
     let mut ar = archive.clone();
-    let Ok(mut f) = ar.by_name(&info_name) else { return };
+    let Ok(mut f) = ar.by_name(&info_name) else {
+        return;
+    };
     let mut text = String::new();
     if f.by_ref().take(1 << 20).read_to_string(&mut text).is_err() {
         return;
@@ -568,12 +659,21 @@ fn oxum(
         }
     }
     let actual = format!("{bytes}.{}", payload.len());
-    let _ = want;
     if declared != actual {
-        problems.push(entry_problem(pack, Code::AlteredEntry, &info_name,
+        problems.push(entry_problem(
+            pack,
+            Code::AlteredEntry,
+            &info_name,
             format!("bag-info.txt says Payload-Oxum {declared}, the payload is {actual}"),
-            "files were added or removed: ask the sender for a new pack"));
+            "files were added or removed: ask the sender for a new pack",
+        ));
     }
+}
+
+/// One entry read back: its name, and its SHA-256 and size or why it could not be read.
+struct ReadBack {
+    name: String,
+    result: Result<(String, u64), String>,
 }
 
 struct Target {
@@ -588,7 +688,9 @@ fn prepare_extract(dir: &Path, name: &str) -> Result<Target, VerifyError> {
     };
     match fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => {
-            return Err(err("the folder is a symbolic link; give the real folder".into()))
+            return Err(err(
+                "the folder is a symbolic link; give the real folder".into()
+            ))
         }
         Ok(m) if !m.is_dir() => return Err(err("it is not a folder".into())),
         Ok(_) => {}
@@ -649,7 +751,9 @@ fn read_entry(
         };
         n += k as u64;
         if n > declared {
-            return Err(format!("it holds more than the {declared} bytes it declares"));
+            return Err(format!(
+                "it holds more than the {declared} bytes it declares"
+            ));
         }
         hasher.update(&buf[..k]);
         if let Some(w) = writer.as_mut() {
@@ -658,7 +762,9 @@ fn read_entry(
         progress.advance(k as u64);
     }
     if n != declared {
-        return Err(format!("it holds {n} bytes, not the {declared} it declares"));
+        return Err(format!(
+            "it holds {n} bytes, not the {declared} it declares"
+        ));
     }
     if let Some(w) = writer {
         let file = w.into_inner().map_err(|e| e.to_string())?;

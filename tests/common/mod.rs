@@ -1,0 +1,175 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn bin() -> Command {
+    Command::cargo_bin("assetpack").expect("the assetpack binary is built")
+}
+
+/// Runs the binary in `dir` with `args`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+/// The problems of a JSON report as (code, severity, asset) triples.
+pub fn problems(v: &Value) -> Vec<(String, String, String)> {
+    v["problems"]
+        .as_array()
+        .expect("problems is an array")
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap_or_default().to_owned(),
+                p["severity"].as_str().unwrap_or_default().to_owned(),
+                p["asset"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn codes(v: &Value) -> Vec<String> {
+    problems(v).into_iter().map(|(c, _, _)| c).collect()
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A copy of the shipped `packs/` and `assets/` to tamper with.
+pub fn shipped_copy() -> TempDir {
+    let dir = TempDir::new().expect("tempdir");
+    copy_tree(&repo().join("packs"), &dir.path().join("packs"));
+    copy_tree(&repo().join("assets"), &dir.path().join("assets"));
+    dir
+}
+
+/// The tiny corpus from `../shared/tools/make-corpus.py`, made once per test run.
+pub fn corpus() -> &'static Path {
+    static CORPUS: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    CORPUS
+        .get_or_init(|| {
+            let tool = repo().join("../shared/tools/make-corpus.py");
+            assert!(
+                tool.exists(),
+                "{} is missing: the tests need the shared corpus tool beside the repository",
+                tool.display()
+            );
+            let dir = TempDir::new().expect("tempdir");
+            let status = std::process::Command::new("python3")
+                .arg(&tool)
+                .arg(dir.path().join("c"))
+                .args(["--profile", "tiny"])
+                .output()
+                .expect("python3 runs");
+            assert!(status.status.success(), "make-corpus failed: {status:?}");
+            let path = dir.path().join("c");
+            (dir, path)
+        })
+        .1
+        .as_path()
+}
+
+/// A one-provider manifest in a fresh folder, with `files` written under `files/`.
+pub struct Fixture {
+    pub dir: TempDir,
+}
+
+impl Fixture {
+    pub fn new(files: &[(&str, &[u8])]) -> Self {
+        let dir = TempDir::new().expect("tempdir");
+        fs::create_dir_all(dir.path().join("files")).expect("mkdir");
+        for (rel, bytes) in files {
+            let p = dir.path().join("files").join(rel);
+            fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            fs::write(p, bytes).expect("write");
+        }
+        Fixture { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn manifest(&self, assets: &str) -> PathBuf {
+        let text = format!(
+            "[provider]\nid = \"test\"\nname = \"Test provider\"\nbase = \"files\"\n\n{assets}"
+        );
+        let p = self.path().join("test.toml");
+        fs::write(&p, text).expect("write manifest");
+        p
+    }
+
+    pub fn check(&self, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec![
+            "check",
+            "test.toml",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ];
+        args.extend_from_slice(extra);
+        let o = run(self.path(), &args);
+        (code(&o), json(&o))
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    assetpack::digest::sha256_bytes(bytes)
+}
+
+pub fn file_asset(id: &str, file: &str, bytes: &[u8]) -> String {
+    format!(
+        "[[asset]]\nid = \"{id}\"\ntitle = \"{id}\"\nkind = \"other\"\nfile = \"{file}\"\nsha256 = \"{}\"\nbytes = {}\n\n",
+        sha256_hex(bytes),
+        bytes.len()
+    )
+}
+
+/// A small real PDF (cross-reference table at the right offset).
+pub fn real_pdf() -> Vec<u8> {
+    fs::read(repo().join("assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf")).expect("sample")
+}
+
+pub fn real_png() -> Vec<u8> {
+    fs::read(repo().join("assets/oup/logos/oup-logo.png")).expect("sample")
+}

@@ -1,0 +1,784 @@
+//! End-to-end tests of `assetpack build` and `assetpack verify`, judged by real readers and
+//! checkers: `unzip -t`, Python's zipfile, `sha256sum -c`, bagit-python.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use common::*;
+use tempfile::TempDir;
+
+const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
+const NAME: &str = "north-west-spring-2027";
+
+/// Builds the shipped bundle from a copy of the repository's data into `out` (a folder).
+fn build_shipped(data: &Path, out: &Path, extra: &[&str]) -> PathBuf {
+    let zip = out.join(format!("{NAME}.zip"));
+    let mut args = vec![
+        "build",
+        BUNDLE,
+        "-o",
+        zip.to_str().expect("utf-8"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(data, &args);
+    assert_eq!(
+        code(&o),
+        0,
+        "build failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    zip
+}
+
+fn python(script: &str, args: &[&str]) -> std::process::Output {
+    Std::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs")
+}
+
+fn tool_ok(cmd: &mut Std) -> String {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} could not start: {e}"));
+    assert!(
+        o.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn unzip_into(zip: &Path, dir: &Path) {
+    tool_ok(Std::new("unzip").arg("-q").arg(zip).arg("-d").arg(dir));
+}
+
+#[test]
+fn shipped_bundle_opens_in_every_reader_and_checks_out() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+
+    let t = tool_ok(Std::new("unzip").arg("-t").arg(&zip));
+    assert!(t.contains("No errors detected"), "{t}");
+
+    let o = python(
+        "import sys, zipfile\n\
+         z = zipfile.ZipFile(sys.argv[1])\n\
+         assert z.testzip() is None\n\
+         for i in z.infolist():\n\
+         \x20   assert i.filename.startswith(sys.argv[2] + '/'), i.filename\n\
+         \x20   assert '\\\\' not in i.filename and not i.filename.startswith('/')\n\
+         \x20   assert i.date_time == (2027, 3, 1, 0, 0, 0), i.date_time\n\
+         \x20   assert i.create_system == 3\n\
+         \x20   mode = i.external_attr >> 16\n\
+         \x20   assert mode in (0o100644, 0o40755), oct(mode)\n\
+         \x20   if any(ord(c) > 127 for c in i.filename): assert i.flag_bits & 0x800\n\
+         \x20   if i.filename.endswith(('.png', '.mp4', '.docx')): assert i.compress_type == zipfile.ZIP_STORED, i.filename\n\
+         \x20   if i.filename.endswith(('.svg', '.html', '.txt', '.toml', '.json', '.vtt', 'SHA256SUMS')): assert i.compress_type == zipfile.ZIP_DEFLATED, i.filename\n\
+         names = z.namelist()\n\
+         assert names == sorted(names)\n\
+         print(len(names))",
+        &[zip.to_str().expect("utf-8"), NAME],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(&zip, x.path());
+    let root = x.path().join(NAME);
+    tool_ok(
+        Std::new("sha256sum")
+            .arg("-c")
+            .arg("--quiet")
+            .arg("--strict")
+            .arg("SHA256SUMS")
+            .current_dir(&root),
+    );
+    for f in [
+        "README.txt",
+        "manifest.toml",
+        "manifest.json",
+        "links.html",
+        "print-request.csv",
+    ] {
+        assert!(root.join(f).is_file(), "{f} is in the pack");
+    }
+    assert!(root.join("LICENCES/oup.txt").is_file());
+    assert!(root
+        .join("amilliondecisions/messages/campaign-message-x.txt")
+        .is_file());
+    assert!(root
+        .join("bmj-best-practice/videos/getting-started.vtt")
+        .is_file());
+    // The select kept only the png rendition of OpenAthens' logo... and the logo itself.
+    assert!(root.join("openathens/logos/openathens-logo.svg").is_file());
+    // Selects: OUP gave posters, bookmarks, table talkers (and its logo), not its flyer.
+    assert!(!root.join("oup/flyers").exists());
+    let sums = fs::read_to_string(root.join("SHA256SUMS")).expect("sums");
+    let listed = sums.lines().count();
+    let files = walkdir::WalkDir::new(&root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count();
+    assert_eq!(listed, files - 1, "SHA256SUMS covers every other file");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root.join("manifest.json")).expect("json"))
+            .expect("valid JSON");
+    assert_eq!(manifest["pack"]["name"], NAME);
+    assert_eq!(manifest["pack"]["edition"], "2027-03-01");
+    let readme = fs::read_to_string(root.join("README.txt")).expect("readme");
+    assert!(readme.contains("sha256sum -c SHA256SUMS"));
+    assert!(
+        readme.contains("print-requests@example.org"),
+        "print contacts in the README"
+    );
+    assert!(
+        readme.contains("do not alter the artwork"),
+        "terms in the README"
+    );
+    let links = fs::read_to_string(root.join("links.html")).expect("links");
+    assert!(links.contains("href=\"https://bestpractice.bmj.com/oauth2/login\""));
+
+    let o = run(data.path(), &["verify", zip.to_str().expect("utf-8")]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("intact"));
+}
+
+#[test]
+fn rebuilds_are_byte_identical() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let a = build_shipped(data.path(), out.path(), &["--jobs", "1"]);
+    let first = fs::read(&a).expect("read");
+
+    // Another copy, other mtimes, other permissions, other jobs, a SOURCE_DATE_EPOCH that the
+    // bundle's date overrides, another day for the wall clock: the same bytes.
+    let data2 = shipped_copy();
+    tool_ok(
+        Std::new("touch").arg("-d").arg("2001-02-03 04:05:06").arg(
+            data2
+                .path()
+                .join("assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf"),
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(
+            data2.path().join("assets/oup/bookmarks/oup-bookmark.pdf"),
+            fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+    }
+    let out2 = TempDir::new().expect("tempdir");
+    let zip2 = out2.path().join("again.zip");
+    let o = bin()
+        .current_dir(data2.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "build",
+            BUNDLE,
+            "-o",
+            zip2.to_str().expect("utf-8"),
+            "--jobs",
+            "4",
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        fs::read(&zip2).expect("read") == first,
+        "the second build differs"
+    );
+
+    // BagIt packs are reproducible too.
+    let b1 = build_shipped(data.path(), out.path(), &["--layout", "bagit"]);
+    let b1 = fs::read(b1).expect("read");
+    let b2 = build_shipped(
+        data2.path(),
+        out2.path(),
+        &["--layout", "bagit", "--jobs", "3"],
+    );
+    assert!(fs::read(b2).expect("read") == b1);
+}
+
+#[test]
+fn source_date_epoch_sets_timestamps_without_a_bundle_date() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = out.path().join("oup-only.zip");
+    let o = bin()
+        .current_dir(data.path())
+        .env("SOURCE_DATE_EPOCH", "1767225600") // 2026-01-01T00:00:00Z
+        .args([
+            "build",
+            "packs/providers/oup.toml",
+            "-o",
+            zip.to_str().expect("utf-8"),
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert {i.date_time for i in z.infolist()} == {(2026, 1, 1, 0, 0, 0)}\nassert all(n.startswith('oup-only/oup/') or n.count('/') <= 2 for n in z.namelist())\nassert 'oup-only/oup/posters/oup-a3-poster-oxford-handbooks.pdf' in z.namelist()",
+        &[zip.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Manifests without -o: a usage error, nothing written.
+    let o = run(data.path(), &["build", "packs/providers/oup.toml"]);
+    assert_eq!(code(&o), 2);
+}
+
+/// Byte offset of each entry's data, from Python's zipfile.
+fn data_offsets(zip: &Path) -> Vec<(String, u64, u64)> {
+    let o = python(
+        "import sys, zipfile, struct\n\
+         f = open(sys.argv[1], 'rb')\n\
+         for i in zipfile.ZipFile(sys.argv[1]).infolist():\n\
+         \x20   if i.is_dir() or i.compress_size == 0: continue\n\
+         \x20   f.seek(i.header_offset + 26)\n\
+         \x20   n, e = struct.unpack('<HH', f.read(4))\n\
+         \x20   print(i.filename, i.header_offset + 30 + n + e, i.compress_size, sep='\\t')",
+        &[zip.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let mut p = l.split('\t');
+            let name = p.next().unwrap_or_default().to_owned();
+            let off = p.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let len = p.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            (name, off, len)
+        })
+        .collect()
+}
+
+#[test]
+fn verify_catches_one_flipped_byte_in_any_entry() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let good = fs::read(&zip).expect("read");
+    let offsets = data_offsets(&zip);
+    assert!(offsets.len() > 50);
+    let bad = out.path().join("bad.zip");
+    for (name, off, len) in offsets {
+        let mut bytes = good.clone();
+        bytes[(off + len / 2) as usize] ^= 0x20;
+        fs::write(&bad, &bytes).expect("write");
+        let o = run(out.path(), &["verify", "bad.zip", "--format", "json"]);
+        assert_eq!(
+            code(&o),
+            1,
+            "a flipped byte in {name} went unnoticed: {}",
+            stdout(&o)
+        );
+        let v = json(&o);
+        assert_eq!(v["ok"], false);
+        let named = v["problems"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|p| p["file"] == name.as_str()));
+        assert!(named, "the problem names {name}: {v:#}");
+    }
+}
+
+#[test]
+fn bagit_layout_satisfies_bagit_python() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &["--layout", "bagit"]);
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(&zip, x.path());
+    let bag = x.path().join(NAME);
+    for f in [
+        "bagit.txt",
+        "bag-info.txt",
+        "manifest-sha256.txt",
+        "tagmanifest-sha256.txt",
+        "data/README.txt",
+        "data/oup/posters/oup-a3-poster-oxford-handbooks.pdf",
+    ] {
+        assert!(bag.join(f).is_file(), "{f}");
+    }
+    let info = fs::read_to_string(bag.join("bag-info.txt")).expect("info");
+    for key in [
+        "Source-Organization: North West",
+        "Contact-Name: Jo Bloggs",
+        "External-Description:",
+        "Bagging-Date: 2027-03-01",
+        "Payload-Oxum:",
+        "Bag-Software-Agent: assetpack",
+    ] {
+        assert!(info.contains(key), "{key} in {info}");
+    }
+    let o = Std::new("bagit.py")
+        .arg("--validate")
+        .arg(&bag)
+        .output()
+        .expect("bagit.py is installed (pip install bagit)");
+    assert!(
+        o.status.success(),
+        "bagit.py: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let o = run(out.path(), &["verify", zip.to_str().expect("utf-8")]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+
+    // A tampered bag file fails both.
+    fs::write(bag.join("data/links.html"), "<p>changed</p>").expect("write");
+    let o = Std::new("bagit.py")
+        .arg("--validate")
+        .arg(&bag)
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+}
+
+#[test]
+fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let before = fs::read(&zip).expect("read");
+
+    // Same size, other content: `check --fast` passes, packing notices.
+    let poster = data
+        .path()
+        .join("assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf");
+    let mut bytes = fs::read(&poster).expect("read");
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    fs::write(&poster, &bytes).expect("write");
+    let o = run(
+        data.path(),
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            zip.to_str().expect("utf-8"),
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("oup-a3-poster-oxford-handbooks.pdf"), "{err}");
+    assert!(
+        fs::read(&zip).expect("read") == before,
+        "the older pack is intact"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no partial pack left behind: {leftovers:?}"
+    );
+
+    // A missing file is caught by the checks before anything is written.
+    fs::remove_file(&poster).expect("rm");
+    let fresh = out.path().join("fresh.zip");
+    let o = run(
+        data.path(),
+        &["build", BUNDLE, "-o", fresh.to_str().expect("utf-8")],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing-file"));
+    assert!(!fresh.exists());
+}
+
+#[test]
+fn bad_bundle_specs_are_reported_with_locations() {
+    let data = shipped_copy();
+    let spec = data.path().join("packs/bundles/bad.toml");
+    fs::write(
+        &spec,
+        "[bundle]\nname = \"bad\"\nmanifests = [\"../providers/*.toml\", \"../nowhere/*.toml\"]\n\n\
+         [[select]]\nprovider = \"nobody\"\n\n[[select]]\nprovider = \"oup\"\nkinds = [\"posterr\"]\n\n\
+         [[select]]\nprovider = \"oup\"\nids = [\"no-such-id\"]\n\n[[select]]\nprovider = \"oup\"\nrenditions = [\"hologram\"]\n\n\
+         [[select]]\ntags = [\"no-asset-has-this\"]\nbogus = 1\n",
+    )
+    .expect("write");
+    let out = data.path().join("bad.zip");
+    let o = run(data.path(), &["build", "packs/bundles/bad.toml"]);
+    assert_eq!(code(&o), 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for want in [
+        "no-manifests",
+        "unknown-reference",
+        "empty-select",
+        "unknown-field",
+        "bad.toml:",
+    ] {
+        assert!(err.contains(want), "{want} in:\n{err}");
+    }
+    assert!(!out.exists());
+}
+
+/// An entry to craft: name, data, unix mode.
+type CraftEntry<'a> = (&'a str, &'a str, u32);
+
+/// Writes a ZIP with Python.
+fn craft(path: &Path, entries: &[CraftEntry]) {
+    let spec = serde_json::to_string(
+        &entries
+            .iter()
+            .map(|(n, d, m)| (n.to_string(), d.to_string(), *m))
+            .collect::<Vec<_>>(),
+    )
+    .expect("json");
+    let o = python(
+        "import sys, json, zipfile, warnings\nwarnings.simplefilter('ignore')\n\
+         with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
+         \x20   for n, d, m in json.loads(sys.argv[2]):\n\
+         \x20       i = zipfile.ZipInfo(n, (2027, 3, 1, 0, 0, 0))\n\
+         \x20       i.create_system = 3\n\
+         \x20       i.external_attr = m << 16\n\
+         \x20       z.writestr(i, d)\n",
+        &[path.to_str().expect("utf-8"), &spec],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn sums_for(files: &[(&str, &str)]) -> String {
+    files
+        .iter()
+        .map(|(p, d)| format!("{}  {p}\n", sha256_hex(d.as_bytes())))
+        .collect()
+}
+
+#[test]
+fn verify_judges_hostile_archives() {
+    let dir = TempDir::new().expect("tempdir");
+    let ok_sums = sums_for(&[("a.txt", "hello")]);
+    let cases: Vec<(&str, Vec<CraftEntry>, &str)> = vec![
+        (
+            "good",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+            ],
+            "",
+        ),
+        (
+            "dotdot",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/../../evil.sh", "x", 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "absolute",
+            vec![
+                ("/etc/cron.d/x", "x", 0o100644),
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "backslash",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p\\..\\evil", "x", 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "drive",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("C:/evil", "x", 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "symlink",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/link", "/etc/passwd", 0o120777),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "duplicate",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/a.txt", "HELLO", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+            ],
+            "duplicate-entry",
+        ),
+        (
+            "extra",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/new.exe", "MZ", 0o100644),
+            ],
+            "extra-entry",
+        ),
+        (
+            "missing",
+            vec![("p/SHA256SUMS", &ok_sums, 0o100644)],
+            "missing-entry",
+        ),
+        (
+            "altered",
+            vec![
+                ("p/a.txt", "HELLO", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+            ],
+            "altered-entry",
+        ),
+        (
+            "not-a-pack",
+            vec![("p/a.txt", "hello", 0o100644)],
+            "not-a-pack",
+        ),
+        (
+            "bad-sums",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", "not a checksum line\n", 0o100644),
+            ],
+            "not-a-pack",
+        ),
+        (
+            "control",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/bell\u{7}.txt", "x", 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+    ];
+    for (label, entries, want) in cases {
+        let zip = dir.path().join(format!("{label}.zip"));
+        craft(&zip, &entries);
+        let o = run(
+            dir.path(),
+            &["verify", zip.to_str().expect("utf-8"), "--format", "json"],
+        );
+        let v = json(&o);
+        if want.is_empty() {
+            assert_eq!(code(&o), 0, "{label}: {v:#}");
+        } else {
+            assert_eq!(code(&o), 1, "{label}: {v:#}");
+            assert!(
+                codes(&v).iter().any(|c| c == want),
+                "{label}: {want} not in {v:#}"
+            );
+        }
+        // Extraction refuses a pack that does not verify, and leaves nothing behind.
+        let target = dir.path().join(format!("x-{label}"));
+        fs::create_dir(&target).expect("mkdir");
+        let o = run(
+            dir.path(),
+            &[
+                "verify",
+                zip.to_str().expect("utf-8"),
+                "--extract",
+                target.to_str().expect("utf-8"),
+            ],
+        );
+        let left: Vec<_> = fs::read_dir(&target)
+            .expect("ls")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        if want.is_empty() {
+            assert_eq!(code(&o), 0);
+            assert_eq!(
+                fs::read_to_string(target.join("p/a.txt")).expect("extracted"),
+                "hello"
+            );
+            assert_eq!(left.len(), 1, "only p/ is left: {left:?}");
+        } else {
+            assert_eq!(code(&o), 1);
+            assert!(
+                left.is_empty(),
+                "{label}: nothing extracted, found {left:?}"
+            );
+        }
+        assert!(!dir.path().join("evil.sh").exists() && !dir.path().join("evil").exists());
+    }
+}
+
+#[test]
+fn verify_refuses_what_is_not_a_zip() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let bytes = fs::read(&zip).expect("read");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated.zip", bytes[..bytes.len() / 2].to_vec()),
+        ("empty.zip", Vec::new()),
+        ("text.zip", b"this is not a zip file at all".to_vec()),
+        ("cut-end.zip", bytes[..bytes.len() - 10].to_vec()),
+    ];
+    for (name, b) in cases {
+        fs::write(out.path().join(name), b).expect("write");
+        let o = run(out.path(), &["verify", name]);
+        assert_eq!(
+            code(&o),
+            2,
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(name) && !err.contains("panicked"), "{err}");
+    }
+    let o = run(out.path(), &["verify", "no-such.zip"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn extract_writes_the_pack_once_and_never_over_existing_files() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let target = out.path().join("unpacked");
+    fs::create_dir(&target).expect("mkdir");
+    let o = run(
+        out.path(),
+        &[
+            "verify",
+            zip.to_str().expect("utf-8"),
+            "--extract",
+            "unpacked",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    tool_ok(
+        Std::new("sha256sum")
+            .arg("-c")
+            .arg("--quiet")
+            .arg("SHA256SUMS")
+            .current_dir(target.join(NAME)),
+    );
+    let o = run(
+        out.path(),
+        &[
+            "verify",
+            zip.to_str().expect("utf-8"),
+            "--extract",
+            "unpacked",
+        ],
+    );
+    assert_eq!(code(&o), 2, "a second extraction does not overwrite");
+    let entries: Vec<_> = fs::read_dir(&target)
+        .expect("ls")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(entries.len(), 1, "no temporary folder left behind");
+
+    #[cfg(unix)]
+    {
+        let link = out.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let o = run(
+            out.path(),
+            &["verify", zip.to_str().expect("utf-8"), "--extract", "link"],
+        );
+        assert_eq!(code(&o), 2, "never extract through a symlink");
+    }
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let data = shipped_copy();
+    let o = run(data.path(), &["build", BUNDLE, "--dry-run"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .any(|l| l.ends_with(&format!("{NAME}/SHA256SUMS"))),
+        "{text}"
+    );
+    assert!(text.contains("store") && text.contains("deflate"));
+    assert!(!data.path().join(format!("{NAME}.zip")).exists());
+}
+
+#[test]
+fn corpus_build_round_trips_with_odd_names() {
+    // The tiny corpus has names with spaces, capitals, an en dash and an accent.
+    let c = corpus();
+    let dir = TempDir::new().expect("tempdir");
+    let mut specs = Vec::new();
+    for p in ["oup", "maudsley", "royal-marsden"] {
+        let m = dir.path().join(format!("{p}.toml"));
+        let o = run(
+            dir.path(),
+            &[
+                "scan",
+                c.join(p).to_str().expect("utf-8"),
+                "--provider",
+                p,
+                "-o",
+                m.to_str().expect("utf-8"),
+            ],
+        );
+        assert_eq!(code(&o), 0);
+        specs.push(m);
+    }
+    let zip = dir.path().join("tiny.zip");
+    let mut args = vec!["build".to_owned()];
+    args.extend(specs.iter().map(|s| s.to_string_lossy().into_owned()));
+    args.extend([
+        "-o".to_owned(),
+        zip.to_string_lossy().into_owned(),
+        "--quiet".to_owned(),
+    ]);
+    let o = bin()
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let names = python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
+         odd = [i for i in z.infolist() if any(ord(c) > 127 for c in i.filename)]\nassert odd\n\
+         assert all(i.flag_bits & 0x800 for i in odd)\nprint('\\n'.join(i.filename for i in odd))",
+        &[zip.to_str().expect("utf-8")],
+    );
+    assert!(
+        names.status.success(),
+        "{}",
+        String::from_utf8_lossy(&names.stderr)
+    );
+    assert!(String::from_utf8_lossy(&names.stdout).contains("Café poster (final).pdf"));
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(&zip, x.path());
+    tool_ok(
+        Std::new("sha256sum")
+            .arg("-c")
+            .arg("--quiet")
+            .arg("SHA256SUMS")
+            .current_dir(x.path().join("tiny")),
+    );
+    let o = run(dir.path(), &["verify", "tiny.zip"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
