@@ -72,6 +72,9 @@ struct BuildArgs {
     /// Print the plan (every entry, its size, compression and SHA-256) and write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Flush the pack to disk before moving it into place (survives a power cut; slower).
+    #[arg(long)]
+    sync: bool,
     /// Print no progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -226,29 +229,29 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         },
         jobs: args.jobs.unwrap_or(0),
         index_pdf: None,
+        sync: args.sync,
     };
-    let (inputs, mut problems) = match build::resolve(&args.specs, args.output.as_deref()) {
+    let (mut inputs, mut problems) = match build::resolve(&args.specs, args.output.as_deref()) {
         Ok(r) => r,
         Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
         Err(e) => return Err(e.into()),
     };
-    let report = build::check_inputs(&inputs, &assetpack::NoProgress);
+    let report = build::check_inputs(&mut inputs, &assetpack::NoProgress);
     problems.extend(report.problems);
+    // Errors in full; warnings as a count (`check` shows them), so a big pack's build log
+    // stays readable.
+    let errors: Vec<_> = problems.iter().filter(|p| p.is_error()).cloned().collect();
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    output::problems(&mut err, &problems)?;
+    output::problems(&mut err, &errors)?;
+    if !args.quiet {
+        output::warning_summary(&mut err, &problems)?;
+    }
     err.flush()?;
     drop(err);
-    if problems.iter().any(|p| p.is_error()) {
-        let n = problems.iter().filter(|p| p.is_error()).count();
-        eprintln!(
-            "build stopped: {n} error{} in the data; nothing was written",
-            if n == 1 { "" } else { "s" }
-        );
-        return Ok(if problems.iter().any(|p| p.is_io()) {
-            2
-        } else {
-            1
-        });
+    if !errors.is_empty() {
+        let n = errors.len();
+        eprintln!("build stopped: {n} error{} in the data; nothing was written", if n == 1 { "" } else { "s" });
+        return Ok(if errors.iter().any(|p| p.is_io()) { 2 } else { 1 });
     }
     let plan = build::plan_for(&inputs, &options)?;
     if args.dry_run {
@@ -274,7 +277,10 @@ fn run_build(args: BuildArgs) -> Result<u8> {
     let written = assetpack::pack::write_pack_file(
         &plan,
         &path,
-        &assetpack::pack::PackOptions { jobs },
+        &assetpack::pack::PackOptions {
+            jobs,
+            sync: args.sync,
+        },
         &bar,
     );
     bar.clear();

@@ -41,6 +41,25 @@ pub fn problems(out: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
     Ok(())
 }
 
+/// One line counting warnings by code, e.g. `3 warnings (missing-alt ×2, review-due-soon ×1)`.
+pub fn warning_summary(out: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in problems.iter().filter(|p| !p.is_error()) {
+        *counts.entry(p.code.as_str()).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let list: Vec<String> = counts.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+    writeln!(
+        out,
+        "{total} warning{} ({}); `assetpack check` shows them",
+        plural(total),
+        list.join(", ")
+    )
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""

@@ -66,6 +66,8 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// The PDF index to put in, when the caller made one.
     pub index_pdf: Option<Vec<u8>>,
+    /// `fsync` the pack before renaming it into place.
+    pub sync: bool,
 }
 
 /// Reads `specs`: one bundle spec, or one or more provider manifests (then every asset goes
@@ -164,12 +166,15 @@ pub fn resolve(
 
 /// Checks the inputs the way `check --fast` does (hashes are verified while packing). Returns
 /// the report; the build must stop when it has errors.
-pub fn check_inputs(inputs: &Inputs, progress: &dyn Progress) -> Report {
+pub fn check_inputs(inputs: &mut Inputs, progress: &dyn Progress) -> Report {
     let options = CheckOptions {
         fast: true,
         ..CheckOptions::default()
     };
-    check::check_manifests(inputs.manifests.clone(), &options, progress)
+    let manifests = std::mem::take(&mut inputs.manifests);
+    let mut report = check::check_manifests(manifests, &options, progress);
+    inputs.manifests = std::mem::take(&mut report.manifests);
+    report
 }
 
 /// The plan for `inputs`.
@@ -212,8 +217,8 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<Outcome, BuildError> {
-    let (inputs, mut problems) = resolve(specs, options.output.as_deref())?;
-    let report = check_inputs(&inputs, &crate::NoProgress);
+    let (mut inputs, mut problems) = resolve(specs, options.output.as_deref())?;
+    let report = check_inputs(&mut inputs, &crate::NoProgress);
     problems.extend(report.problems);
     if problems.iter().any(Problem::is_error) {
         return Err(BuildError::Problems(problems));
@@ -225,7 +230,15 @@ pub fn build(
     } else {
         options.jobs
     };
-    pack::write_pack_file(&plan, &output, &PackOptions { jobs }, progress)?;
+    pack::write_pack_file(
+        &plan,
+        &output,
+        &PackOptions {
+            jobs,
+            sync: options.sync,
+        },
+        progress,
+    )?;
     Ok(Outcome {
         output,
         plan,

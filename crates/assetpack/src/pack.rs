@@ -28,11 +28,11 @@ use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, System, ZipWriter};
+use zip::{CompressionMethod, DateTime, PreparedZipFile, System, ZipWriter};
 
 use crate::plan::{Entry, EntryData, Method, Plan};
 use crate::progress::Progress;
@@ -40,18 +40,25 @@ use crate::progress::Progress;
 const CHUNK: usize = 1 << 20;
 /// Chunks a reader may hold ready per file.
 const AHEAD: usize = 4;
+/// How many files past the one being written a reader may open: bounds the memory that
+/// read-ahead of many small files takes.
+const WINDOW: usize = 16;
 
 /// Options for [`write_zip`].
 #[derive(Clone, Debug)]
 pub struct PackOptions {
     /// Reader threads (at least 1). The output does not depend on it.
     pub jobs: usize,
+    /// Flush the pack to the disk (`fsync`) before renaming it into place, so even a power
+    /// cut cannot leave a damaged pack under the final name. Slower on large packs.
+    pub sync: bool,
 }
 
 impl Default for PackOptions {
     fn default() -> Self {
         PackOptions {
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            sync: false,
         }
     }
 }
@@ -110,30 +117,63 @@ enum Msg {
         sha256: String,
         len: u64,
     },
+    /// A small file, read whole and made into a finished entry by the reader.
+    Prepared {
+        prepared: Box<PreparedZipFile>,
+        sha256: String,
+        len: u64,
+    },
     Failed(io::Error),
 }
 
-/// A pool of read buffers, so 1 MiB chunks are reused instead of allocated.
-struct Pool(Mutex<Vec<Vec<u8>>>);
+/// Read buffers: 1 MiB chunks reused instead of allocated, and at most [`IN_FLIGHT`] of them
+/// out at once, so read-ahead never holds more than that much memory. The reader of the file
+/// the writer is waiting for may always take one, so the pipeline cannot stall.
+#[derive(Default)]
+struct Pool {
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    free: Vec<Vec<u8>>,
+    out: usize,
+}
+
+/// Most 1 MiB buffers out at once.
+const IN_FLIGHT: usize = 16;
 
 impl Pool {
-    fn get(&self) -> Vec<u8> {
-        let mut v = self
-            .0
-            .lock()
-            .map(|mut p| p.pop())
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+    /// A buffer for file `k`; waits while too many are out, unless `k` is the file the writer
+    /// needs next. `None` when the pack is being abandoned.
+    fn get(&self, k: usize, window: &Window, stop: &AtomicBool) -> Option<Vec<u8>> {
+        let mut st = self.state.lock().ok()?;
+        while st.out >= IN_FLIGHT && k > window.current() {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            st = self
+                .freed
+                .wait_timeout(st, std::time::Duration::from_millis(5))
+                .ok()?
+                .0;
+        }
+        st.out += 1;
+        let mut v = st.free.pop().unwrap_or_default();
+        drop(st);
         v.resize(CHUNK, 0);
-        v
+        Some(v)
     }
+
     fn put(&self, v: Vec<u8>) {
-        if let Ok(mut p) = self.0.lock() {
-            if p.len() < 64 {
-                p.push(v);
+        if let Ok(mut st) = self.state.lock() {
+            st.out = st.out.saturating_sub(1);
+            if st.free.len() < IN_FLIGHT {
+                st.free.push(v);
             }
         }
+        self.freed.notify_all();
     }
 }
 
@@ -152,7 +192,7 @@ fn worth_deflating(sample: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-fn open_file(path: &Path) -> io::Result<File> {
+fn open_file(path: &Path) -> io::Result<(File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -161,27 +201,95 @@ fn open_file(path: &Path) -> io::Result<File> {
         options.custom_flags(libc::O_NONBLOCK);
     }
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
-/// Reads one file into its channel. Returns false when the writer has gone away.
-fn read_one(
-    path: &Path,
+/// What a reader needs to know about one file.
+struct FileJob<'a> {
+    path: &'a Path,
     method: Method,
+    /// The entry's name in the ZIP.
+    name: String,
+}
+
+/// The options of a file entry: stored or deflated, with ZIP64 fields when it is large.
+fn entry_options(base: SimpleFileOptions, deflate: bool, bytes: u64) -> SimpleFileOptions {
+    let o = base
+        .unix_permissions(0o644)
+        .large_file(bytes >= u64::from(u32::MAX));
+    if deflate {
+        o.compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(6))
+    } else {
+        o.compression_method(CompressionMethod::Stored)
+    }
+}
+
+fn decide(method: Method, sample: &[u8]) -> bool {
+    match method {
+        Method::Store => false,
+        Method::Deflate => true,
+        Method::Sample => worth_deflating(sample),
+    }
+}
+
+fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads one file into its channel: a small file whole, compressed and CRC'd here as a
+/// prepared entry (so that work runs in parallel), a large one as a stream of chunks. Returns
+/// false when the writer has gone away.
+#[allow(clippy::too_many_arguments)]
+fn read_one(
+    k: usize,
+    job: &FileJob,
+    base: SimpleFileOptions,
     tx: &SyncSender<Msg>,
     pool: &Pool,
+    window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let mut file = match open_file(path) {
+    let (mut file, size) = match open_file(job.path) {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };
+    if size < CHUNK as u64 {
+        // One more byte than the size, to notice a file that grew.
+        let mut data = vec![0; size as usize + 1];
+        let n = match fill(&mut file, &mut data) {
+            Ok(n) => n,
+            Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
+        };
+        data.truncate(n);
+        let sha256 = hex::encode(Sha256::digest(&data));
+        let options = entry_options(base, decide(job.method, &data), n as u64);
+        let msg = match PreparedZipFile::from_data(&job.name, options, &data) {
+            Ok(prepared) => Msg::Prepared {
+                prepared: Box::new(prepared),
+                sha256,
+                len: n as u64,
+            },
+            Err(e) => Msg::Failed(io::Error::other(e.to_string())),
+        };
+        return tx.send(msg).is_ok();
+    }
     let mut hasher = Sha256::new();
     let mut len = 0u64;
     let mut started = false;
@@ -189,23 +297,16 @@ fn read_one(
         if stop.load(Ordering::Relaxed) {
             return false;
         }
-        let mut buf = pool.get();
-        let mut n = 0;
-        while n < buf.len() {
-            match file.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
-            }
-        }
+        let Some(mut buf) = pool.get(k, window, stop) else {
+            return false;
+        };
+        let n = match fill(&mut file, &mut buf) {
+            Ok(n) => n,
+            Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
+        };
         buf.truncate(n);
         if !started {
-            let deflate = match method {
-                Method::Store => false,
-                Method::Deflate => true,
-                Method::Sample => worth_deflating(&buf),
-            };
+            let deflate = decide(job.method, &buf);
             if tx.send(Msg::Start { deflate }).is_err() {
                 return false;
             }
@@ -217,11 +318,10 @@ fn read_one(
         }
         hasher.update(&buf);
         len += n as u64;
-        let last = n < CHUNK;
         if tx.send(Msg::Chunk(buf)).is_err() {
             return false;
         }
-        if last {
+        if n < CHUNK {
             break;
         }
     }
@@ -230,6 +330,41 @@ fn read_one(
         len,
     })
     .is_ok()
+}
+
+/// The index of the file the writer waits for; readers stay within [`WINDOW`] of it.
+#[derive(Default)]
+struct Window {
+    at: Mutex<usize>,
+    moved: Condvar,
+}
+
+impl Window {
+    /// Waits until file `k` is within the window. False when the pack is being abandoned.
+    fn wait_for(&self, k: usize, stop: &AtomicBool) -> bool {
+        let Ok(mut at) = self.at.lock() else { return false };
+        while k >= *at + WINDOW {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            at = match self.moved.wait(at) {
+                Ok(a) => a,
+                Err(_) => return false,
+            };
+        }
+        true
+    }
+
+    fn current(&self) -> usize {
+        self.at.lock().map(|a| *a).unwrap_or(usize::MAX)
+    }
+
+    fn advance(&self, to: usize) {
+        if let Ok(mut at) = self.at.lock() {
+            *at = to;
+        }
+        self.moved.notify_all();
+    }
 }
 
 enum Item<'a> {
@@ -262,7 +397,11 @@ pub fn write_zip<W: Write + Seek>(
     for e in &plan.entries {
         let slot = match &e.data {
             EntryData::File(path) => {
-                files.push((path.as_path(), e.method));
+                files.push(FileJob {
+                    path: path.as_path(),
+                    method: e.method,
+                    name: plan.zip_name(e),
+                });
                 Some(files.len() - 1)
             }
             EntryData::Bytes(_) => None,
@@ -272,10 +411,12 @@ pub fn write_zip<W: Write + Seek>(
     items.sort_by(|a, b| a.0.cmp(&b.0));
 
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
+    let base = base_options(plan);
     let (txs, rxs): (Vec<_>, Vec<_>) = files.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let pool = Pool(Mutex::new(Vec::new()));
+    let window = Window::default();
+    let pool = Pool::default();
     let jobs = options.jobs.max(1);
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
@@ -287,52 +428,48 @@ pub fn write_zip<W: Write + Seek>(
                 if k >= files.len() || stop.load(Ordering::Relaxed) {
                     break;
                 }
+                if !window.wait_for(k, &stop) {
+                    break;
+                }
                 let Some(tx) = senders[k].lock().ok().and_then(|mut s| s.take()) else {
                     break;
                 };
-                let (path, method) = files[k];
-                if !read_one(path, method, &tx, &pool, &stop) {
+                if !read_one(k, &files[k], base, &tx, &pool, &window, &stop) {
                     break;
                 }
             });
         }
-        let result = write_items(plan, &items, rxs, out, &pool, progress);
-        if result.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
+        let result = write_items(base, &items, rxs, out, &pool, &window, progress);
+        stop.store(true, Ordering::Relaxed);
+        window.advance(usize::MAX / 2);
         result
     });
     progress.finish();
     result
 }
 
+/// Options every entry shares: the plan's timestamp and the Unix "made by" system.
+fn base_options(plan: &Plan) -> SimpleFileOptions {
+    let (y, mo, d, h, mi, s) = plan.timestamp;
+    let time =
+        DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default());
+    SimpleFileOptions::default()
+        .system(System::Unix)
+        .last_modified_time(time)
+}
+
 fn write_items<W: Write + Seek>(
-    plan: &Plan,
+    base: SimpleFileOptions,
     items: &[(String, Item)],
     rxs: Vec<Receiver<Msg>>,
     out: W,
     pool: &Pool,
+    window: &Window,
     progress: &dyn Progress,
 ) -> Result<W, PackError> {
-    let (y, mo, d, h, mi, s) = plan.timestamp;
-    let time =
-        DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default());
-    let base = SimpleFileOptions::default()
-        .system(System::Unix)
-        .last_modified_time(time);
-    let file_options = |deflate: bool, bytes: u64| {
-        let o = base
-            .unix_permissions(0o644)
-            .large_file(bytes >= u64::from(u32::MAX));
-        if deflate {
-            o.compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(6))
-        } else {
-            o.compression_method(CompressionMethod::Stored)
-        }
-    };
+    let file_options = |deflate: bool, bytes: u64| entry_options(base, deflate, bytes);
     let mut zip = ZipWriter::new(out);
-    if plan.entries.len() >= usize::from(u16::MAX) {
+    if items.len() >= usize::from(u16::MAX) {
         zip = zip.set_auto_large_file();
     }
     for (name, item) in items {
@@ -366,8 +503,35 @@ fn write_items<W: Write + Seek>(
                         source: io::Error::other("the reader stopped"),
                     })
                 };
+                let check = |sha256: &str, len: u64| {
+                    if len != e.bytes {
+                        return Err(PackError::Changed {
+                            path: path.clone(),
+                            detail: format!("{len} bytes, {} recorded", e.bytes),
+                        });
+                    }
+                    if sha256 != e.sha256 {
+                        return Err(PackError::Changed {
+                            path: path.clone(),
+                            detail: format!("SHA-256 {sha256}, {} recorded", e.sha256),
+                        });
+                    }
+                    Ok(())
+                };
                 let deflate = match recv()? {
                     Msg::Start { deflate } => deflate,
+                    Msg::Prepared {
+                        prepared,
+                        sha256,
+                        len,
+                    } => {
+                        check(&sha256, len)?;
+                        zip.add_prepared_file(*prepared)?;
+                        progress.advance(len);
+                        progress.file_done(&path);
+                        window.advance(*k + 1);
+                        continue;
+                    }
                     Msg::Failed(source) => return Err(PackError::Read { path, source }),
                     _ => false,
                 };
@@ -382,7 +546,7 @@ fn write_items<W: Write + Seek>(
                             written += buf.len() as u64;
                             if written > e.bytes {
                                 return Err(PackError::Changed {
-                                    path,
+                                    path: path.clone(),
                                     detail: format!(
                                         "it is larger than the {} bytes recorded",
                                         e.bytes
@@ -394,25 +558,15 @@ fn write_items<W: Write + Seek>(
                             pool.put(buf);
                         }
                         Msg::Done { sha256, len } => {
-                            if len != e.bytes {
-                                return Err(PackError::Changed {
-                                    path,
-                                    detail: format!("{len} bytes, {} recorded", e.bytes),
-                                });
-                            }
-                            if sha256 != e.sha256 {
-                                return Err(PackError::Changed {
-                                    path,
-                                    detail: format!("SHA-256 {sha256}, {} recorded", e.sha256),
-                                });
-                            }
+                            check(&sha256, len)?;
                             break;
                         }
                         Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                        Msg::Start { .. } => {}
+                        Msg::Start { .. } | Msg::Prepared { .. } => {}
                     }
                 }
                 progress.file_done(&path);
+                window.advance(*k + 1);
             }
         }
     }
@@ -461,7 +615,9 @@ pub fn write_pack_file(
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(with_path)?;
     }
-    tmp.as_file().sync_all().map_err(with_path)?;
+    if options.sync {
+        tmp.as_file().sync_all().map_err(with_path)?;
+    }
     tmp.persist(path).map_err(|e| with_path(e.error))?;
     Ok(())
 }

@@ -534,8 +534,11 @@ pub fn verify(
     let results: Vec<ReadBack> = files
         .par_iter()
         .map_init(
-            || (archive.clone(), vec![0u8; 1 << 20]),
+            || (archive.clone(), Vec::new()),
             |(ar, buf), &i| {
+                if buf.is_empty() {
+                    buf.resize(1 << 20, 0);
+                }
                 let name = entry_name(ar, i).unwrap_or_default();
                 let out = target.as_ref().map(|t| t.temp.path().join(&name));
                 let result = read_entry(ar, i, buf, out.as_deref(), progress);
