@@ -250,8 +250,15 @@ fn run_build(args: BuildArgs) -> Result<u8> {
     drop(err);
     if !errors.is_empty() {
         let n = errors.len();
-        eprintln!("build stopped: {n} error{} in the data; nothing was written", if n == 1 { "" } else { "s" });
-        return Ok(if errors.iter().any(|p| p.is_io()) { 2 } else { 1 });
+        eprintln!(
+            "build stopped: {n} error{} in the data; nothing was written",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(if errors.iter().any(|p| p.is_io()) {
+            2
+        } else {
+            1
+        });
     }
     let plan = build::plan_for(&inputs, &options)?;
     if args.dry_run {

@@ -11,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::bundle::{self, Bundle, Header, Selected};
 use crate::check::{self, CheckOptions, Report};
 use crate::manifest::Manifest;
@@ -85,16 +87,27 @@ pub fn resolve(
     let mut problems = Vec::new();
     let mut bundles = Vec::new();
     let mut manifest_paths = Vec::new();
-    for spec in specs {
-        let text = std::fs::read_to_string(spec)
-            .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", spec.display())))?;
-        let is_bundle = toml::de::DeTable::parse(&text)
-            .map(|t| t.get_ref().contains_key("bundle") && !t.get_ref().contains_key("provider"))
-            .unwrap_or_else(|_| text.contains("[bundle]"));
-        if is_bundle {
-            bundles.push((spec.clone(), text));
-        } else {
-            manifest_paths.push(spec.clone());
+    let mut manifests = Vec::new();
+    // Each spec is read once: as a manifest, which says when it is a bundle spec instead.
+    let loaded: Vec<_> = specs
+        .par_iter()
+        .map(|spec| (spec, Manifest::load(spec)))
+        .collect();
+    for (spec, result) in loaded {
+        match result {
+            Ok(l) if l.bundle_spec => bundles.push(spec.clone()),
+            Ok(l) => {
+                manifest_paths.push(spec.clone());
+                problems.extend(l.problems);
+                manifests.extend(l.manifest);
+            }
+            Err(crate::manifest::LoadError::NotUtf8 { path }) => {
+                return Err(BuildError::Io(format!(
+                    "{} is not UTF-8 text; save it as UTF-8",
+                    path.display()
+                )))
+            }
+            Err(e) => return Err(BuildError::Io(e.to_string())),
         }
     }
     if !bundles.is_empty() && (bundles.len() > 1 || !manifest_paths.is_empty()) {
@@ -102,8 +115,8 @@ pub fn resolve(
             "give one bundle spec, or provider manifests, not both or several specs".into(),
         ));
     }
-    if let Some((path, text)) = bundles.pop() {
-        let loaded = Bundle::parse(&path, text);
+    if let Some(path) = bundles.pop() {
+        let loaded = Bundle::load(&path).map_err(|e| BuildError::Io(e.to_string()))?;
         problems.extend(loaded.problems);
         let Some(bundle) = loaded.bundle else {
             return Ok((
@@ -147,8 +160,7 @@ pub fn resolve(
             "`{name}` cannot name the pack's folder: choose an output name like north-west.zip"
         )));
     }
-    let (manifests, p) = check::load_manifests(&manifest_paths);
-    problems.extend(p);
+    problems.extend(check::duplicate_providers(&manifests));
     let selected = bundle::select_all(&manifests);
     Ok((
         Inputs {

@@ -223,7 +223,7 @@ pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
 }
 
 /// One provider, one manifest: a pack has one folder per provider id.
-fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> Vec<Problem> {
+pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> Vec<Problem> {
     let mut seen: HashMap<&str, &Manifest> = HashMap::new();
     let mut out = Vec::new();
     for m in manifests {

@@ -117,7 +117,13 @@ enum Msg {
         sha256: String,
         len: u64,
     },
-    /// A small file, read whole and made into a finished entry by the reader.
+    /// A small file to deflate, read whole.
+    Whole {
+        data: Vec<u8>,
+        sha256: String,
+        len: u64,
+    },
+    /// A small file, read whole and made into a finished (stored) entry by the reader.
     Prepared {
         prepared: Box<PreparedZipFile>,
         sha256: String,
@@ -279,7 +285,19 @@ fn read_one(
         };
         data.truncate(n);
         let sha256 = hex::encode(Sha256::digest(&data));
-        let options = entry_options(base, decide(job.method, &data), n as u64);
+        let deflate = decide(job.method, &data);
+        if deflate {
+            // The writer deflates with an encoder it keeps between entries: making a fresh
+            // encoder per small file here would cost more than the compression itself.
+            return tx
+                .send(Msg::Whole {
+                    data,
+                    sha256,
+                    len: n as u64,
+                })
+                .is_ok();
+        }
+        let options = entry_options(base, false, n as u64);
         let msg = match PreparedZipFile::from_data(&job.name, options, &data) {
             Ok(prepared) => Msg::Prepared {
                 prepared: Box::new(prepared),
@@ -342,7 +360,9 @@ struct Window {
 impl Window {
     /// Waits until file `k` is within the window. False when the pack is being abandoned.
     fn wait_for(&self, k: usize, stop: &AtomicBool) -> bool {
-        let Ok(mut at) = self.at.lock() else { return false };
+        let Ok(mut at) = self.at.lock() else {
+            return false;
+        };
         while k >= *at + WINDOW {
             if stop.load(Ordering::Relaxed) {
                 return false;
@@ -532,6 +552,15 @@ fn write_items<W: Write + Seek>(
                         window.advance(*k + 1);
                         continue;
                     }
+                    Msg::Whole { data, sha256, len } => {
+                        check(&sha256, len)?;
+                        zip.start_file(name.as_str(), file_options(true, len))?;
+                        zip.write_all(&data).map_err(io_write)?;
+                        progress.advance(len);
+                        progress.file_done(&path);
+                        window.advance(*k + 1);
+                        continue;
+                    }
                     Msg::Failed(source) => return Err(PackError::Read { path, source }),
                     _ => false,
                 };
@@ -562,7 +591,7 @@ fn write_items<W: Write + Seek>(
                             break;
                         }
                         Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                        Msg::Start { .. } | Msg::Prepared { .. } => {}
+                        Msg::Start { .. } | Msg::Prepared { .. } | Msg::Whole { .. } => {}
                     }
                 }
                 progress.file_done(&path);

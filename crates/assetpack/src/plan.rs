@@ -538,8 +538,10 @@ pub fn plan(
         },
         provider: providers_out,
     };
-    let toml_text = toml::to_string(&resolved).unwrap_or_else(|e| format!("# {e}\n"));
-    let json_text = serde_json::to_string_pretty(&resolved).unwrap_or_default() + "\n";
+    let (toml_text, json_text) = rayon::join(
+        || toml::to_string(&resolved).unwrap_or_else(|e| format!("# {e}\n")),
+        || serde_json::to_string_pretty(&resolved).unwrap_or_default() + "\n",
+    );
     extra.push(("manifest.toml".into(), toml_text.into_bytes()));
     extra.push(("manifest.json".into(), json_text.into_bytes()));
     extra.push((
