@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn hyperfine JSON exports into a Markdown table of means and ratios to the first command."""
+"""Turn hyperfine JSON exports into Markdown tables: means and ratios to the first command."""
 import json
 import sys
 
@@ -7,8 +7,10 @@ for path in sys.argv[1:]:
     with open(path) as f:
         results = json.load(f)["results"]
     base = results[0]["mean"]
+    first = results[0]["command"]
     print(f"\n{path.rsplit('/', 1)[-1].removesuffix('.json')}\n")
-    print("| command | mean (s) | ± σ | ratio to assetpack |")
+    print(f"| command | mean (s) | ± σ | ratio to `{first}` |")
     print("|---|---:|---:|---:|")
     for r in results:
-        print(f"| `{r['command']}` | {r['mean']:.3f} | {r['stddev']:.3f} | {r['mean'] / base:.2f}× |")
+        name = r["command"]
+        print(f"| `{name}` | {r['mean']:.3f} | {r['stddev']:.3f} | {r['mean'] / base:.2f}× |")

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark `assetpack build` and `verify` beside ZIP writers on the same files in one run.
+#
+#   bench/build.sh [WORKDIR]      (default: a new temporary folder, deleted at the end)
+#   HUGE=1 bench/build.sh DIR     also measures peak memory on the huge corpus (4.8 GB video)
+#
+# Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, GNU time. Makes the
+# `national` and `many` corpora with ../shared/tools/make-corpus.py, scans each into nine
+# manifests, then times, page cache warm, every tool writing a new file in the same folder:
+#   assetpack build (SHA-256 of every file, checked against the manifests) |
+#   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one
+# and `assetpack verify` beside `assetpack check` on the same content.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+corpus_tool="$repo/../shared/tools/make-corpus.py"
+work=${1:-}
+if [ -z "$work" ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work/out"
+runs=${RUNS:-5}
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli
+ap="$repo/target/release/assetpack"
+out="$work/out"
+
+scan_corpus() {
+  local profile=$1 c="$work/$1" m="$work/manifests-$1"
+  [ -d "$c" ] || python3 "$corpus_tool" "$c" --profile "$profile" >/dev/null
+  if [ ! -d "$m" ]; then
+    mkdir -p "$m"
+    for p in "$c"/*/; do
+      "$ap" scan "$p" --provider "$(basename "$p")" -o "$m/$(basename "$p").toml" --quiet 2>/dev/null
+    done
+  fi
+}
+
+for profile in national many; do
+  scan_corpus "$profile"
+  c="$work/$profile"; m="$work/manifests-$profile"
+  find "$c" -type f -print0 | xargs -0 cat >/dev/null
+  hyperfine --warmup 1 --runs "$runs" --export-json "$work/build-$profile.json" \
+    --prepare "rm -f $out/*.zip $out/cat.out" \
+    -n "assetpack build" "$ap build $m/*.toml -o $out/ap.zip --quiet" \
+    -n "assetpack build --compression store" "$ap build $m/*.toml -o $out/ap.zip --quiet --compression store" \
+    -n "7z a -tzip -mx0 -mmt2" "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null" \
+    -n "bsdtar --format zip (store)" "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ." \
+    -n "zip -r -0" "cd $c && zip -q -r -0 $out/zip.zip ." \
+    -n "cat into one file" "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out"
+  "$ap" build "$m"/*.toml -o "$out/verify-$profile.zip" --quiet
+  hyperfine --warmup 1 --runs "$runs" --export-json "$work/verify-$profile.json" \
+    -n "assetpack verify" "$ap verify $out/verify-$profile.zip --quiet > /dev/null" \
+    -n "assetpack check" "$ap check $m --quiet > /dev/null"
+  rm -f "$out"/*.zip "$out/cat.out"
+done
+
+echo
+echo "date: $(date -u +%Y-%m-%d), machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+python3 "$here/table.py" "$work"/build-national.json "$work"/build-many.json "$work"/verify-national.json "$work"/verify-many.json
+
+if [ "${HUGE:-0}" = 1 ]; then
+  scan_corpus huge
+  /usr/bin/time -v "$ap" build "$work/manifests-huge"/*.toml -o "$out/huge.zip" --quiet 2>"$work/huge-build.txt"
+  /usr/bin/time -v "$ap" verify "$out/huge.zip" --quiet >/dev/null 2>"$work/huge-verify.txt"
+  echo
+  echo "huge: build peak RSS $(grep 'Maximum resident' "$work/huge-build.txt" | awk '{print $NF}') KB," \
+       "verify peak RSS $(grep 'Maximum resident' "$work/huge-verify.txt" | awk '{print $NF}') KB," \
+       "pack $(stat -c %s "$out/huge.zip") bytes"
+  python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); print('zipfile reads', len(z.namelist()), 'entries; largest', max(i.file_size for i in z.infolist()))" "$out/huge.zip"
+  rm -f "$out/huge.zip"
+fi
