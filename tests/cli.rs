@@ -841,3 +841,56 @@ fn scan_writes_readable_manifests_and_keeps_permissions() {
         .mode();
     assert_eq!(mode & 0o777, 0o640);
 }
+
+#[test]
+fn checking_a_bundle_spec_checks_its_manifests_and_selects() {
+    let o = run(
+        &repo(),
+        &[
+            "check",
+            "packs/bundles/north-west-spring-2027.toml",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(json(&o)["summary"]["manifests"], 9);
+
+    let dir = shipped_copy();
+    fs::write(
+        dir.path().join("packs/bundles/typo.toml"),
+        "[bundle]\nname = \"typo\"\nmanifests = [\"../providers/oup.toml\"]\n\n[[select]]\nprovider = \"oup\"\nkinds = [\"flyer\"]\nrenditions = [\"editble\"]\n",
+    )
+    .expect("write");
+    let o = run(
+        dir.path(),
+        &[
+            "check",
+            "packs/bundles/typo.toml",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(codes(&v), ["unknown-reference"]);
+    assert_eq!(v["problems"][0]["line"], 5);
+    assert_eq!(v["summary"]["manifests"], 1);
+}
+
+#[test]
+fn ids_that_windows_reserves_are_refused() {
+    let f = Fixture::new(&[]);
+    fs::write(
+        f.path().join("test.toml"),
+        "[provider]\nid = \"con\"\nname = \"Console\"\n\n[[asset]]\nid = \"aux\"\ntitle = \"x\"\nkind = \"message\"\ntext = \"hi\"\n",
+    )
+    .expect("write");
+    let (c, v) = f.check(&[]);
+    assert_eq!(c, 1);
+    assert_eq!(codes(&v), ["bad-value", "bad-value"]);
+}

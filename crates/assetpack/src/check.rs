@@ -251,7 +251,28 @@ pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>
 /// Each manifest is a pipeline (parse, metadata, walk of `base`, file examination) and the
 /// pipelines run in parallel, so one manifest's files are hashed while the next is parsed.
 pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Report {
-    let (paths, mut problems) = manifest_paths(inputs);
+    let (mut paths, mut problems) = manifest_paths(inputs);
+    // A bundle spec named on its own checks the spec and every manifest it uses.
+    let mut bundles = Vec::new();
+    for input in inputs.iter().filter(|p| p.is_file()) {
+        if !is_bundle_spec(input) {
+            continue;
+        }
+        match crate::bundle::Bundle::load(input) {
+            Ok(loaded) => {
+                problems.extend(loaded.problems);
+                if let Some(b) = loaded.bundle {
+                    let (more, p) = b.manifest_paths();
+                    problems.extend(p);
+                    paths.extend(more);
+                    bundles.push(b);
+                }
+            }
+            Err(e) => problems.push(io_problem(input, e.to_string(), "check the path")),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    paths.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let checked: Vec<(Option<Checked>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {
@@ -265,7 +286,35 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         done.extend(c);
         problems.extend(p);
     }
-    assemble(done, problems, options, progress)
+    let mut report = assemble(done, problems, options, progress);
+    if !bundles.is_empty() {
+        for b in &bundles {
+            let (paths, _) = b.manifest_paths();
+            let wanted: Vec<PathBuf> = paths
+                .iter()
+                .filter_map(|p| fs::canonicalize(p).ok())
+                .collect();
+            let used: Vec<Manifest> = report
+                .manifests
+                .iter()
+                .filter(|m| fs::canonicalize(&m.path).is_ok_and(|c| wanted.contains(&c)))
+                .cloned()
+                .collect();
+            let (_, p) = crate::bundle::select(b, &used);
+            report.problems.extend(p);
+        }
+        finish(&mut report, options.strict);
+    }
+    report
+}
+
+/// True when `path` holds a `[bundle]` table and no `[provider]`.
+fn is_bundle_spec(path: &Path) -> bool {
+    fs::read_to_string(path).is_ok_and(|text| {
+        toml::de::DeTable::parse(&text).is_ok_and(|t| {
+            t.get_ref().contains_key("bundle") && !t.get_ref().contains_key("provider")
+        })
+    })
 }
 
 /// Checks manifests that are already loaded (see [`check`]).

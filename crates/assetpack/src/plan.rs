@@ -134,6 +134,9 @@ pub enum PlanError {
     /// Two files would land on one path in the pack.
     #[error("`{0}` and `{1}` would be the same file in the pack (names equal or differ only in case); rename one")]
     Clash(String, String),
+    /// A path in the pack would be unsafe on some system.
+    #[error("`{0}` cannot be a path in the pack: {1}")]
+    UnsafePath(String, String),
     /// The pack name is not a plain folder name.
     #[error("`{0}` cannot be a pack's folder name: use letters, digits and `-`")]
     BadName(String),
@@ -564,7 +567,7 @@ pub fn plan(
     let mut keys: BTreeMap<String, &str> = BTreeMap::new();
     for e in &payload {
         if let Err(why) = safe_path::check(&e.path) {
-            return Err(PlanError::Clash(e.path.clone(), why.to_string()));
+            return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
         }
         if let Some(other) = keys.insert(safe_path::clash_key(&e.path), &e.path) {
             return Err(PlanError::Clash(other.to_owned(), e.path.clone()));

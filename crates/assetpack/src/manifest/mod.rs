@@ -489,7 +489,8 @@ impl Manifest {
 }
 
 /// Whether `id` is a valid provider or asset id: lowercase ASCII letters, digits, `-` (and `_`
-/// for assets), starting with a letter or digit, at most 64 characters.
+/// for assets), starting with a letter or digit, at most 64 characters, and not a name Windows
+/// reserves (`con`, `aux`, `com1`...), since ids become folder and file names in packs.
 pub fn valid_id(id: &str, allow_underscore: bool) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -500,4 +501,5 @@ pub fn valid_id(id: &str, allow_underscore: bool) -> bool {
                 || c == '-'
                 || (allow_underscore && c == '_')
         })
+        && crate::safe_path::check(id).is_ok()
 }
