@@ -33,7 +33,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use toml::de::DeTable;
 
-use crate::manifest::{Date, Fields, Kind, LoadError, Manifest, Sink};
+use crate::manifest::{syntax_errors, Date, Fields, Kind, LoadError, Manifest, Sink};
 use crate::problem::{Code, Problem};
 use crate::source::Source;
 
@@ -107,14 +107,7 @@ impl Bundle {
     /// Reads the spec at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
-            path: path.to_owned(),
-        })?;
-        Ok(Self::parse(path, text))
+        Ok(Self::parse(path, crate::manifest::read_text(path)?))
     }
 
     /// Parses spec `text` as if read from `path`.
@@ -128,15 +121,7 @@ impl Bundle {
         };
         let (root, errors) = DeTable::parse_recoverable(source.text());
         if !errors.is_empty() {
-            for e in errors {
-                sink.push(
-                    Code::TomlSyntax,
-                    e.span().unwrap_or(0..0),
-                    None,
-                    format!("TOML syntax: {}", e.message().trim()),
-                    "fix the TOML at this spot".into(),
-                );
-            }
+            syntax_errors(&mut sink, errors);
             return Loaded {
                 bundle: None,
                 problems: sink.problems,

@@ -39,6 +39,19 @@ impl Sink<'_> {
     }
 }
 
+/// Records each TOML syntax error as a `toml-syntax` problem at its position.
+pub(crate) fn syntax_errors(sink: &mut Sink, errors: Vec<toml::de::Error>) {
+    for e in errors {
+        sink.push(
+            Code::TomlSyntax,
+            e.span().unwrap_or(0..0),
+            None,
+            format!("TOML syntax: {}", e.message().trim()),
+            "fix the TOML at this spot (quote strings, one key per line, close brackets)".into(),
+        );
+    }
+}
+
 /// Reads the keys of one table; see the module docs.
 pub(crate) struct Fields<'a, 'i> {
     table: &'a DeTable<'i>,

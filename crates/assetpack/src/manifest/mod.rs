@@ -40,7 +40,7 @@ use serde::{Serialize, Serializer};
 use crate::problem::{Code, Problem};
 use crate::source::Source;
 
-pub(crate) use fields::{Fields, Sink};
+pub(crate) use fields::{syntax_errors, Fields, Sink};
 
 /// A calendar date, as written in TOML (`2027-03-01`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -433,18 +433,22 @@ pub enum LoadError {
     },
 }
 
+/// Reads a TOML file as UTF-8 text.
+pub(crate) fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
+        path: path.to_owned(),
+    })
+}
+
 impl Manifest {
     /// Reads and parses the manifest at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
-            path: path.to_owned(),
-        })?;
-        Ok(Self::parse(path, text))
+        Ok(Self::parse(path, read_text(path)?))
     }
 
     /// Parses manifest `text` as if read from `path` (which locates `base`).

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use toml::de::DeTable;
 
 use super::{
-    valid_id, Asset, Content, Fields, FileRef, Kind, Loaded, Manifest, Print, PrintContact,
-    Provider, Rendition, Sink, Spans,
+    syntax_errors, valid_id, Asset, Content, Fields, FileRef, Kind, Loaded, Manifest, Print,
+    PrintContact, Provider, Rendition, Sink, Spans,
 };
 use crate::problem::Code;
 use crate::safe_path;
@@ -23,17 +23,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
     };
     let (root, errors) = DeTable::parse_recoverable(source.text());
     if !errors.is_empty() {
-        for e in errors {
-            let span = e.span().unwrap_or(0..0);
-            sink.push(
-                Code::TomlSyntax,
-                span,
-                None,
-                format!("TOML syntax: {}", e.message().trim()),
-                "fix the TOML at this spot (quote strings, one key per line, close brackets)"
-                    .into(),
-            );
-        }
+        syntax_errors(&mut sink, errors);
         let problems = sink.problems;
         return Loaded {
             manifest: None,
