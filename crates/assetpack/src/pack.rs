@@ -355,6 +355,8 @@ fn read_one(
 struct Window {
     at: Mutex<usize>,
     moved: Condvar,
+    /// Readers waiting for the window to move: the writer wakes them only when there are any.
+    waiting: AtomicUsize,
 }
 
 impl Window {
@@ -367,7 +369,10 @@ impl Window {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
-            at = match self.moved.wait(at) {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let woke = self.moved.wait(at);
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            at = match woke {
                 Ok(a) => a,
                 Err(_) => return false,
             };
@@ -383,7 +388,9 @@ impl Window {
         if let Ok(mut at) = self.at.lock() {
             *at = to;
         }
-        self.moved.notify_all();
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.moved.notify_all();
+        }
     }
 }
 
