@@ -894,3 +894,20 @@ fn ids_that_windows_reserves_are_refused() {
     assert_eq!(c, 1);
     assert_eq!(codes(&v), ["bad-value", "bad-value"]);
 }
+
+#[test]
+fn scan_refuses_to_turn_another_toml_file_into_a_manifest() {
+    let f = Fixture::new(&[("a.pdf", &real_pdf())]);
+    let cargo = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n";
+    fs::write(f.path().join("Cargo.toml"), cargo).expect("write");
+    let o = run(
+        f.path(),
+        &["scan", "files", "--provider", "test", "-o", "Cargo.toml"],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a provider manifest"));
+    assert_eq!(
+        fs::read_to_string(f.path().join("Cargo.toml")).expect("read"),
+        cargo
+    );
+}

@@ -782,3 +782,41 @@ fn corpus_build_round_trips_with_odd_names() {
     let o = run(dir.path(), &["verify", "tiny.zip"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
+
+#[test]
+fn build_never_overwrites_what_is_not_a_pack() {
+    let data = shipped_copy();
+    let manifest = data.path().join("packs/providers/oup.toml");
+    let before = fs::read(&manifest).expect("read");
+    for target in [
+        "packs/providers/oup.toml",
+        "assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf",
+        "packs",
+        "README-notes.txt",
+    ] {
+        let p = data.path().join(target);
+        if target.ends_with(".txt") {
+            fs::write(&p, "my notes").expect("write");
+        }
+        let o = run(
+            data.path(),
+            &["build", "packs/providers/oup.toml", "-o", target, "--quiet"],
+        );
+        assert_eq!(
+            code(&o),
+            2,
+            "{target}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("will not write the pack"));
+    }
+    assert!(fs::read(&manifest).expect("read") == before);
+    assert_eq!(
+        fs::read_to_string(data.path().join("README-notes.txt")).expect("read"),
+        "my notes"
+    );
+    // An older pack is fine to replace.
+    let zip = build_shipped(data.path(), data.path(), &[]);
+    build_shipped(data.path(), data.path(), &[]);
+    assert!(zip.exists());
+}

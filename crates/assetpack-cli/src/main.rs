@@ -260,6 +260,12 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             1
         });
     }
+    let path = build::output_path(&inputs, &options);
+    if !args.dry_run {
+        if let Err(BuildError::Usage(m)) = build::check_output(&inputs, &path) {
+            bail!(m);
+        }
+    }
     let plan = build::plan_for(&inputs, &options)?;
     if args.dry_run {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -276,7 +282,6 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         out.flush()?;
         return Ok(0);
     }
-    let path = build::output_path(&inputs, &options);
     let jobs = args
         .jobs
         .unwrap_or_else(|| assetpack::pack::PackOptions::default().jobs);

@@ -211,6 +211,44 @@ pub fn output_path(inputs: &Inputs, options: &BuildOptions) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(format!("{}.zip", inputs.header.name)))
 }
 
+/// Refuses an output that would overwrite something that is not a pack: a manifest, the bundle
+/// spec, an asset file, a folder, or an existing file that is not a ZIP.
+pub fn check_output(inputs: &Inputs, output: &Path) -> Result<(), BuildError> {
+    let refuse = |why: &str| {
+        Err(BuildError::Usage(format!(
+            "will not write the pack to {}: {why}; choose another -o",
+            output.display()
+        )))
+    };
+    let Ok(meta) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    if meta.is_dir() {
+        return refuse("it is a folder");
+    }
+    let target = std::fs::canonicalize(output).ok();
+    let same = |p: &Path| std::fs::canonicalize(p).ok() == target;
+    if inputs.bundle.as_deref().is_some_and(same) || inputs.manifests.iter().any(|m| same(&m.path))
+    {
+        return refuse("it is one of the inputs");
+    }
+    for m in &inputs.manifests {
+        for a in &m.assets {
+            if a.files().iter().any(|(_, f)| same(&m.resolve(&f.file))) {
+                return refuse("it is an asset file");
+            }
+        }
+    }
+    let mut head = [0u8; 4];
+    let is_zip = std::fs::File::open(output)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| &head == b"PK\x03\x04" || &head == b"PK\x05\x06");
+    if !is_zip && meta.len() > 0 {
+        return refuse("it exists and is not a ZIP");
+    }
+    Ok(())
+}
+
 /// What [`build`] made.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -235,8 +273,9 @@ pub fn build(
     if problems.iter().any(Problem::is_error) {
         return Err(BuildError::Problems(problems));
     }
-    let plan = plan_for(&inputs, options)?;
     let output = output_path(&inputs, options);
+    check_output(&inputs, &output)?;
+    let plan = plan_for(&inputs, options)?;
     let jobs = if options.jobs == 0 {
         PackOptions::default().jobs
     } else {

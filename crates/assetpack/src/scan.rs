@@ -103,6 +103,14 @@ pub enum ScanError {
         /// The parser's message.
         message: String,
     },
+    /// The file to update is some other TOML document, not a provider manifest.
+    #[error("{} is not a provider manifest (it has `{keys}`); choose another -o", path.display())]
+    NotAManifest {
+        /// The file.
+        path: PathBuf,
+        /// Its foreign top-level keys.
+        keys: String,
+    },
     /// A new manifest needs `--provider`.
     #[error("a new manifest needs a provider id: pass --provider ID")]
     ProviderRequired,
@@ -247,6 +255,19 @@ pub fn scan(
         })?,
         None => DocumentMut::new(),
     };
+    if let Some((path, _)) = existing {
+        let foreign: Vec<&str> = doc
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| *k != "provider" && *k != "asset")
+            .collect();
+        if !foreign.is_empty() || (doc.get("provider").is_none() && !doc.is_empty()) {
+            return Err(ScanError::NotAManifest {
+                path: path.to_owned(),
+                keys: foreign.join(", "),
+            });
+        }
+    }
     provider_table(&mut doc, dir, options, existing.is_some())?;
 
     // 4. Update what is listed.
