@@ -450,7 +450,7 @@ pub fn write_zip<W: Write + Seek>(
 
     let result = std::thread::scope(|scope| {
         for _ in 0..jobs.min(files.len().max(1)) {
-            scope.spawn(|| loop {
+            let reader = || loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 if k >= files.len() || stop.load(Ordering::Relaxed) {
                     break;
@@ -464,7 +464,14 @@ pub fn write_zip<W: Write + Seek>(
                 if !read_one(k, &files[k], base, &tx, &pool, &window, &stop) {
                     break;
                 }
-            });
+            };
+            // Named threads show up as such in profilers and debuggers.
+            let spawned = std::thread::Builder::new()
+                .name("assetpack-reader".into())
+                .spawn_scoped(scope, reader);
+            if spawned.is_err() {
+                break;
+            }
         }
         let result = write_items(base, &items, rxs, out, &pool, &window, progress);
         stop.store(true, Ordering::Relaxed);
