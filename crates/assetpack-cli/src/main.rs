@@ -34,6 +34,30 @@ enum Command {
     Build(BuildArgs),
     /// Verify a pack: every entry name, CRC and SHA-256; optionally extract it.
     Verify(VerifyArgs),
+    /// Make the PDF index and printed-materials request form of a bundle or manifests.
+    Index(IndexArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PaperArg {
+    A4,
+    Letter,
+}
+
+#[derive(clap::Args, Debug)]
+struct IndexArgs {
+    /// A bundle spec, or one or more provider manifests.
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// The PDF to write.
+    #[arg(short, long, value_name = "INDEX.pdf")]
+    output: PathBuf,
+    /// Paper size.
+    #[arg(long, value_enum, default_value = "a4")]
+    paper: PaperArg,
+    /// Judge review dates as of this day (default: the edition date).
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -172,6 +196,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Build(args) => run_build(args),
         Command::Verify(args) => run_verify(args),
+        Command::Index(args) => run_index(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -314,6 +339,59 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             output::human_bytes(plan.total_bytes())
         );
     }
+    Ok(0)
+}
+
+fn run_index(args: IndexArgs) -> Result<u8> {
+    use assetpack::build::{self, BuildError, BuildOptions};
+    let (mut inputs, mut problems) = match build::resolve(&args.specs, Some(&args.output)) {
+        Ok(r) => r,
+        Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
+        Err(e) => return Err(e.into()),
+    };
+    let report = build::check_inputs(&mut inputs, &assetpack::NoProgress);
+    problems.extend(report.problems);
+    // Errors in the specs stop it; file problems do not (an index of a damaged pack is still
+    // useful), they are counted.
+    let spec_errors: Vec<_> = problems
+        .iter()
+        .filter(|p| p.is_error() && p.file.is_none())
+        .cloned()
+        .collect();
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    output::problems(&mut err, &spec_errors)?;
+    output::warning_summary(&mut err, &problems)?;
+    err.flush()?;
+    drop(err);
+    if !spec_errors.is_empty() {
+        return Ok(1);
+    }
+    let plan = build::plan_for(&inputs, &BuildOptions::default())?;
+    let manifest_sha256 = plan
+        .entries
+        .iter()
+        .find(|e| e.path == "manifest.toml")
+        .map(|e| e.sha256.clone());
+    let input = assetpack_pdf::IndexInput {
+        header: &inputs.header,
+        manifests: &inputs.manifests,
+        selected: &inputs.selected,
+        manifest_sha256,
+    };
+    let options = assetpack_pdf::IndexOptions {
+        paper: match args.paper {
+            PaperArg::A4 => assetpack_pdf::Paper::A4,
+            PaperArg::Letter => assetpack_pdf::Paper::Letter,
+        },
+        today: args.today,
+    };
+    let pdf = assetpack_pdf::render(&input, &options)?;
+    write_atomically(&args.output, &pdf)?;
+    eprintln!(
+        "wrote {} ({})",
+        args.output.display(),
+        output::human_bytes(pdf.len() as u64)
+    );
     Ok(0)
 }
 

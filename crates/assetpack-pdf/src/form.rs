@@ -1,0 +1,277 @@
+//! The printed-materials request form: drawn with the rest of the index, then made fillable
+//! (AcroForm text fields) in a post-pass over the finished document with lopdf, which also
+//! makes the file deterministic (document ID from its own content, no XMP instance ID).
+
+use std::collections::BTreeMap;
+
+use assetpack::bundle::Selected;
+use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
+use sha2::{Digest, Sha256};
+
+use crate::layout::{rgb, FieldSpec, Layout};
+use crate::{IndexError, IndexInput};
+
+fn field(l: &mut Layout, x: f32, y: f32, w: f32, h: f32, name: String, tooltip: String) {
+    l.rect(x, y, w, h, Some(rgb(255, 255, 255)), Some(rgb(60, 60, 60)));
+    let page = l.page();
+    l.fields.push(FieldSpec {
+        page,
+        rect: (x, y, w, h),
+        name,
+        tooltip,
+    });
+}
+
+/// Draws the form and records its fields.
+pub fn request_form(
+    l: &mut Layout,
+    input: &IndexInput,
+    by_manifest: &BTreeMap<usize, Vec<&Selected>>,
+) {
+    let dark = rgb(20, 20, 20);
+    let grey = rgb(90, 90, 90);
+    let accent = rgb(0, 94, 184);
+    let tw = l.text_width();
+    l.paragraph(
+        0.0,
+        tw,
+        "Printed-materials request form",
+        18.0,
+        true,
+        accent.clone(),
+    );
+    l.paragraph(
+        0.0,
+        tw,
+        "Enter how many copies you would like of each item and size, complete your details, and send the form to the provider's print contact shown above its items. You can fill it in on screen and email it, or print it and fill it in by hand.",
+        9.0,
+        false,
+        grey.clone(),
+    );
+    l.gap(8.0);
+    // The requester's details.
+    for (label, name, lines) in [
+        ("Name", "requester.name", 1.0),
+        ("Organisation", "requester.organisation", 1.0),
+        ("Delivery address", "requester.address", 3.0),
+        ("Email or phone", "requester.contact", 1.0),
+        ("Date needed by", "requester.date_needed", 1.0),
+    ] {
+        let h = 16.0 * lines;
+        l.need(h + 8.0);
+        l.y -= h + 6.0;
+        let y = l.y;
+        let m = l.margin;
+        l.text_at(m, y + h - 11.0, label, 9.5, true, dark.clone());
+        field(l, m + 110.0, y, tw - 110.0, h, name.into(), label.into());
+    }
+    l.gap(12.0);
+    let mut any = false;
+    for (&mi, sel) in by_manifest {
+        let m = &input.manifests[mi];
+        let printable: Vec<_> = sel
+            .iter()
+            .map(|s| &m.assets[s.asset])
+            .filter(|a| a.print.as_ref().is_some_and(|p| p.available))
+            .collect();
+        if printable.is_empty() {
+            continue;
+        }
+        any = true;
+        let p = &m.provider;
+        // A provider's heading never stands alone at a page foot: keep its first item with it.
+        l.need(120.0);
+        l.gap(6.0);
+        l.paragraph(0.0, tw, &p.name, 13.0, true, accent.clone());
+        match &p.print {
+            Some(pc) => {
+                l.paragraph(
+                    0.0,
+                    tw,
+                    &format!("Send to: {}", pc.contact),
+                    9.5,
+                    false,
+                    dark.clone(),
+                );
+                if let Some(n) = &pc.notes {
+                    l.paragraph(0.0, tw, n, 9.0, false, grey.clone());
+                }
+            }
+            None => {
+                l.paragraph(
+                    0.0,
+                    tw,
+                    "Send to: the provider's contact",
+                    9.5,
+                    false,
+                    dark.clone(),
+                );
+            }
+        }
+        for a in printable {
+            let Some(print) = &a.print else { continue };
+            let sizes: Vec<String> = if print.sizes.is_empty() {
+                vec!["copies".into()]
+            } else {
+                print.sizes.clone()
+            };
+            // Measure the row first, so a page break never falls inside it.
+            let per_row = sizes.len().clamp(1, 4);
+            let label_w = (tw - 70.0 * per_row as f32 - 10.0).max(120.0);
+            let mut lines = l.regular.wrap(&a.title, 9.5, label_w);
+            if let Some(max) = print.max_quantity {
+                lines.push(format!("at most {max}"));
+            }
+            let box_rows = sizes.len().div_ceil(4);
+            let height = (lines.len() as f32 * 12.5).max(box_rows as f32 * 26.0) + 8.0;
+            l.need(height);
+            let top = l.y;
+            let m = l.margin;
+            for (i, line) in lines.iter().enumerate() {
+                let small = print.max_quantity.is_some() && i + 1 == lines.len();
+                let (size, color) = if small {
+                    (7.5, grey.clone())
+                } else {
+                    (9.5, dark.clone())
+                };
+                l.text_at(m, top - 12.0 - i as f32 * 12.5, line, size, false, color);
+            }
+            for (i, size) in sizes.iter().enumerate() {
+                let x = m + tw - 70.0 * (per_row - i % 4) as f32;
+                let row_y = top - 24.0 - (i / 4) as f32 * 26.0;
+                l.text_at(x, row_y + 18.0, size, 7.5, false, grey.clone());
+                let name = format!("qty.{}.{}.{}", p.id, a.id, size);
+                let tooltip = format!("{} – {} ({size})", p.name, a.title);
+                field(l, x, row_y, 60.0, 15.0, name, tooltip);
+            }
+            l.y = top - height;
+        }
+    }
+    if !any {
+        l.paragraph(
+            0.0,
+            tw,
+            "No item in this pack is offered in print.",
+            10.0,
+            false,
+            grey.clone(),
+        );
+    }
+}
+
+/// A PDF text string: plain when ASCII, UTF-16BE with a byte-order mark otherwise.
+fn text(s: &str) -> Object {
+    if s.is_ascii() {
+        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut bytes = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            bytes.extend(u.to_be_bytes());
+        }
+        Object::String(bytes, StringFormat::Hexadecimal)
+    }
+}
+
+/// Adds the form fields, fixes what printpdf writes loosely, sets a content-derived document
+/// ID and serialises.
+pub fn finish(mut doc: Document, fields: &[FieldSpec], title: &str) -> Result<Vec<u8>, IndexError> {
+    let err = |e: lopdf::Error| IndexError::Pdf(e.to_string());
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let helv = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type1",
+        "BaseFont" => "Helvetica",
+        "Encoding" => "WinAnsiEncoding",
+    });
+    let mut field_refs = Vec::new();
+    for f in fields {
+        let Some(&page) = pages.get(f.page) else {
+            continue;
+        };
+        let (x, y, w, h) = f.rect;
+        let ap = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject",
+                "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), Object::Real(w), Object::Real(h)],
+                "Resources" => dictionary! { "Font" => dictionary! { "Helv" => helv } },
+            },
+            b"/Tx BMC EMC".to_vec(),
+        ));
+        let widget = doc.add_object(dictionary! {
+            "Type" => "Annot",
+            "Subtype" => "Widget",
+            "FT" => "Tx",
+            "T" => text(&f.name),
+            "TU" => text(&f.tooltip),
+            "Rect" => vec![Object::Real(x), Object::Real(y), Object::Real(x + w), Object::Real(y + h)],
+            "F" => 4,
+            "P" => page,
+            "DA" => Object::string_literal("/Helv 10 Tf 0 g"),
+            "MK" => dictionary! { "BC" => vec![Object::Real(0.2), Object::Real(0.2), Object::Real(0.2)], "BG" => vec![1.into(), 1.into(), 1.into()] },
+            "AP" => dictionary! { "N" => ap },
+        });
+        field_refs.push(Object::Reference(widget));
+        let page_dict = doc
+            .get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .map_err(err)?;
+        let mut annots = match page_dict.get(b"Annots") {
+            Ok(Object::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        annots.push(Object::Reference(widget));
+        page_dict.set("Annots", annots);
+    }
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(err)?;
+    let catalog: &mut Dictionary = doc
+        .get_object_mut(root)
+        .and_then(Object::as_dict_mut)
+        .map_err(err)?;
+    if !field_refs.is_empty() {
+        catalog.set(
+            "AcroForm",
+            dictionary! {
+                "Fields" => field_refs,
+                "DA" => Object::string_literal("/Helv 10 Tf 0 g"),
+                "DR" => dictionary! { "Font" => dictionary! { "Helv" => helv } },
+            },
+        );
+    }
+    catalog.set("Lang", Object::string_literal("en-GB"));
+    catalog.remove(b"Metadata");
+    if let Ok(Object::String(s, _)) = catalog.get(b"PageMode") {
+        let name = s.clone();
+        catalog.set("PageMode", Object::Name(name));
+    }
+    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) {
+        if let Ok(d) = doc.get_object_mut(info).and_then(Object::as_dict_mut) {
+            if matches!(d.get(b"GTS_PDFXVersion"), Ok(Object::String(s, _)) if s.is_empty()) {
+                d.remove(b"GTS_PDFXVersion");
+            }
+            d.set("Title", text(title));
+        }
+    }
+    doc.prune_objects();
+    doc.renumber_objects();
+    doc.trailer.remove(b"ID");
+    let mut first = Vec::new();
+    doc.save_to(&mut first)
+        .map_err(|e| IndexError::Pdf(e.to_string()))?;
+    let id = Sha256::digest(&first)[..16].to_vec();
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ],
+    );
+    let mut out = Vec::new();
+    doc.save_to(&mut out)
+        .map_err(|e| IndexError::Pdf(e.to_string()))?;
+    Ok(out)
+}

@@ -1,0 +1,176 @@
+//! End-to-end tests of `assetpack index`, judged by qpdf and poppler.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as Std;
+
+use common::*;
+use tempfile::TempDir;
+
+fn tool(cmd: &mut Std) -> (bool, String, String) {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} could not start: {e}"));
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let (ok, out, err) = tool(
+        Std::new("pdftotext")
+            .arg("-enc")
+            .arg("UTF-8")
+            .arg(pdf)
+            .arg("-"),
+    );
+    assert!(ok, "pdftotext: {err}");
+    out
+}
+
+#[test]
+fn shipped_bundle_index_is_clean_and_complete() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let pdf = out.path().join("index.pdf");
+    let o = run(
+        data.path(),
+        &[
+            "index",
+            "packs/bundles/north-west-spring-2027.toml",
+            "-o",
+            pdf.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+
+    let (ok, out_q, err) = tool(Std::new("qpdf").arg("--check").arg(&pdf));
+    assert!(ok, "qpdf --check: {out_q}{err}");
+    assert!(out_q.contains("No syntax or stream encoding errors"));
+
+    let text = pdftotext(&pdf);
+    for want in [
+        "North West libraries: spring 2027 promotion pack",
+        "Contents",
+        "Oxford University Press",
+        "Find it on the Hub – A3 poster",
+        "#AMillionDecisions",
+        "Printed-materials request form",
+        "Printed copies available",
+        "https://bestpractice.bmj.com/oauth2/login",
+        "Transcript: yes · Captions: yes",
+        "of 280 characters (x)",
+    ] {
+        assert!(text.contains(want), "`{want}` not in the text");
+    }
+    let pages = text.matches("Page ").count();
+    assert!(pages >= 10, "every page has a footer");
+    assert!(text.contains(&format!("Page {pages} of {pages}")));
+
+    // Fillable fields named after provider, asset and size, with the requester's boxes.
+    let (ok, json, err) = tool(
+        Std::new("qpdf")
+            .arg("--json")
+            .arg("--json-key=acroform")
+            .arg(&pdf),
+    );
+    assert!(ok, "{err}");
+    for field in [
+        "qty.oup.a3-poster-oxford-handbooks.A3",
+        "qty.oup.a3-poster-oxford-handbooks.A4",
+        "qty.openathens.bookmark.bookmark",
+        "requester.name",
+        "requester.address",
+    ] {
+        assert!(
+            json.contains(&format!("\"fullname\": \"{field}\"")),
+            "field {field} missing"
+        );
+    }
+    assert!(
+        !json.contains("qty.oup.interactive-flyer"),
+        "only printable items get boxes"
+    );
+
+    // Poppler renders every page without complaint.
+    let (ok, _, err) = tool(
+        Std::new("pdftoppm")
+            .arg("-r")
+            .arg("20")
+            .arg("-png")
+            .arg(&pdf)
+            .arg(out.path().join("p")),
+    );
+    assert!(ok && err.trim().is_empty(), "pdftoppm: {err}");
+
+    // Bookmarks per provider.
+    let (_, outline, _) = tool(
+        Std::new("qpdf")
+            .arg("--json")
+            .arg("--json-key=outlines")
+            .arg(&pdf),
+    );
+    assert!(
+        outline.contains("\"title\": \"BMJ Best Practice\""),
+        "{outline}"
+    );
+}
+
+#[test]
+fn unicode_titles_come_back_exactly() {
+    let f = Fixture::new(&[]);
+    f.manifest(
+        "[[asset]]\nid = \"cafe\"\ntitle = \"Café poster (final)\"\nkind = \"link\"\nurl = \"https://example.org/cafe\"\n\n\
+         [[asset]]\nid = \"guide\"\ntitle = \"Quick guide – v2\"\nkind = \"link\"\nurl = \"https://example.org/guide\"\n\n\
+         [[asset]]\nid = \"welsh\"\ntitle = \"Gwasanaeth Llyfrgell – ŵ ŷ\"\nkind = \"message\"\nchannel = \"x\"\ntext = \"Siân a Llŷr: #AMillionDecisions\"\n",
+    );
+    let o = run(f.path(), &["index", "test.toml", "-o", "idx.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = pdftotext(&f.path().join("idx.pdf"));
+    for want in [
+        "Café poster (final)",
+        "Quick guide – v2",
+        "Gwasanaeth Llyfrgell – ŵ ŷ",
+        "Siân a Llŷr: #AMillionDecisions",
+    ] {
+        assert!(text.contains(want), "`{want}` did not round-trip:\n{text}");
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let data = shipped_copy();
+    let a = run(
+        data.path(),
+        &[
+            "index",
+            "packs/bundles/north-west-spring-2027.toml",
+            "-o",
+            "a.pdf",
+        ],
+    );
+    let b = run(
+        data.path(),
+        &[
+            "index",
+            "packs/bundles/north-west-spring-2027.toml",
+            "-o",
+            "b.pdf",
+        ],
+    );
+    assert_eq!((code(&a), code(&b)), (0, 0));
+    let (x, y) = (
+        fs::read(data.path().join("a.pdf")).expect("a"),
+        fs::read(data.path().join("b.pdf")).expect("b"),
+    );
+    assert!(x == y, "two runs differ");
+    let text = String::from_utf8_lossy(&x);
+    assert!(
+        !text.contains("2026-11") && !text.contains("D:2026"),
+        "no wall-clock date in the file"
+    );
+}
