@@ -43,8 +43,9 @@ for profile in national many; do
   find "$c" -type f -print0 | xargs -0 cat >/dev/null
   hyperfine --warmup 1 --runs "$runs" --export-json "$work/build-$profile.json" \
     --prepare "rm -f $out/*.zip $out/cat.out" \
-    -n "assetpack build" "$ap build $m/*.toml -o $out/ap.zip --quiet" \
-    -n "assetpack build --compression store" "$ap build $m/*.toml -o $out/ap.zip --quiet --compression store" \
+    -n "assetpack build --no-index" "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index" \
+    -n "assetpack build (with index.pdf)" "$ap build $m/*.toml -o $out/ap.zip --quiet" \
+    -n "assetpack build --no-index --compression store" "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --compression store" \
     -n "7z a -tzip -mx0 -mmt2" "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null" \
     -n "bsdtar --format zip (store)" "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ." \
     -n "zip -r -0" "cd $c && zip -q -r -0 $out/zip.zip ." \

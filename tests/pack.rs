@@ -820,3 +820,49 @@ fn build_never_overwrites_what_is_not_a_pack() {
     build_shipped(data.path(), data.path(), &[]);
     assert!(zip.exists());
 }
+
+#[test]
+fn the_pack_carries_its_index_which_names_the_manifest_checksum() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(&zip, x.path());
+    let root = x.path().join(NAME);
+    let pdf = root.join("index.pdf");
+    assert!(pdf.is_file(), "index.pdf is in the pack");
+    let sums = fs::read_to_string(root.join("SHA256SUMS")).expect("sums");
+    assert!(
+        sums.contains("  index.pdf\n"),
+        "SHA256SUMS covers the index"
+    );
+    let manifest_sha = sha256_hex(&fs::read(root.join("manifest.toml")).expect("manifest"));
+    let text = tool_ok(Std::new("pdftotext").arg(&pdf).arg("-"));
+    assert!(
+        text.contains(&manifest_sha),
+        "the cover names manifest.toml's SHA-256"
+    );
+    tool_ok(Std::new("qpdf").arg("--check").arg(&pdf));
+
+    // --no-index leaves it out and changes nothing else in manifest.toml.
+    let bare = out.path().join("bare.zip");
+    let o = run(
+        data.path(),
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            bare.to_str().expect("utf-8"),
+            "--no-index",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let y = TempDir::new().expect("tempdir");
+    unzip_into(&bare, y.path());
+    assert!(!y.path().join(NAME).join("index.pdf").exists());
+    assert_eq!(
+        sha256_hex(&fs::read(y.path().join(NAME).join("manifest.toml")).expect("manifest")),
+        manifest_sha
+    );
+}

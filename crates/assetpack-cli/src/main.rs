@@ -44,6 +44,15 @@ enum PaperArg {
     Letter,
 }
 
+impl From<PaperArg> for assetpack_pdf::Paper {
+    fn from(p: PaperArg) -> Self {
+        match p {
+            PaperArg::A4 => assetpack_pdf::Paper::A4,
+            PaperArg::Letter => assetpack_pdf::Paper::Letter,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 struct IndexArgs {
     /// A bundle spec, or one or more provider manifests.
@@ -90,9 +99,12 @@ struct BuildArgs {
     /// Reader threads (default: one per core). The pack is the same whatever the number.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// Leave the PDF index out.
+    /// Leave the PDF index (`index.pdf`) out.
     #[arg(long)]
     no_index: bool,
+    /// Paper size of the PDF index.
+    #[arg(long, value_enum, default_value = "a4")]
+    paper: PaperArg,
     /// Print the plan (every entry, its size, compression and SHA-256) and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -291,7 +303,32 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             bail!(m);
         }
     }
-    let plan = build::plan_for(&inputs, &options)?;
+    let paper = args.paper;
+    let make_index = |inputs: &build::Inputs, sha: &str| -> Option<Vec<u8>> {
+        if args.no_index {
+            return None;
+        }
+        let input = assetpack_pdf::IndexInput {
+            header: &inputs.header,
+            manifests: &inputs.manifests,
+            selected: &inputs.selected,
+            manifest_sha256: Some(sha.to_owned()),
+        };
+        let options = assetpack_pdf::IndexOptions {
+            paper: paper.into(),
+            today: None,
+        };
+        match assetpack_pdf::render(&input, &options) {
+            Ok(pdf) => Some(pdf),
+            Err(e) => {
+                eprintln!(
+                    "warning: the PDF index could not be made ({e}); the pack goes without it"
+                );
+                None
+            }
+        }
+    };
+    let plan = build::plan_with_index(&inputs, &options, &make_index)?;
     if args.dry_run {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for e in &plan.entries {
@@ -379,10 +416,7 @@ fn run_index(args: IndexArgs) -> Result<u8> {
         manifest_sha256,
     };
     let options = assetpack_pdf::IndexOptions {
-        paper: match args.paper {
-            PaperArg::A4 => assetpack_pdf::Paper::A4,
-            PaperArg::Letter => assetpack_pdf::Paper::Letter,
-        },
+        paper: args.paper.into(),
         today: args.today,
     };
     let pdf = assetpack_pdf::render(&input, &options)?;

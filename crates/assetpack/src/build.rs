@@ -203,6 +203,33 @@ pub fn plan_for(inputs: &Inputs, options: &BuildOptions) -> Result<Plan, PlanErr
     )
 }
 
+/// The plan with a PDF index made by `index` (given the SHA-256 of the pack's
+/// `manifest.toml`, which the index prints on its cover and which does not depend on the
+/// index). `index` returning `None` leaves the index out.
+pub fn plan_with_index(
+    inputs: &Inputs,
+    options: &BuildOptions,
+    index: &dyn Fn(&Inputs, &str) -> Option<Vec<u8>>,
+) -> Result<Plan, PlanError> {
+    let first = plan_for(inputs, options)?;
+    let sha = first
+        .entries
+        .iter()
+        .find(|e| e.path.ends_with("manifest.toml") && e.path.matches('/').count() <= 1)
+        .map(|e| e.sha256.clone())
+        .unwrap_or_default();
+    match index(inputs, &sha) {
+        Some(pdf) => {
+            let with = BuildOptions {
+                index_pdf: Some(pdf),
+                ..options.clone()
+            };
+            plan_for(inputs, &with)
+        }
+        None => Ok(first),
+    }
+}
+
 /// The output path: `options.output`, else `<name>.zip`.
 pub fn output_path(inputs: &Inputs, options: &BuildOptions) -> PathBuf {
     options

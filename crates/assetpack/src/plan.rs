@@ -521,13 +521,14 @@ pub fn plan(
             format!("{terms}\n").into_bytes(),
         ));
     }
-    if let Some(pdf) = &options.index_pdf {
-        extra.push(("index.pdf".into(), pdf.clone()));
-    }
-
+    // The counts in manifest.toml leave out index.pdf: the index prints manifest.toml's
+    // SHA-256 on its cover, so manifest.toml must not depend on the index.
     let files_before_manifest = payload.len() + extra.len() + 3; // + manifest.toml/json, README
     let bytes_before: u64 = payload.iter().map(|e| e.bytes).sum::<u64>()
         + extra.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+    if let Some(pdf) = &options.index_pdf {
+        extra.push(("index.pdf".into(), pdf.clone()));
+    }
     let resolved = Resolved {
         pack: PackInfo {
             header,
