@@ -174,3 +174,28 @@ fn the_same_input_gives_the_same_bytes() {
         "no wall-clock date in the file"
     );
 }
+
+#[test]
+fn a_damaged_image_gets_a_placeholder_and_a_warning() {
+    let png = real_png();
+    let cut = png[..png.len() / 2].to_vec();
+    let f = Fixture::new(&[("ok.png", &png), ("cut.png", &cut)]);
+    f.manifest(&format!(
+        "{}{}",
+        file_asset("ok", "ok.png", &png)
+            .replace("kind = \"other\"", "kind = \"logo\"\nalt = \"x\""),
+        file_asset("cut", "cut.png", &cut)
+            .replace("kind = \"other\"", "kind = \"logo\"\nalt = \"x\""),
+    ));
+    let o = run(f.path(), &["index", "test.toml", "-o", "idx.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cut.png"), "the warning names the file: {err}");
+    assert!(!err.contains("ok.png"), "{err}");
+    let (ok, _, e) = tool(
+        Std::new("qpdf")
+            .arg("--check")
+            .arg(f.path().join("idx.pdf")),
+    );
+    assert!(ok, "{e}");
+}

@@ -319,7 +319,12 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             today: None,
         };
         match assetpack_pdf::render(&input, &options) {
-            Ok(pdf) => Some(pdf),
+            Ok(index) => {
+                for w in &index.warnings {
+                    eprintln!("warning: index: {w} (a placeholder stands in its place)");
+                }
+                Some(index.pdf)
+            }
             Err(e) => {
                 eprintln!(
                     "warning: the PDF index could not be made ({e}); the pack goes without it"
@@ -419,7 +424,11 @@ fn run_index(args: IndexArgs) -> Result<u8> {
         paper: args.paper.into(),
         today: args.today,
     };
-    let pdf = assetpack_pdf::render(&input, &options)?;
+    let index = assetpack_pdf::render(&input, &options)?;
+    for w in &index.warnings {
+        eprintln!("warning: {w} (a placeholder stands in its place)");
+    }
+    let pdf = index.pdf;
     write_atomically(&args.output, &pdf)?;
     eprintln!(
         "wrote {} ({})",

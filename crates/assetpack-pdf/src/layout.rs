@@ -268,6 +268,23 @@ impl<'f> Layout<'f> {
         ops.push(Op::DrawRectangle { rectangle: r });
     }
 
+    /// Draws image `id` (added to the document's resources) with its lower-left corner at
+    /// (x, y), one pixel = `scale` points.
+    pub fn image(&mut self, id: &printpdf::XObjectId, x: f32, y: f32, scale: f32) {
+        self.ops().push(Op::UseXobject {
+            id: id.clone(),
+            transform: printpdf::XObjectTransform {
+                translate_x: Some(Pt(x)),
+                translate_y: Some(Pt(y)),
+                rotate: None,
+                scale_x: Some(scale),
+                scale_y: Some(scale),
+                dpi: Some(72.0),
+                no_auto_scale: false,
+            },
+        });
+    }
+
     /// A small coloured label; returns its width.
     pub fn badge(&mut self, x: f32, y: f32, text: &str, background: Color) -> f32 {
         let size = 7.5;

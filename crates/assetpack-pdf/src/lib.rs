@@ -14,12 +14,13 @@
 //! use assetpack_pdf::{render, IndexInput, IndexOptions};
 //! # let (header, manifests, selected) = (assetpack::bundle::Header::default(), vec![], vec![]);
 //! let input = IndexInput { header: &header, manifests: &manifests, selected: &selected, manifest_sha256: None };
-//! let pdf = render(&input, &IndexOptions::default()).unwrap();
-//! assert!(pdf.starts_with(b"%PDF"));
+//! let index = render(&input, &IndexOptions::default()).unwrap();
+//! assert!(index.pdf.starts_with(b"%PDF"));
 //! ```
 
 mod form;
 mod layout;
+mod thumbnail;
 
 use std::collections::BTreeMap;
 
@@ -110,8 +111,29 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
+/// The first `/MediaBox` of a PDF (within its first MiB), as width and height in points.
+pub(crate) fn page_size(f: &std::fs::File, len: u64) -> Option<(f32, f32)> {
+    let at = FileAt { file: f, len };
+    let mut head = vec![0u8; len.min(1 << 20) as usize];
+    content::ReadAt::read_at(&at, &mut head, 0).ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let i = text.find("/MediaBox")?;
+    let nums: Vec<f32> = text[i + 9..]
+        .trim_start()
+        .trim_start_matches('[')
+        .split(|c: char| c.is_whitespace() || c == ']')
+        .filter(|s| !s.is_empty())
+        .take(4)
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    match nums[..] {
+        [x0, y0, x1, y1] if x1 > x0 && y1 > y0 => Some((x1 - x0, y1 - y0)),
+        _ => None,
+    }
+}
+
 /// A paper name for a PDF page size in points, or millimetres.
-fn paper_name(w: f32, h: f32) -> String {
+pub(crate) fn paper_name(w: f32, h: f32) -> String {
     let (a, b) = if w < h { (w, h) } else { (h, w) };
     let named = [
         ("A2", 1190.55, 1683.78),
@@ -144,24 +166,10 @@ fn format_of(manifest: &Manifest, file: &str) -> String {
         return format!("{w}×{h} px {ext}");
     }
     if found.as_ref().and_then(|i| i.media_type) == Some("application/pdf") {
-        let mut head = vec![0u8; len.min(1 << 20) as usize];
-        if content::ReadAt::read_at(&at, &mut head, 0).is_ok() {
-            let text = String::from_utf8_lossy(&head);
-            if let Some(i) = text.find("/MediaBox") {
-                let nums: Vec<f32> = text[i + 9..]
-                    .trim_start()
-                    .trim_start_matches('[')
-                    .split(|c: char| c.is_whitespace() || c == ']')
-                    .filter(|s| !s.is_empty())
-                    .take(4)
-                    .filter_map(|s| s.parse().ok())
-                    .collect();
-                if let [x0, y0, x1, y1] = nums[..] {
-                    return format!("{} PDF", paper_name(x1 - x0, y1 - y0));
-                }
-            }
-        }
-        return "PDF".into();
+        return match page_size(&f, len) {
+            Some((w, h)) => format!("{} PDF", paper_name(w, h)),
+            None => "PDF".into(),
+        };
     }
     match found.and_then(|i| i.media_type) {
         Some(t) if t.starts_with("video/") => format!("{ext} video"),
@@ -184,8 +192,43 @@ fn channel_limit(channel: &str) -> Option<usize> {
         .copied()
 }
 
+/// A rendered index.
+#[derive(Clone, Debug)]
+pub struct Index {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// Damaged or unreadable assets, which got a placeholder thumbnail.
+    pub warnings: Vec<String>,
+}
+
 /// Renders the index; see the crate docs.
-pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Vec<u8>, IndexError> {
+pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, IndexError> {
+    use rayon::prelude::*;
+    let thumbs: Vec<(thumbnail::Thumb, Option<String>)> = input
+        .selected
+        .par_iter()
+        .map(|s| {
+            let m = &input.manifests[s.manifest];
+            thumbnail::thumbnail(m, &m.assets[s.asset].content)
+        })
+        .collect();
+    let thumb_warnings: Vec<String> = thumbs.iter().filter_map(|(_, w)| w.clone()).collect();
+    let mut images = Vec::new();
+    let mut thumb_of: BTreeMap<(usize, usize), Drawn> = BTreeMap::new();
+    for (s, (t, _)) in input.selected.iter().zip(thumbs) {
+        let drawn = match t {
+            thumbnail::Thumb::Image(raw) => {
+                let id = printpdf::XObjectId(format!("Im{}", images.len() + 1));
+                let (w, h) = (raw.width as f32, raw.height as f32);
+                images.push((id.clone(), raw));
+                Drawn::Image(id, w, h)
+            }
+            thumbnail::Thumb::Page { ratio, label } => Drawn::Page(ratio, label),
+            thumbnail::Thumb::Icon(label) => Drawn::Icon(label),
+            thumbnail::Thumb::Broken => Drawn::Broken,
+        };
+        thumb_of.insert((s.manifest, s.asset), drawn);
+    }
     let regular = face(REGULAR, "F1")?;
     let bold = face(BOLD, "F2")?;
     let edition = edition_date(input);
@@ -344,7 +387,8 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Vec<u8>, Ind
         l.y = l.y.min(l.height - l.margin - 110.0);
         l.gap(8.0);
         for s in sel {
-            asset_card(&mut l, m, &m.assets[s.asset], s, today);
+            let thumb = thumb_of.get(&(s.manifest, s.asset));
+            asset_card(&mut l, m, &m.assets[s.asset], s, today, thumb);
         }
     }
 
@@ -429,6 +473,12 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Vec<u8>, Ind
     doc.metadata.info.creator = format!("assetpack {}", env!("CARGO_PKG_VERSION"));
     doc.metadata.info.producer = format!("assetpack {}", env!("CARGO_PKG_VERSION"));
     doc.metadata.info.identifier = input.header.name.clone();
+    for (id, raw) in images {
+        doc.resources
+            .xobjects
+            .map
+            .insert(id, printpdf::XObject::Image(raw));
+    }
     let (w, h) = options.paper.size();
     let pages: Vec<PdfPage> = l
         .pages
@@ -439,27 +489,144 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Vec<u8>, Ind
     for (name, page) in &bookmarks {
         doc.add_bookmark(name, page + 1);
     }
-    let mut warnings = Vec::new();
     let opts = PdfSaveOptions {
         subset_fonts: true,
+        image_optimization: Some(printpdf::ImageOptimizationOptions {
+            quality: None,
+            max_image_size: None,
+            dither_greyscale: Some(false),
+            convert_to_greyscale: Some(false),
+            auto_optimize: Some(false),
+            format: Some(printpdf::ImageCompression::Flate),
+        }),
         ..PdfSaveOptions::default()
     };
-    let lo = doc.to_lopdf_document(&opts, &mut warnings);
-    form::finish(lo, &l.fields, &title)
+    let lo = doc.to_lopdf_document(&opts, &mut Vec::new());
+    Ok(Index {
+        pdf: form::finish(lo, &l.fields, &title)?,
+        warnings: thumb_warnings,
+    })
 }
 
-fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Option<Date>) {
+/// A thumbnail ready to draw.
+enum Drawn {
+    Image(printpdf::XObjectId, f32, f32),
+    Page(f32, String),
+    Icon(String),
+    Broken,
+}
+
+/// Size of the thumbnail column, in points.
+const THUMB: f32 = 58.0;
+
+fn draw_thumb(l: &mut Layout, x: f32, top: f32, thumb: Option<&Drawn>) {
+    let grey = rgb(120, 120, 120);
+    match thumb {
+        Some(Drawn::Image(id, w, h)) => {
+            let scale = THUMB / w.max(*h);
+            let (dw, dh) = (w * scale, h * scale);
+            let y = top - dh;
+            l.image(id, x + (THUMB - dw) / 2.0, y, scale);
+            l.rect(
+                x + (THUMB - dw) / 2.0,
+                y,
+                dw,
+                dh,
+                None,
+                Some(rgb(200, 200, 200)),
+            );
+        }
+        Some(Drawn::Page(ratio, label)) => {
+            let (w, h) = if *ratio <= 1.0 {
+                (THUMB * ratio, THUMB)
+            } else {
+                (THUMB, THUMB / ratio)
+            };
+            let px = x + (THUMB - w) / 2.0;
+            l.rect(
+                px,
+                top - h,
+                w,
+                h,
+                Some(rgb(245, 245, 245)),
+                Some(grey.clone()),
+            );
+            // The label fits the page outline, however narrow.
+            let size = (7.0 * (w - 4.0) / l.regular.width(label, 7.0).max(1.0)).clamp(3.0, 7.0);
+            let lw = l.regular.width(label, size);
+            l.text_at(
+                px + (w - lw) / 2.0,
+                top - h / 2.0 - 2.0,
+                label,
+                size,
+                false,
+                grey,
+            );
+        }
+        Some(Drawn::Icon(label)) => {
+            l.rect(
+                x + 6.0,
+                top - THUMB + 6.0,
+                THUMB - 12.0,
+                THUMB - 12.0,
+                Some(rgb(230, 236, 244)),
+                None,
+            );
+            let lw = l.bold.width(label, 8.0);
+            l.text_at(
+                x + (THUMB - lw) / 2.0,
+                top - THUMB / 2.0 - 3.0,
+                label,
+                8.0,
+                true,
+                rgb(0, 94, 184),
+            );
+        }
+        Some(Drawn::Broken) | None => {
+            l.rect(
+                x + 6.0,
+                top - THUMB + 6.0,
+                THUMB - 12.0,
+                THUMB - 12.0,
+                Some(rgb(252, 235, 235)),
+                Some(rgb(190, 30, 45)),
+            );
+            let lw = l.bold.width("?", 14.0);
+            l.text_at(
+                x + (THUMB - lw) / 2.0,
+                top - THUMB / 2.0 - 5.0,
+                "?",
+                14.0,
+                true,
+                rgb(190, 30, 45),
+            );
+        }
+    }
+}
+
+fn asset_card(
+    l: &mut Layout,
+    m: &Manifest,
+    a: &Asset,
+    s: &Selected,
+    today: Option<Date>,
+    thumb: Option<&Drawn>,
+) {
     let dark = rgb(20, 20, 20);
     let grey = rgb(90, 90, 90);
     let accent = rgb(0, 94, 184);
     let tw = l.text_width();
     let is_link = matches!(a.content, Content::Url(_));
     let qr_size = 56.0;
-    let text_w = if is_link { tw - qr_size - 12.0 } else { tw };
+    // Text sits right of the thumbnail (and left of a link's QR code).
+    let x0 = THUMB + 12.0;
+    let text_w = if is_link { tw - qr_size - 12.0 } else { tw } - x0;
     // Keep a card's first lines together.
-    l.need(60.0);
+    l.need(THUMB + 8.0);
     let top = l.y;
-    l.paragraph(0.0, text_w, &a.title, 11.0, true, dark.clone());
+    let mx = l.margin;
+    draw_thumb(l, mx, top - 2.0, thumb);
+    l.paragraph(x0, text_w, &a.title, 11.0, true, dark.clone());
     let mut details = vec![a.kind.to_string()];
     if let Content::File(f) = &a.content {
         details.push(format_of(m, &f.file));
@@ -468,23 +635,23 @@ fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Opti
         }
         details.push(format!("{}/{}", m.provider.id, f.file));
     }
-    l.paragraph(0.0, text_w, &details.join(" · "), 8.5, false, grey.clone());
+    l.paragraph(x0, text_w, &details.join(" · "), 8.5, false, grey.clone());
     if let Some(d) = &a.description {
-        l.paragraph(0.0, text_w, d, 9.0, false, dark.clone());
+        l.paragraph(x0, text_w, d, 9.0, false, dark.clone());
     }
     match &a.content {
         Content::Url(u) => {
             let t = l.y;
-            l.paragraph(0.0, text_w, u, 9.0, false, accent.clone());
+            l.paragraph(x0, text_w, u, 9.0, false, accent.clone());
             let b = l.y;
-            let m = l.margin;
+            let m = l.margin + x0;
             l.uri((m, b - 3.0, text_w, t - b + 3.0), u);
             let (qx, qy) = (l.width - l.margin - qr_size, top - qr_size);
             l.qr(qx, qy, qr_size, u);
             l.y = l.y.min(top - qr_size - 4.0);
         }
         Content::Text { text, channel } => {
-            l.paragraph(8.0, text_w - 8.0, text, 9.5, false, dark.clone());
+            l.paragraph(x0 + 8.0, text_w - 8.0, text, 9.5, false, dark.clone());
             let count = assetpack::check::weighted_length(text, 23);
             let note = match channel
                 .as_deref()
@@ -493,7 +660,7 @@ fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Opti
                 Some((c, n)) => format!("{count} of {n} characters ({c})"),
                 None => format!("{count} characters"),
             };
-            l.paragraph(8.0, text_w, &note, 8.0, false, grey.clone());
+            l.paragraph(x0 + 8.0, text_w, &note, 8.0, false, grey.clone());
         }
         Content::File(_) => {}
     }
@@ -501,7 +668,7 @@ fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Opti
         let t = if a.transcript.is_some() { "yes" } else { "no" };
         let c = if a.captions.is_some() { "yes" } else { "no" };
         l.paragraph(
-            0.0,
+            x0,
             text_w,
             &format!("Transcript: {t} · Captions: {c}"),
             8.5,
@@ -517,7 +684,7 @@ fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Opti
         .collect();
     if !kept.is_empty() {
         l.paragraph(
-            0.0,
+            x0,
             text_w,
             &format!("Also as: {}", kept.join(", ")),
             8.5,
@@ -550,21 +717,22 @@ fn asset_card(l: &mut Layout, m: &Manifest, a: &Asset, s: &Selected, today: Opti
         dates.push(format!("next review {d}"));
     }
     if !dates.is_empty() {
-        l.paragraph(0.0, text_w, &dates.join(" · "), 8.0, false, grey.clone());
+        l.paragraph(x0, text_w, &dates.join(" · "), 8.0, false, grey.clone());
     }
     if !badges.is_empty() {
         l.need(16.0);
         l.y -= 14.0;
-        let mut x = l.margin;
+        let mut x = l.margin + x0;
         let y = l.y;
         for (text, color) in badges {
             let w = l.badge(x, y, &text, color);
             x += w + 6.0;
         }
     }
+    l.y = l.y.min(top - THUMB - 4.0);
     l.gap(10.0);
-    let (x0, x1, y) = (l.margin, l.width - l.margin, l.y + 4.0);
-    l.rect(x0, y, x1 - x0, 0.4, Some(rgb(210, 210, 210)), None);
+    let (left, right, y) = (l.margin, l.width - l.margin, l.y + 4.0);
+    l.rect(left, y, right - left, 0.4, Some(rgb(210, 210, 210)), None);
 }
 
 #[cfg(test)]
@@ -584,8 +752,12 @@ mod tests {
             selected: &inputs.selected,
             manifest_sha256: Some("ab".repeat(32)),
         };
-        let first = render(&input, &IndexOptions::default()).expect("renders");
-        let second = render(&input, &IndexOptions::default()).expect("renders");
+        let first = render(&input, &IndexOptions::default())
+            .expect("renders")
+            .pdf;
+        let second = render(&input, &IndexOptions::default())
+            .expect("renders")
+            .pdf;
         assert!(
             first == second,
             "printpdf's process-wide state leaked into the bytes"
@@ -597,7 +769,8 @@ mod tests {
                 today: None,
             },
         )
-        .expect("renders");
+        .expect("renders")
+        .pdf;
         assert!(letter != first);
     }
 

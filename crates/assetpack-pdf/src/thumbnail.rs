@@ -1,0 +1,110 @@
+//! Thumbnails for the index: PNG and JPEG images downscaled, PDFs as an outline of their page
+//! size, an icon for everything else. Made in parallel; a damaged file gets a placeholder and a
+//! warning, never a failed index.
+
+use assetpack::content::{self, FileAt};
+use assetpack::manifest::{Content, Manifest};
+use image::imageops::FilterType;
+use printpdf::{RawImage, RawImageData, RawImageFormat};
+
+/// Longest side of a thumbnail, in pixels (about 2 pixels per point at 72 pt).
+const MAX_PX: u32 = 144;
+
+/// What to draw beside an asset.
+pub enum Thumb {
+    /// A downscaled image.
+    Image(RawImage),
+    /// A page outline of this width and height ratio, with a label such as `A3 PDF`.
+    Page { ratio: f32, label: String },
+    /// An icon with a short label (`VIDEO`, `SVG`, `HTML`, `LINK`, `TEXT`).
+    Icon(String),
+    /// The file could not be read or decoded.
+    Broken,
+}
+
+/// The thumbnail of an asset's main file, and a warning when the file is damaged.
+pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
+    let file = match content {
+        Content::File(f) => f,
+        Content::Url(_) => return (Thumb::Icon("LINK".into()), None),
+        Content::Text { .. } => return (Thumb::Icon("TEXT".into()), None),
+    };
+    let path = m.resolve(&file.file);
+    let ext = file
+        .file
+        .rsplit_once('.')
+        .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
+    let Ok(f) = std::fs::File::open(&path) else {
+        return (
+            Thumb::Broken,
+            Some(format!("{}: cannot open {}", m.provider.id, file.file)),
+        );
+    };
+    let len = f.metadata().map(|md| md.len()).unwrap_or(0);
+    let inspected = content::inspect(&FileAt { file: &f, len }).ok();
+    let media = inspected.as_ref().and_then(|i| i.media_type);
+    let damaged = inspected.as_ref().and_then(|i| i.damage.clone());
+    match media {
+        Some("image/png" | "image/jpeg") => {
+            if let Some(d) = damaged {
+                return (
+                    Thumb::Broken,
+                    Some(format!("{}/{}: {d}", m.provider.id, file.file)),
+                );
+            }
+            match image_thumb(&path) {
+                Ok(raw) => (Thumb::Image(raw), None),
+                Err(e) => (
+                    Thumb::Broken,
+                    Some(format!(
+                        "{}/{}: cannot decode the image ({e})",
+                        m.provider.id, file.file
+                    )),
+                ),
+            }
+        }
+        Some("application/pdf") => {
+            let (w, h) = crate::page_size(&f, len).unwrap_or((595.28, 841.89));
+            let label = crate::paper_name(w, h);
+            if damaged.is_some() {
+                return (
+                    Thumb::Broken,
+                    damaged.map(|d| format!("{}/{}: {d}", m.provider.id, file.file)),
+                );
+            }
+            (
+                Thumb::Page {
+                    ratio: w / h.max(1.0),
+                    label,
+                },
+                None,
+            )
+        }
+        Some(t) if t.starts_with("video/") => (Thumb::Icon("VIDEO".into()), None),
+        _ => (
+            Thumb::Icon(if ext.is_empty() { "FILE".into() } else { ext }),
+            None,
+        ),
+    }
+}
+
+fn image_thumb(path: &std::path::Path) -> Result<RawImage, String> {
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let img = reader.decode().map_err(|e| e.to_string())?;
+    let small = if img.width() > MAX_PX || img.height() > MAX_PX {
+        img.resize(MAX_PX, MAX_PX, FilterType::Triangle)
+    } else {
+        img
+    };
+    let rgb = small.to_rgb8();
+    Ok(RawImage {
+        width: rgb.width() as usize,
+        height: rgb.height() as usize,
+        pixels: RawImageData::U8(rgb.into_raw()),
+        data_format: RawImageFormat::RGB8,
+        tag: Vec::new(),
+    })
+}
