@@ -27,10 +27,12 @@ impl Paper {
     }
 }
 
-/// A font with the metrics needed to measure text.
+/// A font with the metrics needed to measure text, and the characters drawn with it (so the
+/// embedded font can be cut down to them).
 pub struct Face {
     pub id: FontId,
     pub font: ParsedFont,
+    pub used: std::cell::RefCell<std::collections::BTreeSet<char>>,
 }
 
 impl Face {
@@ -190,6 +192,7 @@ impl<'f> Layout<'f> {
     /// Writes one line of text at `x` on the current baseline, without moving down.
     pub fn text_at(&mut self, x: f32, y: f32, text: &str, size: f32, bold: bool, color: Color) {
         let face = if bold { self.bold } else { self.regular };
+        face.used.borrow_mut().extend(text.chars());
         let font = PdfFontHandle::External(face.id.clone());
         let ops = self.ops();
         ops.push(Op::StartTextSection);

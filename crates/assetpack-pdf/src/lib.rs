@@ -183,7 +183,39 @@ fn face(bytes: &[u8], id: &str) -> Result<Face, IndexError> {
     Ok(Face {
         id: FontId(id.to_owned()),
         font,
+        used: Default::default(),
     })
+}
+
+/// The font cut down to the characters used (glyph 0 first, as PDF needs), or the whole font
+/// when subsetting fails.
+fn subset(bytes: &[u8], face: &Face) -> ParsedFont {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile};
+    let used = face.used.borrow();
+    let mut ids: Vec<u16> = used
+        .iter()
+        .filter_map(|c| face.font.codepoint_to_glyph.get(&(*c as u32)).copied())
+        .filter(|g| *g != 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.insert(0, 0);
+    let cut = || -> Option<ParsedFont> {
+        let scope = ReadScope::new(bytes);
+        let data = scope.read::<FontData<'_>>().ok()?;
+        let provider = data.table_provider(0).ok()?;
+        let out = allsorts::subset::subset(
+            &provider,
+            &ids,
+            &SubsetProfile::Minimal,
+            CmapTarget::Unicode,
+        )
+        .ok()?;
+        ParsedFont::from_bytes(&out, 0, &mut Vec::new())
+    };
+    cut().unwrap_or_else(|| face.font.clone())
 }
 
 fn channel_limit(channel: &str) -> Option<usize> {
@@ -452,14 +484,12 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, Index
 
     // The document.
     let mut doc = PdfDocument::new(&title);
-    doc.resources.fonts.map.insert(
-        regular.id.clone(),
-        printpdf::font::PdfFont::new(regular.font.clone()),
-    );
-    doc.resources.fonts.map.insert(
-        bold.id.clone(),
-        printpdf::font::PdfFont::new(bold.font.clone()),
-    );
+    for (bytes, f) in [(REGULAR, &regular), (BOLD, &bold)] {
+        doc.resources
+            .fonts
+            .map
+            .insert(f.id.clone(), printpdf::font::PdfFont::new(subset(bytes, f)));
+    }
     let unix = edition
         .and_then(|d| d.0.with_hms(0, 0, 0).ok())
         .map_or(0, |dt| dt.assume_utc().unix_timestamp());
