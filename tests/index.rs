@@ -63,6 +63,7 @@ fn shipped_bundle_index_is_clean_and_complete() {
         "Printed copies available",
         "https://bestpractice.bmj.com/oauth2/login",
         "Transcript: yes · Captions: yes",
+        "MP4 video, 0:06",
         "of 280 characters (x)",
     ] {
         assert!(text.contains(want), "`{want}` not in the text");

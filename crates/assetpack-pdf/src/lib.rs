@@ -172,7 +172,13 @@ fn format_of(manifest: &Manifest, file: &str) -> String {
         };
     }
     match found.and_then(|i| i.media_type) {
-        Some(t) if t.starts_with("video/") => format!("{ext} video"),
+        Some(t) if t.starts_with("video/") => match content::mp4_duration(&at) {
+            Some(secs) => {
+                let secs = secs.round() as u64;
+                format!("{ext} video, {}:{:02}", secs / 60, secs % 60)
+            }
+            None => format!("{ext} video"),
+        },
         _ => ext,
     }
 }

@@ -531,6 +531,46 @@ fn check_iso_boxes<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
     Ok(Some("the video has too many top-level boxes".into()))
 }
 
+/// Duration in seconds of an MP4/QuickTime file, from its `moov/mvhd` box.
+pub fn mp4_duration<R: ReadAt + ?Sized>(src: &R) -> Option<f64> {
+    let len = src.len();
+    let find = |start: u64, end: u64, want: &[u8; 4]| -> Option<(u64, u64)> {
+        let mut at = start;
+        for _ in 0..10_000 {
+            if at + 8 > end {
+                return None;
+            }
+            let h = read_vec(src, at, 16).ok()?;
+            let size = match be32(&h) {
+                0 => end - at,
+                1 if h.len() >= 16 => u64::from_be_bytes(h[8..16].try_into().ok()?),
+                n => u64::from(n),
+            };
+            let header = if be32(&h) == 1 { 16 } else { 8 };
+            if size < header || at + size > end {
+                return None;
+            }
+            if &h[4..8] == want {
+                return Some((at + header, at + size));
+            }
+            at += size;
+        }
+        None
+    };
+    let (moov, moov_end) = find(0, len, b"moov")?;
+    let (mvhd, _) = find(moov, moov_end, b"mvhd")?;
+    let b = read_vec(src, mvhd, 32).ok()?;
+    let (scale, duration) = if b.first() == Some(&1) {
+        (
+            be32(b.get(20..24)?),
+            u64::from_be_bytes(b.get(24..32)?.try_into().ok()?),
+        )
+    } else {
+        (be32(b.get(12..16)?), u64::from(be32(b.get(16..20)?)))
+    };
+    (scale > 0).then(|| duration as f64 / f64::from(scale))
+}
+
 fn check_zip<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
     let t = tail(src, 65_557)?;
     Ok(rfind(&t, b"PK\x05\x06")
