@@ -200,3 +200,48 @@ fn a_damaged_image_gets_a_placeholder_and_a_warning() {
     );
     assert!(ok, "{e}");
 }
+
+#[test]
+fn the_form_takes_welsh_names_typed_on_screen() {
+    // pypdf fills the fields and draws their appearance with the form's own field font, as a
+    // viewer does when someone types; the text must come back out of the drawn appearance.
+    let data = shipped_copy();
+    let o = run(
+        data.path(),
+        &[
+            "index",
+            "packs/bundles/north-west-spring-2027.toml",
+            "-o",
+            "idx.pdf",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let script = "import sys\nfrom pypdf import PdfReader, PdfWriter\n\
+        w = PdfWriter(clone_from=PdfReader(sys.argv[1]))\n\
+        for p in w.pages:\n\
+        \x20   w.update_page_form_field_values(p, {'requester.name': 'Siân Llŷr', 'requester.organisation': 'Gwasanaeth Llyfrgell – ŵ ŷ', 'qty.oup.a3-poster-oxford-handbooks.A3': '12'}, auto_regenerate=False)\n\
+        w.write(sys.argv[2])\n\
+        f = PdfReader(sys.argv[2]).get_fields()\n\
+        print(f['requester.name'].get('/V'))\n";
+    let (ok, out, err) = tool(
+        Std::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(data.path().join("idx.pdf"))
+            .arg(data.path().join("filled.pdf")),
+    );
+    assert!(ok, "pypdf (pip install pypdf): {err}");
+    assert_eq!(out.trim(), "Siân Llŷr", "the stored value is Unicode");
+    let text = pdftotext(&data.path().join("filled.pdf"));
+    assert!(
+        text.contains("Siân Llŷr"),
+        "the typed name is drawn in a font that has ŷ:\n{text}"
+    );
+    assert!(text.contains("Gwasanaeth Llyfrgell – ŵ ŷ"));
+    let (ok, _, err) = tool(
+        Std::new("qpdf")
+            .arg("--check")
+            .arg(data.path().join("filled.pdf")),
+    );
+    assert!(ok, "{err}");
+}

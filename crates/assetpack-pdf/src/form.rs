@@ -9,7 +9,7 @@ use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
 use crate::layout::{rgb, FieldSpec, Layout};
-use crate::{IndexError, IndexInput};
+use crate::{FieldFont, IndexError, IndexInput};
 
 fn field(l: &mut Layout, x: f32, y: f32, w: f32, h: f32, name: String, tooltip: String) {
     l.rect(x, y, w, h, Some(rgb(255, 255, 255)), Some(rgb(60, 60, 60)));
@@ -174,14 +174,49 @@ fn text(s: &str) -> Object {
 
 /// Adds the form fields, fixes what printpdf writes loosely, sets a content-derived document
 /// ID and serialises.
-pub fn finish(mut doc: Document, fields: &[FieldSpec], title: &str) -> Result<Vec<u8>, IndexError> {
+pub(crate) fn finish(
+    mut doc: Document,
+    fields: &[FieldSpec],
+    title: &str,
+    font: &FieldFont,
+) -> Result<Vec<u8>, IndexError> {
     let err = |e: lopdf::Error| IndexError::Pdf(e.to_string());
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    // The field font: embedded DejaVu Sans, Windows-1252 plus ŵ ŷ Ŵ Ŷ.
+    let program = doc.add_object(Stream::new(
+        dictionary! { "Length1" => font.program.len() as i64 },
+        font.program.clone(),
+    ));
+    let descriptor = doc.add_object(dictionary! {
+        "Type" => "FontDescriptor",
+        "FontName" => "DejaVuSans",
+        "Flags" => 32,
+        "FontBBox" => vec![(-1021).into(), (-463).into(), 1793.into(), 1232.into()],
+        "ItalicAngle" => 0,
+        "Ascent" => 928,
+        "Descent" => -236,
+        "CapHeight" => 729,
+        "StemV" => 80,
+        "FontFile2" => program,
+    });
+    let mut differences: Vec<Object> = Vec::new();
+    for (code, name) in &font.differences {
+        differences.push(i64::from(*code).into());
+        differences.push(Object::Name(name.as_bytes().to_vec()));
+    }
     let helv = doc.add_object(dictionary! {
         "Type" => "Font",
-        "Subtype" => "Type1",
-        "BaseFont" => "Helvetica",
-        "Encoding" => "WinAnsiEncoding",
+        "Subtype" => "TrueType",
+        "BaseFont" => "DejaVuSans",
+        "FirstChar" => 32,
+        "LastChar" => 255,
+        "Widths" => font.widths.iter().map(|w| Object::Integer(*w)).collect::<Vec<_>>(),
+        "Encoding" => dictionary! {
+            "Type" => "Encoding",
+            "BaseEncoding" => "WinAnsiEncoding",
+            "Differences" => differences,
+        },
+        "FontDescriptor" => descriptor,
     });
     let mut field_refs = Vec::new();
     for f in fields {
@@ -194,7 +229,7 @@ pub fn finish(mut doc: Document, fields: &[FieldSpec], title: &str) -> Result<Ve
                 "Type" => "XObject",
                 "Subtype" => "Form",
                 "BBox" => vec![0.into(), 0.into(), Object::Real(w), Object::Real(h)],
-                "Resources" => dictionary! { "Font" => dictionary! { "Helv" => helv } },
+                "Resources" => dictionary! { "Font" => dictionary! { "DejaVu" => helv } },
             },
             b"/Tx BMC EMC".to_vec(),
         ));
@@ -207,7 +242,7 @@ pub fn finish(mut doc: Document, fields: &[FieldSpec], title: &str) -> Result<Ve
             "Rect" => vec![Object::Real(x), Object::Real(y), Object::Real(x + w), Object::Real(y + h)],
             "F" => 4,
             "P" => page,
-            "DA" => Object::string_literal("/Helv 10 Tf 0 g"),
+            "DA" => Object::string_literal("/DejaVu 10 Tf 0 g"),
             "MK" => dictionary! { "BC" => vec![Object::Real(0.2), Object::Real(0.2), Object::Real(0.2)], "BG" => vec![1.into(), 1.into(), 1.into()] },
             "AP" => dictionary! { "N" => ap },
         });
@@ -237,8 +272,8 @@ pub fn finish(mut doc: Document, fields: &[FieldSpec], title: &str) -> Result<Ve
             "AcroForm",
             dictionary! {
                 "Fields" => field_refs,
-                "DA" => Object::string_literal("/Helv 10 Tf 0 g"),
-                "DR" => dictionary! { "Font" => dictionary! { "Helv" => helv } },
+                "DA" => Object::string_literal("/DejaVu 10 Tf 0 g"),
+                "DR" => dictionary! { "Font" => dictionary! { "DejaVu" => helv } },
             },
         );
     }
