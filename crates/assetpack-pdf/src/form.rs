@@ -141,7 +141,10 @@ pub fn request_form(
                 let row_y = top - 24.0 - (i / 4) as f32 * 26.0;
                 l.text_at(x, row_y + 18.0, size, 7.5, false, grey.clone());
                 let name = format!("qty.{}.{}.{}", p.id, a.id, size);
-                let tooltip = format!("{} – {} ({size})", p.name, a.title);
+                let tooltip = match print.max_quantity {
+                    Some(max) => format!("{} – {} ({size}; at most {max})", p.name, a.title),
+                    None => format!("{} – {} ({size})", p.name, a.title),
+                };
                 field(l, x, row_y, 60.0, 15.0, name, tooltip);
             }
             l.y = top - height;

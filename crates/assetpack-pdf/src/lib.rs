@@ -114,22 +114,30 @@ fn human_bytes(n: u64) -> String {
 /// The first `/MediaBox` of a PDF (within its first MiB), as width and height in points.
 pub(crate) fn page_size(f: &std::fs::File, len: u64) -> Option<(f32, f32)> {
     let at = FileAt { file: f, len };
-    let mut head = vec![0u8; len.min(1 << 20) as usize];
-    content::ReadAt::read_at(&at, &mut head, 0).ok()?;
-    let text = String::from_utf8_lossy(&head);
-    let i = text.find("/MediaBox")?;
-    let nums: Vec<f32> = text[i + 9..]
-        .trim_start()
-        .trim_start_matches('[')
-        .split(|c: char| c.is_whitespace() || c == ']')
-        .filter(|s| !s.is_empty())
-        .take(4)
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    match nums[..] {
-        [x0, y0, x1, y1] if x1 > x0 && y1 > y0 => Some((x1 - x0, y1 - y0)),
-        _ => None,
+    // Most PDFs state it in their first kilobytes; look further only when they do not.
+    for window in [64 << 10, 1 << 20] {
+        let mut head = vec![0u8; len.min(window) as usize];
+        content::ReadAt::read_at(&at, &mut head, 0).ok()?;
+        let text = String::from_utf8_lossy(&head);
+        if let Some(i) = text.find("/MediaBox") {
+            let nums: Vec<f32> = text[i + 9..]
+                .trim_start()
+                .trim_start_matches('[')
+                .split(|c: char| c.is_whitespace() || c == ']')
+                .filter(|s| !s.is_empty())
+                .take(4)
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            return match nums[..] {
+                [x0, y0, x1, y1] if x1 > x0 && y1 > y0 => Some((x1 - x0, y1 - y0)),
+                _ => None,
+            };
+        }
+        if len <= window {
+            break;
+        }
     }
+    None
 }
 
 /// A paper name for a PDF page size in points, or millimetres.
