@@ -64,18 +64,22 @@ pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
             }
         }
         Some("application/pdf") => {
-            let (w, h) = crate::page_size(&f, len).unwrap_or((595.28, 841.89));
-            let label = crate::paper_name(w, h);
-            if damaged.is_some() {
+            if let Some(d) = damaged {
                 return (
                     Thumb::Broken,
-                    damaged.map(|d| format!("{}/{}: {d}", m.provider.id, file.file)),
+                    Some(format!("{}/{}: {d}", m.provider.id, file.file)),
                 );
             }
+            if len <= MAX_PDF_BYTES {
+                if let Some(raw) = std::fs::read(&path).ok().and_then(pdf_thumb) {
+                    return (Thumb::Image(raw), None);
+                }
+            }
+            let (w, h) = crate::page_size(&f, len).unwrap_or((595.28, 841.89));
             (
                 Thumb::Page {
                     ratio: w / h.max(1.0),
-                    label,
+                    label: crate::paper_name(w, h),
                 },
                 None,
             )
@@ -86,6 +90,49 @@ pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
             None,
         ),
     }
+}
+
+/// PDFs larger than this get an outline instead of a rendering (the renderer needs the whole
+/// file in memory).
+const MAX_PDF_BYTES: u64 = 64 << 20;
+
+/// The first page of a PDF rendered with hayro (pure Rust), or `None` when it cannot be.
+fn pdf_thumb(bytes: Vec<u8>) -> Option<RawImage> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
+    // A hostile PDF must cost a placeholder, never the index.
+    std::panic::catch_unwind(move || {
+        let pdf = Pdf::new(bytes).ok()?;
+        let pages = pdf.pages();
+        let page = pages.first()?;
+        let (w, h) = page.render_dimensions();
+        let scale = MAX_PX as f32 / w.max(h).max(1.0);
+        let pixmap = render(
+            page,
+            &RenderCache::new(),
+            &InterpreterSettings::default(),
+            &RenderSettings::default(),
+            &PixmapSettings {
+                x_scale: scale,
+                y_scale: scale,
+                bg_color: WHITE,
+            },
+        );
+        let png = pixmap.into_png().ok()?;
+        let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).ok()?;
+        let rgb = img.to_rgb8();
+        Some(RawImage {
+            width: rgb.width() as usize,
+            height: rgb.height() as usize,
+            pixels: RawImageData::U8(rgb.into_raw()),
+            data_format: RawImageFormat::RGB8,
+            tag: Vec::new(),
+        })
+    })
+    .ok()
+    .flatten()
 }
 
 fn image_thumb(path: &std::path::Path) -> Result<RawImage, String> {
