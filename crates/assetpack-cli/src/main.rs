@@ -377,8 +377,8 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             "wrote {} ({} files, {}; content {})",
             path.display(),
             plan.entries.len(),
-            output::human_bytes(size),
-            output::human_bytes(plan.total_bytes())
+            assetpack::content::human_size(size),
+            assetpack::content::human_size(plan.total_bytes())
         );
     }
     Ok(0)
@@ -433,7 +433,7 @@ fn run_index(args: IndexArgs) -> Result<u8> {
     eprintln!(
         "wrote {} ({})",
         args.output.display(),
-        output::human_bytes(pdf.len() as u64)
+        assetpack::content::human_size(pdf.len() as u64)
     );
     Ok(0)
 }
@@ -466,7 +466,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8> {
                     "{}: intact — {} files ({}) match their checksums in `{name}/`",
                     args.pack.display(),
                     s.files,
-                    output::human_bytes(s.bytes)
+                    assetpack::content::human_size(s.bytes)
                 )?;
             } else {
                 writeln!(

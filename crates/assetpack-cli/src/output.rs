@@ -25,7 +25,7 @@ pub fn human(out: &mut impl Write, report: &Report) -> io::Result<()> {
         plural(s.assets),
         s.files,
         plural(s.files),
-        human_bytes(s.bytes_hashed),
+        assetpack::content::human_size(s.bytes_hashed),
         s.errors,
         plural(s.errors),
         s.warnings,
@@ -65,22 +65,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-/// `1.5 MB`-style sizes (decimal units, as file managers show).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
     }
 }
 

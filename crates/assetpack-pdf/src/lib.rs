@@ -96,21 +96,6 @@ pub fn edition_date(input: &IndexInput) -> Option<Date> {
         .max()
 }
 
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 /// The first `/MediaBox` of a PDF (within its first MiB), as width and height in points.
 pub(crate) fn page_size(f: &std::fs::File, len: u64) -> Option<(f32, f32)> {
     let at = FileAt { file: f, len };
@@ -435,7 +420,7 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, Index
     facts.push(("Pack".into(), format!("{}.zip", input.header.name)));
     facts.push(("Providers".into(), by_manifest.len().to_string()));
     facts.push(("Assets".into(), input.selected.len().to_string()));
-    facts.push(("Total size".into(), human_bytes(total)));
+    facts.push(("Total size".into(), content::human_size(total)));
     if let Some(h) = &input.manifest_sha256 {
         facts.push(("manifest.toml SHA-256".into(), h.clone()));
     }
@@ -769,7 +754,7 @@ fn asset_card(
     if let Content::File(f) = &a.content {
         details.push(format_of(m, &f.file));
         if let Some(b) = f.bytes {
-            details.push(human_bytes(b));
+            details.push(content::human_size(b));
         }
         details.push(format!("{}/{}", m.provider.id, f.file));
     }

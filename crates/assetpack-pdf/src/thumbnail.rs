@@ -122,14 +122,7 @@ fn pdf_thumb(bytes: Vec<u8>) -> Option<RawImage> {
         );
         let png = pixmap.into_png().ok()?;
         let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).ok()?;
-        let rgb = img.to_rgb8();
-        Some(RawImage {
-            width: rgb.width() as usize,
-            height: rgb.height() as usize,
-            pixels: RawImageData::U8(rgb.into_raw()),
-            data_format: RawImageFormat::RGB8,
-            tag: Vec::new(),
-        })
+        Some(raw_rgb(&img))
     })
     .ok()
     .flatten()
@@ -146,12 +139,17 @@ fn image_thumb(path: &std::path::Path) -> Result<RawImage, String> {
     } else {
         img
     };
-    let rgb = small.to_rgb8();
-    Ok(RawImage {
+    Ok(raw_rgb(&small))
+}
+
+/// An image as 8-bit RGB pixels for the PDF.
+fn raw_rgb(img: &image::DynamicImage) -> RawImage {
+    let rgb = img.to_rgb8();
+    RawImage {
         width: rgb.width() as usize,
         height: rgb.height() as usize,
         pixels: RawImageData::U8(rgb.into_raw()),
         data_format: RawImageFormat::RGB8,
         tag: Vec::new(),
-    })
+    }
 }

@@ -31,9 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
-use toml::de::DeTable;
 
-use crate::manifest::{syntax_errors, Date, Fields, Kind, LoadError, Manifest, Sink};
+use crate::manifest::{parse_toml, Date, Fields, Kind, LoadError, Manifest, Sink};
 use crate::problem::{Code, Problem};
 use crate::source::Source;
 
@@ -114,19 +113,13 @@ impl Bundle {
     pub fn parse(path: impl AsRef<Path>, text: String) -> Loaded {
         let path = path.as_ref();
         let source = Arc::new(Source::new(path, text));
-        let mut sink = Sink {
-            source: &source,
-            problems: Vec::new(),
-            provider: None,
-        };
-        let (root, errors) = DeTable::parse_recoverable(source.text());
-        if !errors.is_empty() {
-            syntax_errors(&mut sink, errors);
+        let mut sink = Sink::new(&source);
+        let Some(root) = parse_toml(&mut sink, source.text()) else {
             return Loaded {
                 bundle: None,
                 problems: sink.problems,
             };
-        }
+        };
         let mut top = Fields::new(root.get_ref(), 0..0, "the bundle spec");
         let header = match top.table(&mut sink, "bundle", "[bundle]") {
             Some(mut b) => {

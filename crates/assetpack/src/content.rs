@@ -262,6 +262,22 @@ fn sniff_text(head: &[u8]) -> Option<&'static str> {
     Some("text/plain")
 }
 
+/// A size for people, in decimal units as file managers show them: `880 bytes`, `1.5 MB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 /// The media type a file name's extension promises, if the extension is known.
 pub fn media_type_for_path(path: &str) -> Option<&'static str> {
     let name = path.rsplit('/').next().unwrap_or(path);

@@ -23,7 +23,16 @@ pub(crate) struct Sink<'s> {
     pub provider: Option<String>,
 }
 
-impl Sink<'_> {
+impl<'s> Sink<'s> {
+    /// A sink for problems in `source`.
+    pub fn new(source: &'s Source) -> Self {
+        Sink {
+            source,
+            problems: Vec::new(),
+            provider: None,
+        }
+    }
+
     pub fn push(
         &mut self,
         code: Code,
@@ -39,8 +48,13 @@ impl Sink<'_> {
     }
 }
 
-/// Records each TOML syntax error as a `toml-syntax` problem at its position.
-pub(crate) fn syntax_errors(sink: &mut Sink, errors: Vec<toml::de::Error>) {
+/// Parses `text` as TOML; on syntax errors records each as a `toml-syntax` problem at its
+/// position and returns `None`.
+pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spanned<DeTable<'t>>> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if errors.is_empty() {
+        return Some(root);
+    }
     for e in errors {
         sink.push(
             Code::TomlSyntax,
@@ -50,6 +64,7 @@ pub(crate) fn syntax_errors(sink: &mut Sink, errors: Vec<toml::de::Error>) {
             "fix the TOML at this spot (quote strings, one key per line, close brackets)".into(),
         );
     }
+    None
 }
 
 /// Reads the keys of one table; see the module docs.

@@ -40,7 +40,7 @@ use serde::{Serialize, Serializer};
 use crate::problem::{Code, Problem};
 use crate::source::Source;
 
-pub(crate) use fields::{syntax_errors, Fields, Sink};
+pub(crate) use fields::{parse_toml, Fields, Sink};
 
 /// A calendar date, as written in TOML (`2027-03-01`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

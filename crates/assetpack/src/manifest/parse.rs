@@ -4,10 +4,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use toml::de::DeTable;
-
 use super::{
-    syntax_errors, valid_id, Asset, Content, Fields, FileRef, Kind, Loaded, Manifest, Print,
+    parse_toml, valid_id, Asset, Content, Fields, FileRef, Kind, Loaded, Manifest, Print,
     PrintContact, Provider, Rendition, Sink, Spans,
 };
 use crate::problem::Code;
@@ -16,21 +14,14 @@ use crate::source::Source;
 
 pub(super) fn parse(path: &Path, text: String) -> Loaded {
     let source = Arc::new(Source::new(path, text));
-    let mut sink = Sink {
-        source: &source,
-        problems: Vec::new(),
-        provider: None,
-    };
-    let (root, errors) = DeTable::parse_recoverable(source.text());
-    if !errors.is_empty() {
-        syntax_errors(&mut sink, errors);
-        let problems = sink.problems;
+    let mut sink = Sink::new(&source);
+    let Some(root) = parse_toml(&mut sink, source.text()) else {
         return Loaded {
             manifest: None,
-            problems,
+            problems: sink.problems,
             bundle_spec: false,
         };
-    }
+    };
 
     if root.get_ref().contains_key("bundle") && !root.get_ref().contains_key("provider") {
         return Loaded {
