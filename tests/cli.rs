@@ -911,3 +911,36 @@ fn scan_refuses_to_turn_another_toml_file_into_a_manifest() {
         cargo
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_never_opened_for_reading() {
+    // A FIFO listed as an asset, and one lying unlisted under base: check must neither hang
+    // nor read them.
+    let pdf = real_pdf();
+    let f = Fixture::new(&[("a.pdf", &pdf)]);
+    for name in ["pipe.pdf", "stray-pipe"] {
+        let status = std::process::Command::new("mkfifo")
+            .arg(f.path().join("files").join(name))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+    }
+    f.manifest(&format!(
+        "{}{}",
+        file_asset("a", "a.pdf", &pdf),
+        file_asset("pipe", "pipe.pdf", &pdf)
+    ));
+    let (c, v) = f.check(&[]);
+    assert_eq!(c, 1);
+    let p = problems(&v);
+    assert!(
+        p.contains(&("not-a-file".into(), "error".into(), "pipe".into())),
+        "{p:?}"
+    );
+    assert!(p.iter().any(|(c, _, _)| c == "special-file"), "{p:?}");
+    // A pack is refused, not hung.
+    let o = run(f.path(), &["build", "test.toml", "-o", "out.zip"]);
+    assert_eq!(code(&o), 1);
+    assert!(!f.path().join("out.zip").exists());
+}
