@@ -747,6 +747,7 @@ fn asset_card(
     // Keep a card's first lines together.
     l.need(THUMB + 8.0);
     let top = l.y;
+    let first_page = l.page();
     let mx = l.margin;
     draw_thumb(l, mx, top - 2.0, thumb);
     l.paragraph(x0, text_w, &a.title, 11.0, true, dark.clone());
@@ -771,11 +772,13 @@ fn asset_card(
             l.uri((m, b - 3.0, text_w, t - b + 3.0), u);
             let (qx, qy) = (l.width - l.margin - qr_size, top - qr_size);
             l.qr(qx, qy, qr_size, u);
-            l.y = l.y.min(top - qr_size - 4.0);
+            if l.page() == first_page {
+                l.y = l.y.min(top - qr_size - 4.0);
+            }
         }
         Content::Text { text, channel } => {
             l.paragraph(x0 + 8.0, text_w - 8.0, text, 9.5, false, dark.clone());
-            let count = assetpack::check::weighted_length(text, 23);
+            let count = assetpack::check::channel_length(text, channel.as_deref());
             let note = match channel
                 .as_deref()
                 .and_then(|c| channel_limit(c).map(|n| (c, n)))
@@ -852,7 +855,10 @@ fn asset_card(
             x += w + 6.0;
         }
     }
-    l.y = l.y.min(top - THUMB - 4.0);
+    // Below the thumbnail, unless the card ran onto another page.
+    if l.page() == first_page {
+        l.y = l.y.min(top - THUMB - 4.0);
+    }
     l.gap(10.0);
     let (left, right, y) = (l.margin, l.width - l.margin, l.y + 4.0);
     l.rect(left, y, right - left, 0.4, Some(rgb(210, 210, 210)), None);

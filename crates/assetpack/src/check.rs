@@ -614,6 +614,15 @@ pub fn weighted_length(text: &str, link_weight: usize) -> usize {
     n
 }
 
+/// Length of a message as `channel` counts it: X counts each link as 23 characters, the others
+/// count characters (after NFC normalisation).
+pub fn channel_length(text: &str, channel: Option<&str>) -> usize {
+    match channel {
+        Some("x" | "twitter") => weighted_length(text, 23),
+        _ => text.nfc().count(),
+    }
+}
+
 fn is_link(word: &str) -> bool {
     let lower = word.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
@@ -657,11 +666,7 @@ fn message_length(
         ));
         return;
     };
-    let counted = if matches!(channel.as_str(), "x" | "twitter") {
-        weighted_length(text, 23)
-    } else {
-        text.nfc().count()
-    };
+    let counted = channel_length(text, Some(channel));
     if counted > limit {
         out.push(m.report(
             Code::MessageTooLong,
