@@ -944,3 +944,28 @@ fn fifos_and_devices_are_never_opened_for_reading() {
     assert_eq!(code(&o), 1);
     assert!(!f.path().join("out.zip").exists());
 }
+
+#[test]
+fn empty_files_and_media_type_parameters() {
+    let html = b"<!DOCTYPE html><html><body>Hi</body></html>".to_vec();
+    let f = Fixture::new(&[("empty.pdf", b""), ("sig.html", &html), ("notes.txt", b"")]);
+    f.manifest(&format!(
+        "{}{}{}",
+        file_asset("empty", "empty.pdf", b""),
+        file_asset("sig", "sig.html", &html)
+            .replace("\n\n", "\nmedia_type = \"text/html; charset=utf-8\"\n\n"),
+        file_asset("notes", "notes.txt", b""),
+    ));
+    let (c, v) = f.check(&[]);
+    assert_eq!(c, 1);
+    let p = problems(&v);
+    assert_eq!(
+        p,
+        [(
+            "corrupt-content".to_owned(),
+            "error".to_owned(),
+            "empty".to_owned()
+        )],
+        "{v:#}"
+    );
+}

@@ -1150,8 +1150,17 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (V
         _ => {}
     }
 
-    let found = examined.inspection.media_type;
     let by_ext = content::media_type_for_path(&f.file);
+    if examined.len == 0 && by_ext.is_some_and(|t| !t.starts_with("text/")) {
+        out.push(report(
+            Code::CorruptContent,
+            "file",
+            format!("`{}` is empty", f.file),
+            "export or download the file again",
+        ));
+        return (out, hashed);
+    }
+    let found = examined.inspection.media_type;
     if let (Some(found), Some(expected)) = (found, by_ext) {
         if !content::satisfies(found, expected) {
             out.push(report(

@@ -171,11 +171,13 @@ fn sha256(sink: &mut Sink, f: &mut Fields) -> Option<String> {
 
 fn media_type(sink: &mut Sink, f: &mut Fields) -> Option<String> {
     let (s, span) = f.string(sink, "media_type", false)?;
-    let ok = s
-        .split_once('/')
-        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !s.contains(char::is_whitespace));
+    // `text/html; charset=utf-8` is fine: the essence before `;` is what is compared.
+    let essence = s.split(';').next().unwrap_or("").trim();
+    let ok = essence.split_once('/').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && !essence.contains(char::is_whitespace)
+    });
     if ok {
-        Some(s.to_ascii_lowercase())
+        Some(essence.to_ascii_lowercase())
     } else {
         f.bad(
             sink,
