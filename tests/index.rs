@@ -245,3 +245,46 @@ fn the_form_takes_welsh_names_typed_on_screen() {
     );
     assert!(ok, "{err}");
 }
+
+#[test]
+fn contents_links_and_bookmarks_lead_to_the_provider_pages() {
+    let data = shipped_copy();
+    let o = run(
+        data.path(),
+        &[
+            "index",
+            "packs/bundles/north-west-spring-2027.toml",
+            "-o",
+            "idx.pdf",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    // For each provider: the page its bookmark opens, the page its contents link opens, and
+    // the page whose text starts with its name must be the same.
+    let script = "import sys\nfrom pypdf import PdfReader\n\
+        r = PdfReader(sys.argv[1])\n\
+        idx = {p.indirect_reference.idnum: i for i, p in enumerate(r.pages)}\n\
+        links = [idx[a.get_object()['/A']['/D'][0].idnum] for a in r.pages[1].get('/Annots', []) if a.get_object().get('/A', {}).get('/S') == '/GoTo']\n\
+        marks = [(o.title, r.get_destination_page_number(o)) for o in r.outline]\n\
+        for (title, page), link in zip(marks, links):\n\
+        \x20   text = r.pages[page].extract_text()\n\
+        \x20   assert text.lstrip().startswith(title), (title, page, text[:60])\n\
+        \x20   assert link == page, (title, link, page)\n\
+        print(len(marks), len(links))\n";
+    let (ok, out, err) = tool(
+        Std::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(data.path().join("idx.pdf")),
+    );
+    assert!(ok, "{err}");
+    let counts: Vec<usize> = out
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(counts[0], 9, "a bookmark per provider");
+    assert_eq!(
+        counts[1], 10,
+        "a contents link per provider and one for the form"
+    );
+}
