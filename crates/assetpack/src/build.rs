@@ -259,9 +259,15 @@ pub fn check_output(inputs: &Inputs, output: &Path) -> Result<(), BuildError> {
     {
         return refuse("it is one of the inputs");
     }
+    // Only files of the same name can be the same file; resolve just those.
+    let name = output.file_name();
     for m in &inputs.manifests {
         for a in &m.assets {
-            if a.files().iter().any(|(_, f)| same(&m.resolve(&f.file))) {
+            let clash = a.files().iter().any(|(_, f)| {
+                let path = m.resolve(&f.file);
+                path.file_name() == name && same(&path)
+            });
+            if clash {
                 return refuse("it is an asset file");
             }
         }

@@ -24,7 +24,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -43,6 +43,10 @@ const AHEAD: usize = 4;
 /// How many files past the one being written a reader may open: bounds the memory that
 /// read-ahead of many small files takes.
 const WINDOW: usize = 16;
+/// Most small files one reader job holds.
+const BATCH_FILES: usize = 64;
+/// Most bytes of small files one reader job holds.
+const BATCH_BYTES: u64 = 4 << 20;
 
 /// Options for [`write_zip`].
 #[derive(Clone, Debug)]
@@ -117,12 +121,6 @@ enum Msg {
         sha256: String,
         len: u64,
     },
-    /// A small file to deflate, read whole.
-    Whole {
-        data: Vec<u8>,
-        sha256: String,
-        len: u64,
-    },
     /// A small file, read whole and made into a finished (stored) entry by the reader.
     Prepared {
         prepared: Box<PreparedZipFile>,
@@ -130,6 +128,9 @@ enum Msg {
         len: u64,
     },
     Failed(io::Error),
+    /// A run of small files, read one after another by one reader: one message instead of one
+    /// per file keeps the threads from waking each other thousands of times.
+    Batch(std::collections::VecDeque<Msg>),
 }
 
 /// Read buffers: 1 MiB chunks reused instead of allocated, and at most [`IN_FLIGHT`] of them
@@ -221,6 +222,8 @@ fn open_file(path: &Path) -> io::Result<(File, u64)> {
 struct FileJob<'a> {
     path: &'a Path,
     method: Method,
+    /// Size the plan expects.
+    expected: u64,
     /// The entry's name in the ZIP.
     name: String,
 }
@@ -259,6 +262,47 @@ fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// A small file read whole and made into a finished entry (compressed and CRC'd here).
+fn small_msg(job: &FileJob, base: SimpleFileOptions, file: &mut File, size: u64) -> Msg {
+    // One more byte than the size, to notice a file that grew.
+    let mut data = vec![0; size as usize + 1];
+    let n = match fill(file, &mut data) {
+        Ok(n) => n,
+        Err(e) => return Msg::Failed(e),
+    };
+    data.truncate(n);
+    let sha256 = hex::encode(Sha256::digest(&data));
+    // Compressed here, in parallel; the entry then goes into the ZIP with its sizes and CRC
+    // known, without the writer seeking back to patch its header.
+    let options = entry_options(base, decide(job.method, &data), n as u64);
+    match PreparedZipFile::from_data(&job.name, options, &data) {
+        Ok(prepared) => Msg::Prepared {
+            prepared: Box::new(prepared),
+            sha256,
+            len: n as u64,
+        },
+        Err(e) => Msg::Failed(io::Error::other(e.to_string())),
+    }
+}
+
+/// Reads a run of small files, in order, into one message.
+fn read_batch(jobs: &[FileJob], base: SimpleFileOptions) -> Msg {
+    let mut out = std::collections::VecDeque::with_capacity(jobs.len());
+    for job in jobs {
+        let msg = match open_file(job.path) {
+            Ok((mut file, size)) if size < CHUNK as u64 => small_msg(job, base, &mut file, size),
+            // It grew past what a batch holds in memory: it changed since it was checked.
+            Ok((_, size)) => Msg::Done {
+                sha256: String::new(),
+                len: size,
+            },
+            Err(e) => Msg::Failed(e),
+        };
+        out.push_back(msg);
+    }
+    Msg::Batch(out)
+}
+
 /// Reads one file into its channel: a small file whole, compressed and CRC'd here as a
 /// prepared entry (so that work runs in parallel), a large one as a stream of chunks. Returns
 /// false when the writer has gone away.
@@ -277,36 +321,7 @@ fn read_one(
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };
     if size < CHUNK as u64 {
-        // One more byte than the size, to notice a file that grew.
-        let mut data = vec![0; size as usize + 1];
-        let n = match fill(&mut file, &mut data) {
-            Ok(n) => n,
-            Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
-        };
-        data.truncate(n);
-        let sha256 = hex::encode(Sha256::digest(&data));
-        let deflate = decide(job.method, &data);
-        if deflate {
-            // The writer deflates with an encoder it keeps between entries: making a fresh
-            // encoder per small file here would cost more than the compression itself.
-            return tx
-                .send(Msg::Whole {
-                    data,
-                    sha256,
-                    len: n as u64,
-                })
-                .is_ok();
-        }
-        let options = entry_options(base, false, n as u64);
-        let msg = match PreparedZipFile::from_data(&job.name, options, &data) {
-            Ok(prepared) => Msg::Prepared {
-                prepared: Box::new(prepared),
-                sha256,
-                len: n as u64,
-            },
-            Err(e) => Msg::Failed(io::Error::other(e.to_string())),
-        };
-        return tx.send(msg).is_ok();
+        return tx.send(small_msg(job, base, &mut file, size)).is_ok();
     }
     let mut hasher = Sha256::new();
     let mut len = 0u64;
@@ -427,6 +442,7 @@ pub fn write_zip<W: Write + Seek>(
                 files.push(FileJob {
                     path: path.as_path(),
                     method: e.method,
+                    expected: e.bytes,
                     name: plan.zip_name(e),
                 });
                 Some(files.len() - 1)
@@ -437,9 +453,32 @@ pub fn write_zip<W: Write + Seek>(
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
 
+    // Runs of small files become one job each; a large file is a job of its own.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut group_of = Vec::with_capacity(files.len());
+    let mut run_bytes = 0u64;
+    for (k, f) in files.iter().enumerate() {
+        let small = f.expected < CHUNK as u64;
+        let extend = small
+            && groups.last().is_some_and(|g: &std::ops::Range<usize>| {
+                g.end == k && g.len() < BATCH_FILES && files[g.start].expected < CHUNK as u64
+            })
+            && run_bytes + f.expected <= BATCH_BYTES;
+        if extend {
+            if let Some(g) = groups.last_mut() {
+                g.end = k + 1;
+            }
+            run_bytes += f.expected;
+        } else {
+            groups.push(k..k + 1);
+            run_bytes = f.expected;
+        }
+        group_of.push(groups.len() - 1);
+    }
+
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
     let base = base_options(plan);
-    let (txs, rxs): (Vec<_>, Vec<_>) = files.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
+    let (txs, rxs): (Vec<_>, Vec<_>) = groups.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let window = Window::default();
@@ -449,19 +488,25 @@ pub fn write_zip<W: Write + Seek>(
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
 
     let result = std::thread::scope(|scope| {
-        for _ in 0..jobs.min(files.len().max(1)) {
+        for _ in 0..jobs.min(groups.len().max(1)) {
             let reader = || loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= files.len() || stop.load(Ordering::Relaxed) {
+                let g = next.fetch_add(1, Ordering::Relaxed);
+                if g >= groups.len() || stop.load(Ordering::Relaxed) {
                     break;
                 }
-                if !window.wait_for(k, &stop) {
+                if !window.wait_for(g, &stop) {
                     break;
                 }
-                let Some(tx) = senders[k].lock().ok().and_then(|mut s| s.take()) else {
+                let Some(tx) = senders[g].lock().ok().and_then(|mut s| s.take()) else {
                     break;
                 };
-                if !read_one(k, &files[k], base, &tx, &pool, &window, &stop) {
+                let range = groups[g].clone();
+                let ok = if files[range.start].expected < CHUNK as u64 {
+                    tx.send(read_batch(&files[range], base)).is_ok()
+                } else {
+                    read_one(g, &files[range.start], base, &tx, &pool, &window, &stop)
+                };
+                if !ok {
                     break;
                 }
             };
@@ -473,7 +518,19 @@ pub fn write_zip<W: Write + Seek>(
                 break;
             }
         }
-        let result = write_items(base, &items, rxs, out, &pool, &window, progress);
+        let result = write_items(
+            base,
+            &items,
+            Lanes {
+                rxs,
+                group_of: &group_of,
+                groups: &groups,
+            },
+            out,
+            &pool,
+            &window,
+            progress,
+        );
         stop.store(true, Ordering::Relaxed);
         window.advance(usize::MAX / 2);
         result
@@ -492,10 +549,18 @@ fn base_options(plan: &Plan) -> SimpleFileOptions {
         .last_modified_time(time)
 }
 
+/// The readers' channels, one per job, and which job each file belongs to.
+struct Lanes<'a> {
+    rxs: Vec<Receiver<Msg>>,
+    group_of: &'a [usize],
+    groups: &'a [std::ops::Range<usize>],
+}
+
+#[allow(clippy::too_many_arguments)]
 fn write_items<W: Write + Seek>(
     base: SimpleFileOptions,
     items: &[(String, Item)],
-    rxs: Vec<Receiver<Msg>>,
+    lanes: Lanes,
     out: W,
     pool: &Pool,
     window: &Window,
@@ -503,6 +568,9 @@ fn write_items<W: Write + Seek>(
 ) -> Result<W, PackError> {
     let file_options = |deflate: bool, bytes: u64| entry_options(base, deflate, bytes);
     let mut zip = ZipWriter::new(out);
+    // The batch being written, and which job it came from.
+    let mut pending: std::collections::VecDeque<Msg> = Default::default();
+    let mut pending_group = usize::MAX;
     if items.len() >= usize::from(u16::MAX) {
         zip = zip.set_auto_large_file();
     }
@@ -530,7 +598,9 @@ fn write_items<W: Write + Seek>(
                     EntryData::File(p) => p.clone(),
                     EntryData::Bytes(_) => PathBuf::new(),
                 };
-                let rx = &rxs[*k];
+                let g = lanes.group_of[*k];
+                let last_of_group = lanes.groups[g].end == *k + 1;
+                let rx = &lanes.rxs[g];
                 let recv = || {
                     rx.recv().map_err(|_| PackError::Read {
                         path: path.clone(),
@@ -552,7 +622,28 @@ fn write_items<W: Write + Seek>(
                     }
                     Ok(())
                 };
-                let deflate = match recv()? {
+                // Small files come in batches (one job per run of them), large ones streamed.
+                let first = if e.bytes < CHUNK as u64 {
+                    if pending_group != g {
+                        match recv()? {
+                            Msg::Batch(v) => pending = v,
+                            other => pending = std::iter::once(other).collect(),
+                        }
+                        pending_group = g;
+                    }
+                    pending.pop_front().ok_or_else(|| PackError::Read {
+                        path: path.clone(),
+                        source: io::Error::other("the reader sent too few files"),
+                    })?
+                } else {
+                    recv()?
+                };
+                let done = |window: &Window| {
+                    if last_of_group {
+                        window.advance(g + 1);
+                    }
+                };
+                let deflate = match first {
                     Msg::Start { deflate } => deflate,
                     Msg::Prepared {
                         prepared,
@@ -563,20 +654,19 @@ fn write_items<W: Write + Seek>(
                         zip.add_prepared_file(*prepared)?;
                         progress.advance(len);
                         progress.file_done(&path);
-                        window.advance(*k + 1);
+                        done(window);
                         continue;
                     }
-                    Msg::Whole { data, sha256, len } => {
+                    Msg::Done { sha256, len } => {
+                        // Only a batch sends this first: the file outgrew it.
                         check(&sha256, len)?;
-                        zip.start_file(name.as_str(), file_options(true, len))?;
-                        zip.write_all(&data).map_err(io_write)?;
-                        progress.advance(len);
-                        progress.file_done(&path);
-                        window.advance(*k + 1);
-                        continue;
+                        return Err(PackError::Changed {
+                            path,
+                            detail: format!("{len} bytes, {} recorded", e.bytes),
+                        });
                     }
                     Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                    _ => false,
+                    Msg::Chunk(_) | Msg::Batch(_) => false,
                 };
                 zip.start_file(name.as_str(), file_options(deflate, e.bytes))?;
                 let mut written = 0u64;
@@ -605,15 +695,43 @@ fn write_items<W: Write + Seek>(
                             break;
                         }
                         Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                        Msg::Start { .. } | Msg::Prepared { .. } | Msg::Whole { .. } => {}
+                        Msg::Start { .. } | Msg::Prepared { .. } | Msg::Batch(_) => {}
                     }
                 }
                 progress.file_done(&path);
-                window.advance(*k + 1);
+                done(window);
             }
         }
     }
     Ok(zip.finish()?)
+}
+
+/// A buffered writer that knows its position, so the many "where am I?" questions the ZIP
+/// writer asks cost nothing (a plain `BufWriter` flushes and asks the kernel every time).
+struct PosWriter<W: Write + Seek> {
+    inner: BufWriter<W>,
+    pos: u64,
+}
+
+impl<W: Write + Seek> Write for PosWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for PosWriter<W> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if to == SeekFrom::Current(0) {
+            return Ok(self.pos);
+        }
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
 }
 
 /// Writes `plan` to `path` atomically: into a temporary file beside it, renamed over `path`
@@ -643,7 +761,10 @@ pub fn write_pack_file(
         .tempfile_in(dir)
         .map_err(with_path)?;
     {
-        let writer = BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        let writer = PosWriter {
+            inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
+            pos: 0,
+        };
         let mut writer = match write_zip(plan, writer, options, progress) {
             Ok(w) => w,
             Err(PackError::Write { source, .. }) => return Err(with_path(source)),
