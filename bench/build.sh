@@ -10,32 +10,9 @@
 #   assetpack build (SHA-256 of every file, checked against the manifests) |
 #   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one
 # and `assetpack verify` beside `assetpack check` on the same content.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
-corpus_tool="$repo/../shared/tools/make-corpus.py"
-work=${1:-}
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
+source "$(dirname "$0")/common.sh"
 mkdir -p "$work/out"
-runs=${RUNS:-5}
-
-cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli
-ap="$repo/target/release/assetpack"
 out="$work/out"
-
-scan_corpus() {
-  local profile=$1 c="$work/$1" m="$work/manifests-$1"
-  [ -d "$c" ] || python3 "$corpus_tool" "$c" --profile "$profile" >/dev/null
-  if [ ! -d "$m" ]; then
-    mkdir -p "$m"
-    for p in "$c"/*/; do
-      "$ap" scan "$p" --provider "$(basename "$p")" -o "$m/$(basename "$p").toml" --quiet 2>/dev/null
-    done
-  fi
-}
 
 for profile in national many; do
   scan_corpus "$profile"

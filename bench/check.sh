@@ -8,32 +8,11 @@
 # scans each into nine manifests, then times, page cache warm:
 #   assetpack check (hashing, 2 threads) | bagit.py --validate --processes 2 |
 #   rhash --sha256 -r | sha256sum -c | a 2-process Python hashlib pool
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
-corpus_tool="$repo/../shared/tools/make-corpus.py"
-work=${1:-}
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-runs=${RUNS:-5}
-
-cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli
-ap="$repo/target/release/assetpack"
+source "$(dirname "$0")/common.sh"
 
 for profile in national many; do
-  c="$work/$profile"
-  [ -d "$c" ] || python3 "$corpus_tool" "$c" --profile "$profile" >/dev/null
-  m="$work/manifests-$profile"
-  if [ ! -d "$m" ]; then
-    mkdir -p "$m"
-    for p in "$c"/*/; do
-      id=$(basename "$p")
-      "$ap" scan "$p" --provider "$id" -o "$m/$id.toml" --quiet 2>/dev/null
-    done
-  fi
+  scan_corpus "$profile"
+  c="$work/$profile"; m="$work/manifests-$profile"
   bag="$work/bag-$profile"
   if [ ! -d "$bag" ]; then
     cp -al "$c" "$bag"

@@ -308,23 +308,8 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         if args.no_index {
             return None;
         }
-        let input = assetpack_pdf::IndexInput {
-            header: &inputs.header,
-            manifests: &inputs.manifests,
-            selected: &inputs.selected,
-            manifest_sha256: Some(sha.to_owned()),
-        };
-        let options = assetpack_pdf::IndexOptions {
-            paper: paper.into(),
-            today: None,
-        };
-        match assetpack_pdf::render(&input, &options) {
-            Ok(index) => {
-                for w in &index.warnings {
-                    eprintln!("warning: index: {w} (a placeholder stands in its place)");
-                }
-                Some(index.pdf)
-            }
+        match render_index(inputs, Some(sha.to_owned()), paper, None) {
+            Ok(pdf) => Some(pdf),
             Err(e) => {
                 eprintln!(
                     "warning: the PDF index could not be made ({e}); the pack goes without it"
@@ -409,26 +394,13 @@ fn run_index(args: IndexArgs) -> Result<u8> {
         return Ok(1);
     }
     let plan = build::plan_for(&inputs, &BuildOptions::default())?;
-    let manifest_sha256 = plan
-        .entries
-        .iter()
-        .find(|e| e.path == "manifest.toml")
-        .map(|e| e.sha256.clone());
-    let input = assetpack_pdf::IndexInput {
-        header: &inputs.header,
-        manifests: &inputs.manifests,
-        selected: &inputs.selected,
-        manifest_sha256,
-    };
-    let options = assetpack_pdf::IndexOptions {
-        paper: args.paper.into(),
-        today: args.today,
-    };
-    let index = assetpack_pdf::render(&input, &options)?;
-    for w in &index.warnings {
-        eprintln!("warning: {w} (a placeholder stands in its place)");
-    }
-    let pdf = index.pdf;
+    let pdf = render_index(
+        &inputs,
+        build::manifest_sha256(&plan),
+        args.paper,
+        args.today,
+    )?;
+
     write_atomically(&args.output, &pdf)?;
     eprintln!(
         "wrote {} ({})",
@@ -436,6 +408,30 @@ fn run_index(args: IndexArgs) -> Result<u8> {
         assetpack::content::human_size(pdf.len() as u64)
     );
     Ok(0)
+}
+
+/// Renders the PDF index of `inputs`, printing a warning for each damaged asset.
+fn render_index(
+    inputs: &assetpack::build::Inputs,
+    manifest_sha256: Option<String>,
+    paper: PaperArg,
+    today: Option<Date>,
+) -> Result<Vec<u8>, assetpack_pdf::IndexError> {
+    let input = assetpack_pdf::IndexInput {
+        header: &inputs.header,
+        manifests: &inputs.manifests,
+        selected: &inputs.selected,
+        manifest_sha256,
+    };
+    let options = assetpack_pdf::IndexOptions {
+        paper: paper.into(),
+        today,
+    };
+    let index = assetpack_pdf::render(&input, &options)?;
+    for w in &index.warnings {
+        eprintln!("warning: index: {w} (a placeholder stands in its place)");
+    }
+    Ok(index.pdf)
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8> {

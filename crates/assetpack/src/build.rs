@@ -203,6 +203,14 @@ pub fn plan_for(inputs: &Inputs, options: &BuildOptions) -> Result<Plan, PlanErr
     )
 }
 
+/// SHA-256 of the pack's resolved `manifest.toml` (at the top, or under `data/` in a bag).
+pub fn manifest_sha256(plan: &Plan) -> Option<String> {
+    plan.entries
+        .iter()
+        .find(|e| e.path == "manifest.toml" || e.path == "data/manifest.toml")
+        .map(|e| e.sha256.clone())
+}
+
 /// The plan with a PDF index made by `index` (given the SHA-256 of the pack's
 /// `manifest.toml`, which the index prints on its cover and which does not depend on the
 /// index). `index` returning `None` leaves the index out.
@@ -212,12 +220,7 @@ pub fn plan_with_index(
     index: &dyn Fn(&Inputs, &str) -> Option<Vec<u8>>,
 ) -> Result<Plan, PlanError> {
     let first = plan_for(inputs, options)?;
-    let sha = first
-        .entries
-        .iter()
-        .find(|e| e.path.ends_with("manifest.toml") && e.path.matches('/').count() <= 1)
-        .map(|e| e.sha256.clone())
-        .unwrap_or_default();
+    let sha = manifest_sha256(&first).unwrap_or_default();
     match index(inputs, &sha) {
         Some(pdf) => {
             let with = BuildOptions {

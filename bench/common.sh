@@ -1,0 +1,29 @@
+# Shared by the bench/ scripts: sourced, not run. Sets `here`, `repo`, `work` (the first
+# argument, else a temporary folder removed at exit), `runs`, builds the release binary as `ap`,
+# and defines `scan_corpus PROFILE`, which makes $work/PROFILE with the shared corpus tool and
+# scans each provider folder into $work/manifests-PROFILE.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+corpus_tool="$repo/../shared/tools/make-corpus.py"
+work=${1:-}
+if [ -z "$work" ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work"
+runs=${RUNS:-5}
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli
+ap="$repo/target/release/assetpack"
+
+scan_corpus() {
+  local profile=$1 c="$work/$1" m="$work/manifests-$1"
+  [ -d "$c" ] || python3 "$corpus_tool" "$c" --profile "$profile" >/dev/null
+  if [ ! -d "$m" ]; then
+    mkdir -p "$m"
+    for p in "$c"/*/; do
+      "$ap" scan "$p" --provider "$(basename "$p")" -o "$m/$(basename "$p").toml" --quiet 2>/dev/null
+    done
+  fi
+}
