@@ -329,18 +329,27 @@ pub struct Index {
 /// Renders the index; see the crate docs.
 pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, IndexError> {
     use rayon::prelude::*;
-    let thumbs: Vec<(thumbnail::Thumb, Option<String>)> = input
+    // Everything that reads asset files (thumbnail, format) runs here, in parallel; the layout
+    // below reads no file.
+    // (thumbnail, warning about a damaged file), format.
+    type Looked = ((thumbnail::Thumb, Option<String>), Option<String>);
+    let thumbs: Vec<Looked> = input
         .selected
         .par_iter()
         .map(|s| {
             let m = &input.manifests[s.manifest];
-            thumbnail::thumbnail(m, &m.assets[s.asset].content)
+            let content = &m.assets[s.asset].content;
+            let format = match content {
+                Content::File(f) => Some(format_of(m, &f.file)),
+                _ => None,
+            };
+            (thumbnail::thumbnail(m, content), format)
         })
         .collect();
-    let thumb_warnings: Vec<String> = thumbs.iter().filter_map(|(_, w)| w.clone()).collect();
+    let thumb_warnings: Vec<String> = thumbs.iter().filter_map(|((_, w), _)| w.clone()).collect();
     let mut images = Vec::new();
-    let mut thumb_of: BTreeMap<(usize, usize), Drawn> = BTreeMap::new();
-    for (s, (t, _)) in input.selected.iter().zip(thumbs) {
+    let mut thumb_of: BTreeMap<(usize, usize), (Drawn, Option<String>)> = BTreeMap::new();
+    for (s, ((t, _), format)) in input.selected.iter().zip(thumbs) {
         let drawn = match t {
             thumbnail::Thumb::Image(raw) => {
                 let id = printpdf::XObjectId(format!("Im{}", images.len() + 1));
@@ -352,7 +361,7 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, Index
             thumbnail::Thumb::Icon(label) => Drawn::Icon(label),
             thumbnail::Thumb::Broken => Drawn::Broken,
         };
-        thumb_of.insert((s.manifest, s.asset), drawn);
+        thumb_of.insert((s.manifest, s.asset), (drawn, format));
     }
     let regular = face(REGULAR, "F1")?;
     let bold = face(BOLD, "F2")?;
@@ -512,8 +521,11 @@ pub fn render(input: &IndexInput, options: &IndexOptions) -> Result<Index, Index
         l.y = l.y.min(l.height - l.margin - 110.0);
         l.gap(8.0);
         for s in sel {
-            let thumb = thumb_of.get(&(s.manifest, s.asset));
-            asset_card(&mut l, m, &m.assets[s.asset], s, today, thumb);
+            let (thumb, format) = match thumb_of.get(&(s.manifest, s.asset)) {
+                Some((d, f)) => (Some(d), f.as_deref()),
+                None => (None, None),
+            };
+            asset_card(&mut l, m, &m.assets[s.asset], s, today, thumb, format);
         }
     }
 
@@ -734,6 +746,7 @@ fn asset_card(
     s: &Selected,
     today: Option<Date>,
     thumb: Option<&Drawn>,
+    format: Option<&str>,
 ) {
     let dark = rgb(20, 20, 20);
     let grey = rgb(90, 90, 90);
@@ -753,7 +766,7 @@ fn asset_card(
     l.paragraph(x0, text_w, &a.title, 11.0, true, dark.clone());
     let mut details = vec![a.kind.to_string()];
     if let Content::File(f) = &a.content {
-        details.push(format_of(m, &f.file));
+        details.extend(format.map(str::to_owned));
         if let Some(b) = f.bytes {
             details.push(content::human_size(b));
         }
