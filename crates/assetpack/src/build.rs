@@ -32,6 +32,8 @@ pub struct Inputs {
     pub selected: Vec<Selected>,
     /// The bundle spec, when one was given.
     pub bundle: Option<PathBuf>,
+    /// Small files' contents read by [`check_inputs`], packed without reading them again.
+    pub contents: std::sync::Arc<crate::check::Contents>,
 }
 
 /// Why a build could not run.
@@ -125,6 +127,7 @@ pub fn resolve(
                     manifests: Vec::new(),
                     selected: Vec::new(),
                     bundle: Some(path),
+                    contents: Default::default(),
                 },
                 problems,
             ));
@@ -141,6 +144,7 @@ pub fn resolve(
                 manifests,
                 selected,
                 bundle: Some(path),
+                contents: Default::default(),
             },
             problems,
         ));
@@ -171,21 +175,28 @@ pub fn resolve(
             manifests,
             selected,
             bundle: None,
+            contents: Default::default(),
         },
         problems,
     ))
 }
 
+/// Most bytes of small files' contents [`check_inputs`] keeps for the pack.
+const KEEP_CONTENTS: u64 = 256 << 20;
+
 /// Checks the inputs the way `check --fast` does (hashes are verified while packing). Returns
-/// the report; the build must stop when it has errors.
+/// the report; the build must stop when it has errors. The contents of small files read by
+/// the check (up to 256 MiB in all) are kept in `inputs`, so packing does not read them again.
 pub fn check_inputs(inputs: &mut Inputs, progress: &dyn Progress) -> Report {
     let options = CheckOptions {
         fast: true,
+        keep_contents: KEEP_CONTENTS,
         ..CheckOptions::default()
     };
     let manifests = std::mem::take(&mut inputs.manifests);
     let mut report = check::check_manifests(manifests, &options, progress);
     inputs.manifests = std::mem::take(&mut report.manifests);
+    inputs.contents = std::sync::Arc::new(std::mem::take(&mut report.contents));
     report
 }
 
@@ -199,6 +210,7 @@ pub fn plan_for(inputs: &Inputs, options: &BuildOptions) -> Result<Plan, PlanErr
             layout: options.layout,
             compression: options.compression,
             index_pdf: options.index_pdf.clone(),
+            contents: inputs.contents.clone(),
         },
     )
 }

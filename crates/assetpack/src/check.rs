@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
@@ -46,7 +48,15 @@ pub struct CheckOptions {
     pub due_soon_days: i64,
     /// Longest message each channel takes, in characters (lowercase channel names).
     pub channel_limits: BTreeMap<String, usize>,
+    /// Keep the bytes of the small files (under 1 MiB) the check reads whole, up to this many
+    /// bytes in all, in [`Report::contents`], so that a build that follows packs them without
+    /// reading them again. 0 (the default) keeps nothing.
+    pub keep_contents: u64,
 }
+
+/// File contents a check kept (see [`CheckOptions::keep_contents`]): the bytes of small files,
+/// by the path they were read from.
+pub type Contents = std::collections::HashMap<PathBuf, Arc<[u8]>>;
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -56,6 +66,7 @@ impl Default for CheckOptions {
             strict: false,
             due_soon_days: 30,
             channel_limits: default_channel_limits(),
+            keep_contents: 0,
         }
     }
 }
@@ -106,6 +117,9 @@ pub struct Report {
     /// The manifests that loaded, for callers that go on to build.
     #[serde(skip)]
     pub manifests: Vec<Manifest>,
+    /// The file contents kept, when [`CheckOptions::keep_contents`] asked for them.
+    #[serde(skip)]
+    pub contents: Contents,
 }
 
 impl Report {
@@ -273,11 +287,13 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     }
     let mut seen = std::collections::HashSet::new();
     paths.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let budget = AtomicU64::new(options.keep_contents);
     let checked: Vec<(Option<Checked>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
-            let checked = load_one(p, &mut problems).map(|m| check_one(m, options, progress));
+            let checked =
+                load_one(p, &mut problems).map(|m| check_one(m, options, &budget, progress));
             (checked, problems)
         })
         .collect();
@@ -323,9 +339,10 @@ pub fn check_manifests(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
+    let budget = AtomicU64::new(options.keep_contents);
     let done: Vec<Checked> = manifests
         .into_par_iter()
-        .map(|m| check_one(m, options, progress))
+        .map(|m| check_one(m, options, &budget, progress))
         .collect();
     assemble(done, Vec::new(), options, progress)
 }
@@ -338,18 +355,27 @@ struct Checked {
     tree: Option<Tree>,
     files: usize,
     hashed: u64,
+    /// Contents kept (see [`CheckOptions::keep_contents`]).
+    kept: Vec<(PathBuf, Arc<[u8]>)>,
 }
 
-fn check_one(manifest: Manifest, options: &CheckOptions, progress: &dyn Progress) -> Checked {
+/// Checks one manifest. `budget` is how many more bytes of contents may be kept.
+fn check_one(
+    manifest: Manifest,
+    options: &CheckOptions,
+    budget: &AtomicU64,
+    progress: &dyn Progress,
+) -> Checked {
     let mut problems = Vec::new();
     metadata_checks(&manifest, options, &mut problems);
-    let (tree, files, hashed) = file_checks(&manifest, options, progress, &mut problems);
+    let files = file_checks(&manifest, options, budget, progress, &mut problems);
     Checked {
         manifest,
         problems,
-        tree,
-        files,
-        hashed,
+        tree: files.tree,
+        files: files.files,
+        hashed: files.hashed,
+        kept: files.kept,
     }
 }
 
@@ -367,18 +393,21 @@ fn assemble(
         ..Summary::default()
     };
     let mut manifests = Vec::with_capacity(done.len());
+    let mut contents = Contents::new();
     for c in done {
         summary.assets += c.manifest.assets.len();
         summary.files += c.files;
         summary.bytes_hashed += c.hashed;
         problems.extend(c.problems);
         manifests.push(c.manifest);
+        contents.extend(c.kept);
     }
     let mut report = Report {
         ok: false,
         problems,
         summary,
         manifests,
+        contents,
     };
     finish(&mut report, options.strict);
     report
@@ -794,13 +823,24 @@ struct Job<'a> {
     in_tree: bool,
 }
 
+/// What examining one manifest's files found.
+#[derive(Default)]
+struct FileChecks {
+    /// The walk of `base`, when it could be read.
+    tree: Option<Tree>,
+    files: usize,
+    hashed: u64,
+    kept: Vec<(PathBuf, Arc<[u8]>)>,
+}
+
 /// Walks the manifest's `base` and examines every file it lists, in parallel.
 fn file_checks(
     m: &Manifest,
     options: &CheckOptions,
+    budget: &AtomicU64,
     progress: &dyn Progress,
     out: &mut Vec<Problem>,
-) -> (Option<Tree>, usize, u64) {
+) -> FileChecks {
     let tree = match fs::metadata(&m.base_dir) {
         Ok(md) if md.is_dir() => match walk(&m.base_dir) {
             Ok(t) => t,
@@ -812,7 +852,7 @@ fn file_checks(
                     format!("cannot read the folder {}: {e}", m.base_dir.display()),
                     "check the folder's permissions",
                 ));
-                return (None, 0, 0);
+                return FileChecks::default();
             }
         },
         _ => {
@@ -823,7 +863,7 @@ fn file_checks(
                 format!("the provider's folder {} does not exist", m.base_dir.display()),
                 "set `base` in [provider] to the folder holding the files, relative to the manifest",
             ));
-            return (None, 0, 0);
+            return FileChecks::default();
         }
     };
     let mut jobs = Vec::new();
@@ -843,16 +883,21 @@ fn file_checks(
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
     progress.begin(jobs.len() as u64, total);
-    let results: Vec<(Vec<Problem>, u64)> = jobs
+    let results: Vec<Examination> = jobs
         .par_iter()
-        .map(|job| examine_job(job, options, progress))
+        .map(|job| examine_job(job, options, budget, progress))
         .collect();
-    let mut hashed = 0;
-    for (problems, n) in results {
-        out.extend(problems);
-        hashed += n;
+    let mut checks = FileChecks {
+        files: jobs.len(),
+        ..FileChecks::default()
+    };
+    for r in results {
+        out.extend(r.problems);
+        checks.hashed += r.hashed;
+        checks.kept.extend(r.kept);
     }
-    (Some(tree), jobs.len(), hashed)
+    checks.tree = Some(tree);
+    checks
 }
 
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
@@ -926,11 +971,23 @@ pub struct Examined {
     pub sha256: Option<String>,
     /// Media type and damage.
     pub inspection: Inspection,
+    /// The whole content, when it was asked for and the file is under 1 MiB.
+    pub bytes: Option<Arc<[u8]>>,
 }
 
 /// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
 /// regular gives an `InvalidInput` error.
 pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
+    examine_keeping(path, hash, false, advance)
+}
+
+/// [`examine`], also returning the bytes of a small file when `keep` is set.
+fn examine_keeping(
+    path: &Path,
+    hash: bool,
+    keep: bool,
+    advance: &dyn Fn(u64),
+) -> io::Result<Examined> {
     let file = open_nonblocking(path)?;
     let md = file.metadata()?;
     if !md.is_file() {
@@ -974,6 +1031,7 @@ pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Exa
                 len: n as u64,
                 sha256: hash.then(|| digest::sha256_bytes(bytes)),
                 inspection: content::inspect(bytes)?,
+                bytes: keep.then(|| bytes.into()),
             })
         } else {
             stream(&file, len, hash, &mut buf, advance)
@@ -1013,10 +1071,41 @@ fn stream(
         len,
         sha256,
         inspection,
+        bytes: None,
     })
 }
 
-fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (Vec<Problem>, u64) {
+/// What examining one file found.
+struct Examination {
+    problems: Vec<Problem>,
+    /// Bytes hashed.
+    hashed: u64,
+    /// The file's contents, when kept.
+    kept: Option<(PathBuf, Arc<[u8]>)>,
+}
+
+fn examine_job(
+    job: &Job,
+    options: &CheckOptions,
+    budget: &AtomicU64,
+    progress: &dyn Progress,
+) -> Examination {
+    let mut kept = None;
+    let (problems, hashed) = examine_file(job, options, budget, &mut kept, progress);
+    Examination {
+        problems,
+        hashed,
+        kept,
+    }
+}
+
+fn examine_file(
+    job: &Job,
+    options: &CheckOptions,
+    budget: &AtomicU64,
+    kept: &mut Option<(PathBuf, Arc<[u8]>)>,
+    progress: &dyn Progress,
+) -> (Vec<Problem>, u64) {
     let m = job.manifest;
     let a = Some(job.asset);
     let f = job.file;
@@ -1071,7 +1160,11 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (V
     }
 
     let hash = !options.fast && f.sha256.is_some();
-    let examined = match examine(&job.path, hash, &|n| progress.advance(n)) {
+    let keep = job
+        .file
+        .bytes
+        .is_some_and(|b| b < BUFFER as u64 && b <= budget.load(Ordering::Relaxed));
+    let examined = match examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             out.push(report(
@@ -1102,6 +1195,15 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (V
         }
     };
     progress.file_done(&job.path);
+    if let Some(bytes) = &examined.bytes {
+        let len = bytes.len() as u64;
+        if budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(len))
+            .is_ok()
+        {
+            *kept = Some((job.path.clone(), bytes.clone()));
+        }
+    }
     let hashed = if examined.sha256.is_some() {
         examined.len
     } else {

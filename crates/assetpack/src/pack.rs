@@ -1,10 +1,14 @@
 //! Writing a [`Plan`] into a ZIP: reproducible, hashed while read, atomic, flat in memory.
 //!
-//! Reader threads open the plan's files in order, read them in 1 MiB chunks and hash them;
-//! the writer (the calling thread) takes the chunks in plan order and writes the ZIP, so
-//! reading, hashing and writing overlap. Each reader is at most a few chunks ahead, so memory
-//! stays flat whatever the file sizes. A file whose bytes or SHA-256 differ from the plan
-//! aborts the pack with its name: nothing unchecked goes in.
+//! The entries are cut into jobs that reader threads take in order. A run of folders, small
+//! files and generated files becomes a *fragment*: the reader reads and hashes the files and
+//! compresses the run into a small ZIP archive of its own, with one DEFLATE encoder for the
+//! whole run. A large file is streamed in 1 MiB chunks, hashed as it goes. The writer (the
+//! calling thread) takes the jobs in order, checks every file's size and SHA-256 against the
+//! plan, and merges each fragment whole or writes the chunks, so reading, hashing,
+//! compressing and writing overlap. Readers stay a bounded number of jobs and chunks ahead,
+//! so memory stays flat whatever the file sizes. A file whose bytes or SHA-256 differ from
+//! the plan aborts the pack with its name: nothing unchecked goes in.
 //!
 //! Every entry gets the plan's timestamp, fixed permissions (0644 files, 0755 folders), the
 //! Unix "made by" system and UTF-8 names, and entries are written in sorted order, so the
@@ -32,7 +36,7 @@ use std::sync::{Condvar, Mutex};
 
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, PreparedZipFile, System, ZipWriter};
+use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
 use crate::plan::{Entry, EntryData, Method, Plan};
 use crate::progress::Progress;
@@ -40,12 +44,12 @@ use crate::progress::Progress;
 const CHUNK: usize = 1 << 20;
 /// Chunks a reader may hold ready per file.
 const AHEAD: usize = 4;
-/// How many files past the one being written a reader may open: bounds the memory that
+/// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
 const WINDOW: usize = 16;
-/// Most small files one reader job holds.
+/// Most entries in one fragment.
 const BATCH_FILES: usize = 64;
-/// Most bytes of small files one reader job holds.
+/// Most bytes of content in one fragment (a single larger generated file makes its own).
 const BATCH_BYTES: u64 = 4 << 20;
 
 /// Options for [`write_zip`].
@@ -112,7 +116,16 @@ fn io_write(e: io::Error) -> PackError {
 }
 
 enum Msg {
-    /// The file is open and this is how it will be compressed.
+    /// A finished run of entries: a small ZIP archive of its own, merged whole by the writer,
+    /// with the SHA-256 and size of each file read into it (in item order, `None` for folders
+    /// and generated entries, which need no check).
+    Fragment {
+        zip: Vec<u8>,
+        read: Vec<Option<(String, u64)>>,
+    },
+    /// A fragment's file could not be read: the item's index and why.
+    FragmentFailed(usize, io::Error),
+    /// A large file is open and this is how it will be compressed.
     Start {
         deflate: bool,
     },
@@ -121,16 +134,7 @@ enum Msg {
         sha256: String,
         len: u64,
     },
-    /// A small file, read whole and made into a finished (stored) entry by the reader.
-    Prepared {
-        prepared: Box<PreparedZipFile>,
-        sha256: String,
-        len: u64,
-    },
     Failed(io::Error),
-    /// A run of small files, read one after another by one reader: one message instead of one
-    /// per file keeps the threads from waking each other thousands of times.
-    Batch(std::collections::VecDeque<Msg>),
 }
 
 /// Read buffers: 1 MiB chunks reused instead of allocated, and at most [`IN_FLIGHT`] of them
@@ -218,15 +222,9 @@ fn open_file(path: &Path) -> io::Result<(File, u64)> {
     Ok((file, meta.len()))
 }
 
-/// What a reader needs to know about one file.
-struct FileJob<'a> {
-    path: &'a Path,
-    method: Method,
-    /// Size the plan expects.
-    expected: u64,
-    /// The entry's name in the ZIP.
-    name: String,
-}
+/// The DEFLATE level of every deflated entry. Level 2 (zlib-rs's greedy "fast" matcher)
+/// compresses the text in a pack to within 1% of level 6 at about twice the speed.
+const LEVEL: i64 = 2;
 
 /// The options of a file entry: stored or deflated, with ZIP64 fields when it is large.
 fn entry_options(base: SimpleFileOptions, deflate: bool, bytes: u64) -> SimpleFileOptions {
@@ -235,7 +233,7 @@ fn entry_options(base: SimpleFileOptions, deflate: bool, bytes: u64) -> SimpleFi
         .large_file(bytes >= u64::from(u32::MAX));
     if deflate {
         o.compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(6))
+            .compression_level(Some(LEVEL))
     } else {
         o.compression_method(CompressionMethod::Stored)
     }
@@ -262,67 +260,128 @@ fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// A small file read whole and made into a finished entry (compressed and CRC'd here).
-fn small_msg(job: &FileJob, base: SimpleFileOptions, file: &mut File, size: u64) -> Msg {
-    // One more byte than the size, to notice a file that grew.
-    let mut data = vec![0; size as usize + 1];
-    let n = match fill(file, &mut data) {
-        Ok(n) => n,
-        Err(e) => return Msg::Failed(e),
-    };
-    data.truncate(n);
-    let sha256 = hex::encode(Sha256::digest(&data));
-    // Compressed here, in parallel; the entry then goes into the ZIP with its sizes and CRC
-    // known, without the writer seeking back to patch its header.
-    let options = entry_options(base, decide(job.method, &data), n as u64);
-    match PreparedZipFile::from_data(&job.name, options, &data) {
-        Ok(prepared) => Msg::Prepared {
-            prepared: Box::new(prepared),
-            sha256,
-            len: n as u64,
-        },
-        Err(e) => Msg::Failed(io::Error::other(e.to_string())),
+/// One entry of the ZIP, in order.
+enum Item<'a> {
+    Dir,
+    /// Bytes assetpack made.
+    Bytes(&'a Entry, &'a [u8]),
+    /// A file on disk, with its bytes when the check kept them.
+    File(&'a Entry, &'a Path, Option<&'a [u8]>),
+}
+
+impl Item<'_> {
+    /// Files of a chunk or more are streamed on their own; everything else goes in fragments.
+    fn is_large(&self) -> bool {
+        matches!(self, Item::File(e, ..) if e.bytes >= CHUNK as u64)
     }
 }
 
-/// Reads a run of small files, in order, into one message.
-fn read_batch(jobs: &[FileJob], base: SimpleFileOptions) -> Msg {
-    let mut out = std::collections::VecDeque::with_capacity(jobs.len());
-    for job in jobs {
-        let msg = match open_file(job.path) {
-            Ok((mut file, size)) if size < CHUNK as u64 => small_msg(job, base, &mut file, size),
-            // It grew past what a batch holds in memory: it changed since it was checked.
-            Ok((_, size)) => Msg::Done {
-                sha256: String::new(),
-                len: size,
-            },
-            Err(e) => Msg::Failed(e),
-        };
-        out.push_back(msg);
-    }
-    Msg::Batch(out)
+/// What one reader job makes: a fragment of consecutive small items, or one large file.
+#[derive(Clone)]
+enum Job {
+    Fragment(std::ops::Range<usize>),
+    Large(usize),
 }
 
-/// Reads one file into its channel: a small file whole, compressed and CRC'd here as a
-/// prepared entry (so that work runs in parallel), a large one as a stream of chunks. Returns
-/// false when the writer has gone away.
-#[allow(clippy::too_many_arguments)]
-fn read_one(
-    k: usize,
-    job: &FileJob,
+/// Reads a small file whole: its bytes (one more byte is asked for, to notice a file that
+/// grew) and SHA-256.
+fn read_small(path: &Path, buf: &mut Vec<u8>) -> io::Result<String> {
+    let (mut file, size) = open_file(path)?;
+    if size >= CHUNK as u64 {
+        // Grown past what a fragment holds: it changed since it was checked; the size
+        // comparison reports it.
+        buf.clear();
+        buf.resize(size.min(CHUNK as u64) as usize, 0);
+        return Ok(String::new());
+    }
+    buf.clear();
+    buf.resize(size as usize + 1, 0);
+    let n = fill(&mut file, buf)?;
+    buf.truncate(n);
+    Ok(hex::encode(Sha256::digest(&buf[..])))
+}
+
+/// Packs `items[range]` into a ZIP fragment of their own. The fragment's writer keeps one
+/// DEFLATE encoder for all its entries, and fragments are made in parallel by the readers.
+fn make_fragment(
+    items: &[(String, Item)],
+    range: std::ops::Range<usize>,
     base: SimpleFileOptions,
+) -> Msg {
+    let capacity = range
+        .clone()
+        .map(|k| match &items[k].1 {
+            Item::Dir => 128,
+            Item::Bytes(e, _) | Item::File(e, ..) => e.bytes as usize + 128,
+        })
+        .sum();
+    let mut zip = ZipWriter::new(io::Cursor::new(Vec::with_capacity(capacity)));
+    let mut read = Vec::with_capacity(range.len());
+    let mut buf = Vec::new();
+    for k in range {
+        let (name, item) = &items[k];
+        let written = match item {
+            Item::Dir => {
+                read.push(None);
+                zip.add_directory(name.as_str(), base.unix_permissions(0o755))
+                    .map_err(io::Error::other)
+            }
+            Item::Bytes(e, bytes) => {
+                read.push(None);
+                zip.start_file(
+                    name.as_str(),
+                    entry_options(base, decide(e.method, bytes), e.bytes),
+                )
+                .map_err(io::Error::other)
+                .and_then(|()| zip.write_all(bytes))
+            }
+            Item::File(e, path, kept) => {
+                let bytes = match kept {
+                    Some(bytes) => Ok((hex::encode(Sha256::digest(bytes)), *bytes)),
+                    None => read_small(path, &mut buf).map(|sha256| (sha256, &buf[..])),
+                };
+                match bytes {
+                    Ok((sha256, bytes)) => {
+                        read.push(Some((sha256, bytes.len() as u64)));
+                        zip.start_file(
+                            name.as_str(),
+                            entry_options(base, decide(e.method, bytes), e.bytes),
+                        )
+                        .map_err(io::Error::other)
+                        .and_then(|()| zip.write_all(bytes))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Err(e) = written {
+            return Msg::FragmentFailed(k, e);
+        }
+    }
+    match zip.finish() {
+        Ok(cursor) => Msg::Fragment {
+            zip: cursor.into_inner(),
+            read,
+        },
+        Err(e) => Msg::FragmentFailed(usize::MAX, io::Error::other(e)),
+    }
+}
+
+/// Streams one large file into its channel in chunks, hashing it. Returns false when the
+/// writer has gone away.
+fn read_large(
+    k: usize,
+    method: Method,
+    path: &Path,
     tx: &SyncSender<Msg>,
     pool: &Pool,
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let (mut file, size) = match open_file(job.path) {
+    let (mut file, _) = match open_file(path) {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };
-    if size < CHUNK as u64 {
-        return tx.send(small_msg(job, base, &mut file, size)).is_ok();
-    }
     let mut hasher = Sha256::new();
     let mut len = 0u64;
     let mut started = false;
@@ -339,7 +398,7 @@ fn read_one(
         };
         buf.truncate(n);
         if !started {
-            let deflate = decide(job.method, &buf);
+            let deflate = decide(method, &buf);
             if tx.send(Msg::Start { deflate }).is_err() {
                 return false;
             }
@@ -409,19 +468,8 @@ impl Window {
     }
 }
 
-enum Item<'a> {
-    Dir(String),
-    Entry(&'a Entry, Option<usize>),
-}
-
-/// Writes `plan` as a ZIP into `out` and returns it. See the module docs.
-pub fn write_zip<W: Write + Seek>(
-    plan: &Plan,
-    out: W,
-    options: &PackOptions,
-    progress: &dyn Progress,
-) -> Result<W, PackError> {
-    // Folders first in their sorted place, then files; file entries numbered for the readers.
+/// The entries of `plan` in ZIP order: every folder in its sorted place, then the files.
+fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
     let mut dirs = BTreeSet::new();
     dirs.insert(format!("{}/", plan.name));
     for e in &plan.entries {
@@ -431,80 +479,98 @@ pub fn write_zip<W: Write + Seek>(
             dirs.insert(format!("{}/{path}/", plan.name));
         }
     }
-    let mut files = Vec::new();
-    let mut items: Vec<(String, Item)> = dirs
-        .into_iter()
-        .map(|d| (d.clone(), Item::Dir(d)))
-        .collect();
+    let mut items: Vec<(String, Item)> = dirs.into_iter().map(|d| (d, Item::Dir)).collect();
     for e in &plan.entries {
-        let slot = match &e.data {
-            EntryData::File(path) => {
-                files.push(FileJob {
-                    path: path.as_path(),
-                    method: e.method,
-                    expected: e.bytes,
-                    name: plan.zip_name(e),
-                });
-                Some(files.len() - 1)
-            }
-            EntryData::Bytes(_) => None,
+        let item = match &e.data {
+            EntryData::File(path) => Item::File(e, path.as_path(), None),
+            EntryData::Kept(path, bytes) => Item::File(e, path.as_path(), Some(bytes)),
+            EntryData::Bytes(bytes) => Item::Bytes(e, bytes),
         };
-        items.push((plan.zip_name(e), Item::Entry(e, slot)));
+        items.push((plan.zip_name(e), item));
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
+    items
+}
 
-    // Runs of small files become one job each; a large file is a job of its own.
-    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut group_of = Vec::with_capacity(files.len());
-    let mut run_bytes = 0u64;
-    for (k, f) in files.iter().enumerate() {
-        let small = f.expected < CHUNK as u64;
-        let extend = small
-            && groups.last().is_some_and(|g: &std::ops::Range<usize>| {
-                g.end == k && g.len() < BATCH_FILES && files[g.start].expected < CHUNK as u64
-            })
-            && run_bytes + f.expected <= BATCH_BYTES;
-        if extend {
-            if let Some(g) = groups.last_mut() {
-                g.end = k + 1;
+/// Cuts the items into reader jobs: each large file alone, runs of the rest into fragments of
+/// at most [`BATCH_FILES`] entries and [`BATCH_BYTES`] bytes. Depends only on the plan, so
+/// the ZIP is the same whatever the number of readers.
+fn jobs(items: &[(String, Item)]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut run: Option<(std::ops::Range<usize>, u64)> = None;
+    for (k, (_, item)) in items.iter().enumerate() {
+        if item.is_large() {
+            if let Some((r, _)) = run.take() {
+                jobs.push(Job::Fragment(r));
             }
-            run_bytes += f.expected;
-        } else {
-            groups.push(k..k + 1);
-            run_bytes = f.expected;
+            jobs.push(Job::Large(k));
+            continue;
         }
-        group_of.push(groups.len() - 1);
+        let bytes = match item {
+            Item::Dir => 0,
+            Item::Bytes(e, _) | Item::File(e, ..) => e.bytes,
+        };
+        match &mut run {
+            Some((r, total)) if r.len() < BATCH_FILES && *total + bytes <= BATCH_BYTES => {
+                r.end = k + 1;
+                *total += bytes;
+            }
+            _ => {
+                if let Some((r, _)) = run.replace((k..k + 1, bytes)) {
+                    jobs.push(Job::Fragment(r));
+                }
+            }
+        }
     }
+    if let Some((r, _)) = run {
+        jobs.push(Job::Fragment(r));
+    }
+    jobs
+}
 
+/// Writes `plan` as a ZIP into `out` and returns it. See the module docs.
+pub fn write_zip<W: Write + Seek>(
+    plan: &Plan,
+    out: W,
+    options: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<W, PackError> {
+    let items = items(plan);
+    let jobs = jobs(&items);
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
     let base = base_options(plan);
-    let (txs, rxs): (Vec<_>, Vec<_>) = groups.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
+    let (txs, rxs): (Vec<_>, Vec<_>) = jobs.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let window = Window::default();
     let pool = Pool::default();
-    let jobs = options.jobs.max(1);
+    let readers = options.jobs.max(1);
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
 
     let result = std::thread::scope(|scope| {
-        for _ in 0..jobs.min(groups.len().max(1)) {
+        for _ in 0..readers.min(jobs.len().max(1)) {
             let reader = || loop {
-                let g = next.fetch_add(1, Ordering::Relaxed);
-                if g >= groups.len() || stop.load(Ordering::Relaxed) {
+                let j = next.fetch_add(1, Ordering::Relaxed);
+                if j >= jobs.len() || stop.load(Ordering::Relaxed) {
                     break;
                 }
-                if !window.wait_for(g, &stop) {
+                if !window.wait_for(j, &stop) {
                     break;
                 }
-                let Some(tx) = senders[g].lock().ok().and_then(|mut s| s.take()) else {
+                let Some(tx) = senders[j].lock().ok().and_then(|mut s| s.take()) else {
                     break;
                 };
-                let range = groups[g].clone();
-                let ok = if files[range.start].expected < CHUNK as u64 {
-                    tx.send(read_batch(&files[range], base)).is_ok()
-                } else {
-                    read_one(g, &files[range.start], base, &tx, &pool, &window, &stop)
+                let ok = match &jobs[j] {
+                    Job::Fragment(range) => {
+                        tx.send(make_fragment(&items, range.clone(), base)).is_ok()
+                    }
+                    Job::Large(k) => match &items[*k].1 {
+                        Item::File(e, path, _) => {
+                            read_large(j, e.method, path, &tx, &pool, &window, &stop)
+                        }
+                        _ => false,
+                    },
                 };
                 if !ok {
                     break;
@@ -518,18 +584,17 @@ pub fn write_zip<W: Write + Seek>(
                 break;
             }
         }
-        let result = write_items(
+        let result = write_jobs(
             base,
             &items,
-            Lanes {
-                rxs,
-                group_of: &group_of,
-                groups: &groups,
-            },
+            &jobs,
+            rxs,
             out,
-            &pool,
-            &window,
-            progress,
+            &Shared {
+                pool: &pool,
+                window: &window,
+                progress,
+            },
         );
         stop.store(true, Ordering::Relaxed);
         window.advance(usize::MAX / 2);
@@ -549,137 +614,114 @@ fn base_options(plan: &Plan) -> SimpleFileOptions {
         .last_modified_time(time)
 }
 
-/// The readers' channels, one per job, and which job each file belongs to.
-struct Lanes<'a> {
-    rxs: Vec<Receiver<Msg>>,
-    group_of: &'a [usize],
-    groups: &'a [std::ops::Range<usize>],
+/// What the writer shares with the readers.
+struct Shared<'a> {
+    pool: &'a Pool,
+    window: &'a Window,
+    progress: &'a dyn Progress,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_items<W: Write + Seek>(
+/// A file's bytes or SHA-256 differ from the plan's.
+fn changed(e: &Entry, path: &Path, sha256: &str, len: u64) -> Result<(), PackError> {
+    let detail = if len != e.bytes {
+        format!("{len} bytes, {} recorded", e.bytes)
+    } else if sha256 != e.sha256 {
+        format!("SHA-256 {sha256}, {} recorded", e.sha256)
+    } else {
+        return Ok(());
+    };
+    Err(PackError::Changed {
+        path: path.to_owned(),
+        detail,
+    })
+}
+
+/// The writer: takes each job's output in order, checks every file against the plan and
+/// writes it (a fragment merged whole, a large file streamed).
+fn write_jobs<W: Write + Seek>(
     base: SimpleFileOptions,
     items: &[(String, Item)],
-    lanes: Lanes,
+    jobs: &[Job],
+    rxs: Vec<Receiver<Msg>>,
     out: W,
-    pool: &Pool,
-    window: &Window,
-    progress: &dyn Progress,
+    shared: &Shared,
 ) -> Result<W, PackError> {
-    let file_options = |deflate: bool, bytes: u64| entry_options(base, deflate, bytes);
+    let progress = shared.progress;
     let mut zip = ZipWriter::new(out);
-    // The batch being written, and which job it came from.
-    let mut pending: std::collections::VecDeque<Msg> = Default::default();
-    let mut pending_group = usize::MAX;
     if items.len() >= usize::from(u16::MAX) {
         zip = zip.set_auto_large_file();
     }
-    for (name, item) in items {
+    let stopped = |path: &Path| PackError::Read {
+        path: path.to_owned(),
+        source: io::Error::other("the reader stopped"),
+    };
+    for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
         if progress.cancelled() {
             return Err(PackError::Cancelled);
         }
-        match item {
-            Item::Dir(d) => zip.add_directory(d.as_str(), base.unix_permissions(0o755))?,
-            Item::Entry(e, None) => {
-                let EntryData::Bytes(bytes) = &e.data else {
+        match job {
+            Job::Fragment(range) => {
+                let first = match &items[range.start].1 {
+                    Item::File(_, p, _) => *p,
+                    _ => Path::new(""),
+                };
+                let (fragment, read) = match rx.recv().map_err(|_| stopped(first))? {
+                    Msg::Fragment { zip, read } => (zip, read),
+                    Msg::FragmentFailed(k, source) => {
+                        return Err(match items.get(k) {
+                            Some((_, Item::File(_, path, _))) => PackError::Read {
+                                path: path.to_path_buf(),
+                                source,
+                            },
+                            _ => PackError::Write {
+                                path: PathBuf::new(),
+                                source,
+                            },
+                        })
+                    }
+                    _ => return Err(stopped(first)),
+                };
+                let mut bytes = 0;
+                for (k, r) in range.clone().zip(&read) {
+                    if let (Item::File(e, path, _), Some((sha256, len))) = (&items[k].1, r) {
+                        changed(e, path, sha256, *len)?;
+                        bytes += len;
+                    }
+                }
+                zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
+                progress.advance(bytes);
+                for k in range.clone() {
+                    if let Item::File(_, path, _) = &items[k].1 {
+                        progress.file_done(path);
+                    }
+                }
+            }
+            Job::Large(k) => {
+                let (name, Item::File(e, path, _)) = &items[*k] else {
                     continue;
                 };
-                let deflate = match e.method {
-                    Method::Store => false,
-                    Method::Deflate => true,
-                    Method::Sample => worth_deflating(bytes),
-                };
-                zip.start_file(name.as_str(), file_options(deflate, e.bytes))?;
-                zip.write_all(bytes).map_err(io_write)?;
-                progress.advance(e.bytes);
-            }
-            Item::Entry(e, Some(k)) => {
-                let path = match &e.data {
-                    EntryData::File(p) => p.clone(),
-                    EntryData::Bytes(_) => PathBuf::new(),
-                };
-                let g = lanes.group_of[*k];
-                let last_of_group = lanes.groups[g].end == *k + 1;
-                let rx = &lanes.rxs[g];
-                let recv = || {
-                    rx.recv().map_err(|_| PackError::Read {
-                        path: path.clone(),
-                        source: io::Error::other("the reader stopped"),
-                    })
-                };
-                let check = |sha256: &str, len: u64| {
-                    if len != e.bytes {
-                        return Err(PackError::Changed {
-                            path: path.clone(),
-                            detail: format!("{len} bytes, {} recorded", e.bytes),
-                        });
-                    }
-                    if sha256 != e.sha256 {
-                        return Err(PackError::Changed {
-                            path: path.clone(),
-                            detail: format!("SHA-256 {sha256}, {} recorded", e.sha256),
-                        });
-                    }
-                    Ok(())
-                };
-                // Small files come in batches (one job per run of them), large ones streamed.
-                let first = if e.bytes < CHUNK as u64 {
-                    if pending_group != g {
-                        match recv()? {
-                            Msg::Batch(v) => pending = v,
-                            other => pending = std::iter::once(other).collect(),
-                        }
-                        pending_group = g;
-                    }
-                    pending.pop_front().ok_or_else(|| PackError::Read {
-                        path: path.clone(),
-                        source: io::Error::other("the reader sent too few files"),
-                    })?
-                } else {
-                    recv()?
-                };
-                let done = |window: &Window| {
-                    if last_of_group {
-                        window.advance(g + 1);
-                    }
-                };
-                let deflate = match first {
+                let deflate = match rx.recv().map_err(|_| stopped(path))? {
                     Msg::Start { deflate } => deflate,
-                    Msg::Prepared {
-                        prepared,
-                        sha256,
-                        len,
-                    } => {
-                        check(&sha256, len)?;
-                        zip.add_prepared_file(*prepared)?;
-                        progress.advance(len);
-                        progress.file_done(&path);
-                        done(window);
-                        continue;
+                    Msg::Failed(source) => {
+                        return Err(PackError::Read {
+                            path: path.to_path_buf(),
+                            source,
+                        })
                     }
-                    Msg::Done { sha256, len } => {
-                        // Only a batch sends this first: the file outgrew it.
-                        check(&sha256, len)?;
-                        return Err(PackError::Changed {
-                            path,
-                            detail: format!("{len} bytes, {} recorded", e.bytes),
-                        });
-                    }
-                    Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                    Msg::Chunk(_) | Msg::Batch(_) => false,
+                    _ => return Err(stopped(path)),
                 };
-                zip.start_file(name.as_str(), file_options(deflate, e.bytes))?;
+                zip.start_file(name.as_str(), entry_options(base, deflate, e.bytes))?;
                 let mut written = 0u64;
                 loop {
                     if progress.cancelled() {
                         return Err(PackError::Cancelled);
                     }
-                    match recv()? {
+                    match rx.recv().map_err(|_| stopped(path))? {
                         Msg::Chunk(buf) => {
                             written += buf.len() as u64;
                             if written > e.bytes {
                                 return Err(PackError::Changed {
-                                    path: path.clone(),
+                                    path: path.to_path_buf(),
                                     detail: format!(
                                         "it is larger than the {} bytes recorded",
                                         e.bytes
@@ -688,20 +730,25 @@ fn write_items<W: Write + Seek>(
                             }
                             zip.write_all(&buf).map_err(io_write)?;
                             progress.advance(buf.len() as u64);
-                            pool.put(buf);
+                            shared.pool.put(buf);
                         }
                         Msg::Done { sha256, len } => {
-                            check(&sha256, len)?;
+                            changed(e, path, &sha256, len)?;
                             break;
                         }
-                        Msg::Failed(source) => return Err(PackError::Read { path, source }),
-                        Msg::Start { .. } | Msg::Prepared { .. } | Msg::Batch(_) => {}
+                        Msg::Failed(source) => {
+                            return Err(PackError::Read {
+                                path: path.to_path_buf(),
+                                source,
+                            })
+                        }
+                        _ => return Err(stopped(path)),
                     }
                 }
-                progress.file_done(&path);
-                done(window);
+                progress.file_done(path);
             }
         }
+        shared.window.advance(j + 1);
     }
     Ok(zip.finish()?)
 }

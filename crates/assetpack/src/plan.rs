@@ -57,6 +57,9 @@ pub struct PlanOptions {
     pub compression: Compression,
     /// The PDF index, when one goes in.
     pub index_pdf: Option<Vec<u8>>,
+    /// Contents of files read by a check ([`crate::check::Report::contents`]): these files
+    /// are packed from the bytes the check read, not read again.
+    pub contents: Arc<crate::check::Contents>,
 }
 
 /// Where an entry's bytes come from.
@@ -64,6 +67,9 @@ pub struct PlanOptions {
 pub enum EntryData {
     /// A file on disk (hashed again while it is packed).
     File(PathBuf),
+    /// A file whose bytes were kept when it was checked: packed from them (and hashed while
+    /// packed) without reading the file again.
+    Kept(PathBuf, Arc<[u8]>),
     /// Bytes made by assetpack.
     Bytes(Arc<[u8]>),
 }
@@ -382,9 +388,14 @@ pub fn plan(
                     }
                 };
                 hashed.insert(path.clone(), (sha256.clone(), bytes));
+                let source = m.resolve(&f.file);
+                let data = match options.contents.get(&source) {
+                    Some(bytes) => EntryData::Kept(source, bytes.clone()),
+                    None => EntryData::File(source),
+                };
                 payload.push(Entry {
                     path: path.clone(),
-                    data: EntryData::File(m.resolve(&f.file)),
+                    data,
                     sha256: sha256.clone(),
                     bytes,
                     method: method_for(&path, options.compression),
