@@ -939,10 +939,18 @@ fn fifos_and_devices_are_never_opened_for_reading() {
         "{p:?}"
     );
     assert!(p.iter().any(|(c, _, _)| c == "special-file"), "{p:?}");
-    // A pack is refused, not hung.
+    // A pack is refused, not hung (the index is made while the files are checked).
     let o = run(f.path(), &["build", "test.toml", "-o", "out.zip"]);
     assert_eq!(code(&o), 1);
     assert!(!f.path().join("out.zip").exists());
+    // The index alone shows a placeholder for the pipe, without opening it for reading.
+    let o = run(f.path(), &["index", "test.toml", "-o", "out.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pipe.pdf"), "{err}");
+    assert!(fs::read(f.path().join("out.pdf"))
+        .expect("index written")
+        .starts_with(b"%PDF-"));
 }
 
 #[test]

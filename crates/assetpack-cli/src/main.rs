@@ -268,12 +268,35 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         index_pdf: None,
         sync: args.sync,
     };
-    let (mut inputs, mut problems) = match build::resolve(&args.specs, args.output.as_deref()) {
+    let (inputs, mut problems) = match build::resolve(&args.specs, args.output.as_deref()) {
         Ok(r) => r,
         Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
         Err(e) => return Err(e.into()),
     };
-    let report = build::check_inputs(&mut inputs, &assetpack::NoProgress);
+    // The index is made while the files are checked; what it says is printed only if the
+    // build goes on.
+    let paper = args.paper;
+    let index_notes = std::sync::Mutex::new(Vec::new());
+    let make_index = |inputs: &build::Inputs, sha: &str| -> Option<Vec<u8>> {
+        if args.no_index {
+            return None;
+        }
+        let (pdf, notes) = match render_index(inputs, Some(sha.to_owned()), paper, None) {
+            Ok((pdf, notes)) => (Some(pdf), notes),
+            Err(e) => (
+                None,
+                vec![format!(
+                    "warning: the PDF index could not be made ({e}); the pack goes without it"
+                )],
+            ),
+        };
+        if let Ok(mut all) = index_notes.lock() {
+            all.extend(notes);
+        }
+        pdf
+    };
+    let (report, plan) =
+        build::check_and_plan(&inputs, &options, &make_index, &assetpack::NoProgress);
     problems.extend(report.problems);
     // Errors in full; warnings as a count (`check` shows them), so a big pack's build log
     // stays readable.
@@ -303,22 +326,10 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             bail!(m);
         }
     }
-    let paper = args.paper;
-    let make_index = |inputs: &build::Inputs, sha: &str| -> Option<Vec<u8>> {
-        if args.no_index {
-            return None;
-        }
-        match render_index(inputs, Some(sha.to_owned()), paper, None) {
-            Ok(pdf) => Some(pdf),
-            Err(e) => {
-                eprintln!(
-                    "warning: the PDF index could not be made ({e}); the pack goes without it"
-                );
-                None
-            }
-        }
-    };
-    let plan = build::plan_with_index(&inputs, &options, &make_index)?;
+    for note in index_notes.into_inner().unwrap_or_default() {
+        eprintln!("{note}");
+    }
+    let plan = plan?;
     if args.dry_run {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for e in &plan.entries {
@@ -371,12 +382,12 @@ fn run_build(args: BuildArgs) -> Result<u8> {
 
 fn run_index(args: IndexArgs) -> Result<u8> {
     use assetpack::build::{self, BuildError, BuildOptions};
-    let (mut inputs, mut problems) = match build::resolve(&args.specs, Some(&args.output)) {
+    let (inputs, mut problems) = match build::resolve(&args.specs, Some(&args.output)) {
         Ok(r) => r,
         Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
         Err(e) => return Err(e.into()),
     };
-    let report = build::check_inputs(&mut inputs, &assetpack::NoProgress);
+    let report = build::check_inputs(&inputs, &assetpack::NoProgress);
     problems.extend(report.problems);
     // Errors in the specs stop it; file problems do not (an index of a damaged pack is still
     // useful), they are counted.
@@ -394,12 +405,15 @@ fn run_index(args: IndexArgs) -> Result<u8> {
         return Ok(1);
     }
     let plan = build::plan_for(&inputs, &BuildOptions::default())?;
-    let pdf = render_index(
+    let (pdf, notes) = render_index(
         &inputs,
         build::manifest_sha256(&plan),
         args.paper,
         args.today,
     )?;
+    for note in notes {
+        eprintln!("{note}");
+    }
 
     write_atomically(&args.output, &pdf)?;
     eprintln!(
@@ -410,13 +424,13 @@ fn run_index(args: IndexArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Renders the PDF index of `inputs`, printing a warning for each damaged asset.
+/// Renders the PDF index of `inputs`, with a warning for each damaged asset.
 fn render_index(
     inputs: &assetpack::build::Inputs,
     manifest_sha256: Option<String>,
     paper: PaperArg,
     today: Option<Date>,
-) -> Result<Vec<u8>, assetpack_pdf::IndexError> {
+) -> Result<(Vec<u8>, Vec<String>), assetpack_pdf::IndexError> {
     let input = assetpack_pdf::IndexInput {
         header: &inputs.header,
         manifests: &inputs.manifests,
@@ -428,10 +442,12 @@ fn render_index(
         today,
     };
     let index = assetpack_pdf::render(&input, &options)?;
-    for w in &index.warnings {
-        eprintln!("warning: index: {w} (a placeholder stands in its place)");
-    }
-    Ok(index.pdf)
+    let notes = index
+        .warnings
+        .iter()
+        .map(|w| format!("warning: index: {w} (a placeholder stands in its place)"))
+        .collect();
+    Ok((index.pdf, notes))
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8> {

@@ -149,10 +149,10 @@ pub(crate) fn paper_name(w: f32, h: f32) -> String {
 fn format_of(manifest: &Manifest, file: &str) -> String {
     let path = manifest.resolve(file);
     let ext = file.rsplit('.').next().unwrap_or("").to_ascii_uppercase();
-    let Ok(f) = std::fs::File::open(&path) else {
+    // Never blocks on a FIFO or device listed as an asset (check reports those).
+    let Ok((f, len)) = content::open_regular(&path) else {
         return ext;
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let at = FileAt { file: &f, len };
     let found = content::inspect(&at).ok();
     if let Some((w, h)) = found.as_ref().and_then(|i| i.pixels) {

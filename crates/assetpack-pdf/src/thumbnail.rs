@@ -34,13 +34,13 @@ pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
         .file
         .rsplit_once('.')
         .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
-    let Ok(f) = std::fs::File::open(&path) else {
+    // Never blocks on a FIFO or device listed as an asset (check reports those).
+    let Ok((f, len)) = content::open_regular(&path) else {
         return (
             Thumb::Broken,
             Some(format!("{}: cannot open {}", m.provider.id, file.file)),
         );
     };
-    let len = f.metadata().map(|md| md.len()).unwrap_or(0);
     let inspected = content::inspect(&FileAt { file: &f, len }).ok();
     let media = inspected.as_ref().and_then(|i| i.media_type);
     let damaged = inspected.as_ref().and_then(|i| i.damage.clone());
@@ -52,7 +52,7 @@ pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
                     Some(format!("{}/{}: {d}", m.provider.id, file.file)),
                 );
             }
-            match image_thumb(&path) {
+            match image_thumb(&f) {
                 Ok(raw) => (Thumb::Image(raw), None),
                 Err(e) => (
                     Thumb::Broken,
@@ -71,7 +71,9 @@ pub fn thumbnail(m: &Manifest, content: &Content) -> (Thumb, Option<String>) {
                 );
             }
             if len <= MAX_PDF_BYTES {
-                if let Some(raw) = std::fs::read(&path).ok().and_then(pdf_thumb) {
+                let mut bytes = Vec::with_capacity(len as usize);
+                let read = std::io::Read::read_to_end(&mut &f, &mut bytes);
+                if let Some(raw) = read.ok().and_then(|_| pdf_thumb(bytes)) {
                     return (Thumb::Image(raw), None);
                 }
             }
@@ -128,9 +130,10 @@ fn pdf_thumb(bytes: Vec<u8>) -> Option<RawImage> {
     .flatten()
 }
 
-fn image_thumb(path: &std::path::Path) -> Result<RawImage, String> {
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| e.to_string())?
+fn image_thumb(file: &std::fs::File) -> Result<RawImage, String> {
+    let mut file = file;
+    std::io::Seek::rewind(&mut file).map_err(|e| e.to_string())?;
+    let reader = image::ImageReader::new(std::io::BufReader::new(file))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
     let img = reader.decode().map_err(|e| e.to_string())?;

@@ -32,8 +32,6 @@ pub struct Inputs {
     pub selected: Vec<Selected>,
     /// The bundle spec, when one was given.
     pub bundle: Option<PathBuf>,
-    /// Small files' contents read by [`check_inputs`], packed without reading them again.
-    pub contents: std::sync::Arc<crate::check::Contents>,
 }
 
 /// Why a build could not run.
@@ -127,7 +125,6 @@ pub fn resolve(
                     manifests: Vec::new(),
                     selected: Vec::new(),
                     bundle: Some(path),
-                    contents: Default::default(),
                 },
                 problems,
             ));
@@ -144,7 +141,6 @@ pub fn resolve(
                 manifests,
                 selected,
                 bundle: Some(path),
-                contents: Default::default(),
             },
             problems,
         ));
@@ -175,29 +171,27 @@ pub fn resolve(
             manifests,
             selected,
             bundle: None,
-            contents: Default::default(),
         },
         problems,
     ))
 }
 
-/// Most bytes of small files' contents [`check_inputs`] keeps for the pack.
+/// Most bytes of small files' contents [`check_and_plan`] keeps for the pack.
 const KEEP_CONTENTS: u64 = 256 << 20;
 
-/// Checks the inputs the way `check --fast` does (hashes are verified while packing). Returns
-/// the report; the build must stop when it has errors. The contents of small files read by
-/// the check (up to 256 MiB in all) are kept in `inputs`, so packing does not read them again.
-pub fn check_inputs(inputs: &mut Inputs, progress: &dyn Progress) -> Report {
-    let options = CheckOptions {
+/// The check a build runs: `check --fast` (hashes are verified while packing).
+fn build_check_options(keep_contents: u64) -> CheckOptions {
+    CheckOptions {
         fast: true,
-        keep_contents: KEEP_CONTENTS,
+        keep_contents,
         ..CheckOptions::default()
-    };
-    let manifests = std::mem::take(&mut inputs.manifests);
-    let mut report = check::check_manifests(manifests, &options, progress);
-    inputs.manifests = std::mem::take(&mut report.manifests);
-    inputs.contents = std::sync::Arc::new(std::mem::take(&mut report.contents));
-    report
+    }
+}
+
+/// Checks the inputs the way `check --fast` does (hashes are verified while packing). Returns
+/// the report; the build must stop when it has errors.
+pub fn check_inputs(inputs: &Inputs, progress: &dyn Progress) -> Report {
+    check::check_loaded(&inputs.manifests, &build_check_options(0), progress)
 }
 
 /// The plan for `inputs`.
@@ -206,13 +200,16 @@ pub fn plan_for(inputs: &Inputs, options: &BuildOptions) -> Result<Plan, PlanErr
         &inputs.header,
         &inputs.manifests,
         &inputs.selected,
-        &PlanOptions {
-            layout: options.layout,
-            compression: options.compression,
-            index_pdf: options.index_pdf.clone(),
-            contents: inputs.contents.clone(),
-        },
+        &plan_options(options),
     )
+}
+
+fn plan_options(options: &BuildOptions) -> PlanOptions {
+    PlanOptions {
+        layout: options.layout,
+        compression: options.compression,
+        index_pdf: options.index_pdf.clone(),
+    }
 }
 
 /// SHA-256 of the pack's resolved `manifest.toml` (at the top, or under `data/` in a bag).
@@ -223,26 +220,53 @@ pub fn manifest_sha256(plan: &Plan) -> Option<String> {
         .map(|e| e.sha256.clone())
 }
 
+/// Makes a PDF index for the inputs, given the SHA-256 of the pack's `manifest.toml`;
+/// `None` leaves the index out.
+pub type IndexMaker<'a> = dyn Fn(&Inputs, &str) -> Option<Vec<u8>> + Sync + 'a;
+
 /// The plan with a PDF index made by `index` (given the SHA-256 of the pack's
 /// `manifest.toml`, which the index prints on its cover and which does not depend on the
-/// index). `index` returning `None` leaves the index out.
+/// index). `index` returning `None` leaves the index out; `options.index_pdf` is not used.
 pub fn plan_with_index(
     inputs: &Inputs,
     options: &BuildOptions,
-    index: &dyn Fn(&Inputs, &str) -> Option<Vec<u8>>,
+    index: &IndexMaker,
 ) -> Result<Plan, PlanError> {
-    let first = plan_for(inputs, options)?;
-    let sha = manifest_sha256(&first).unwrap_or_default();
-    match index(inputs, &sha) {
-        Some(pdf) => {
-            let with = BuildOptions {
-                index_pdf: Some(pdf),
-                ..options.clone()
-            };
-            plan_for(inputs, &with)
-        }
-        None => Ok(first),
+    let draft = plan::draft(
+        &inputs.header,
+        &inputs.manifests,
+        &inputs.selected,
+        &plan_options(options),
+    )?;
+    let sha = draft.manifest_sha256().unwrap_or_default().to_owned();
+    draft.finish(index(inputs, &sha))
+}
+
+/// Checks the inputs (as [`check_inputs`]) and, at the same time, makes the plan with its
+/// PDF index (as [`plan_with_index`]). The build must stop when the report has errors; the
+/// plan is then of no use. Otherwise the plan packs the small files (up to 256 MiB of them)
+/// from the bytes the check read, without reading them again.
+pub fn check_and_plan(
+    inputs: &Inputs,
+    options: &BuildOptions,
+    index: &IndexMaker,
+    progress: &dyn Progress,
+) -> (Report, Result<Plan, PlanError>) {
+    let (mut report, mut plan) = rayon::join(
+        || {
+            check::check_loaded(
+                &inputs.manifests,
+                &build_check_options(KEEP_CONTENTS),
+                progress,
+            )
+        },
+        || plan_with_index(inputs, options, index),
+    );
+    if let Ok(plan) = &mut plan {
+        plan.use_contents(&report.contents);
     }
+    report.contents.clear();
+    (report, plan)
 }
 
 /// The output path: `options.output`, else `<name>.zip`.
@@ -315,15 +339,16 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<Outcome, BuildError> {
-    let (mut inputs, mut problems) = resolve(specs, options.output.as_deref())?;
-    let report = check_inputs(&mut inputs, &crate::NoProgress);
+    let (inputs, mut problems) = resolve(specs, options.output.as_deref())?;
+    let pdf = options.index_pdf.clone();
+    let (report, plan) = check_and_plan(&inputs, options, &|_, _| pdf.clone(), &crate::NoProgress);
     problems.extend(report.problems);
     if problems.iter().any(Problem::is_error) {
         return Err(BuildError::Problems(problems));
     }
     let output = output_path(&inputs, options);
     check_output(&inputs, &output)?;
-    let plan = plan_for(&inputs, options)?;
+    let plan = plan?;
     let jobs = if options.jobs == 0 {
         PackOptions::default().jobs
     } else {

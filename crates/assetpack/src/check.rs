@@ -16,6 +16,7 @@
 //! assert!(report.ok());
 //! ```
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -288,7 +289,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     let mut seen = std::collections::HashSet::new();
     paths.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let budget = AtomicU64::new(options.keep_contents);
-    let checked: Vec<(Option<Checked>, Vec<Problem>)> = paths
+    let checked: Vec<(Option<Checked<Manifest>>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
@@ -302,7 +303,8 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         done.extend(c);
         problems.extend(p);
     }
-    let mut report = assemble(done, problems, options, progress);
+    let (mut report, manifests) = assemble(done, problems, options, progress);
+    report.manifests = manifests;
     if !bundles.is_empty() {
         for b in &bundles {
             let (paths, _) = b.manifest_paths();
@@ -319,7 +321,11 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
             let (_, p) = crate::bundle::select(b, &used);
             report.problems.extend(p);
         }
-        finish(&mut report, options.strict);
+        let order: Vec<&Path> = report.manifests.iter().map(|m| m.path.as_path()).collect();
+        let mut problems = std::mem::take(&mut report.problems);
+        finish(&mut problems, &order, options.strict);
+        report.problems = problems;
+        report.tally();
     }
     report
 }
@@ -333,23 +339,41 @@ fn is_bundle_spec(path: &Path) -> bool {
     })
 }
 
-/// Checks manifests that are already loaded (see [`check`]).
+/// Checks manifests that are already loaded (see [`check`]); the report hands them back in
+/// [`Report::manifests`].
 pub fn check_manifests(
     manifests: Vec<Manifest>,
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
     let budget = AtomicU64::new(options.keep_contents);
-    let done: Vec<Checked> = manifests
+    let done: Vec<Checked<Manifest>> = manifests
         .into_par_iter()
         .map(|m| check_one(m, options, &budget, progress))
         .collect();
-    assemble(done, Vec::new(), options, progress)
+    let (mut report, manifests) = assemble(done, Vec::new(), options, progress);
+    report.manifests = manifests;
+    report
+}
+
+/// Checks manifests that are already loaded, borrowing them (so other work can use them at
+/// the same time); [`Report::manifests`] stays empty.
+pub fn check_loaded(
+    manifests: &[Manifest],
+    options: &CheckOptions,
+    progress: &dyn Progress,
+) -> Report {
+    let budget = AtomicU64::new(options.keep_contents);
+    let done: Vec<Checked<&Manifest>> = manifests
+        .par_iter()
+        .map(|m| check_one(m, options, &budget, progress))
+        .collect();
+    assemble(done, Vec::new(), options, progress).0
 }
 
 /// What checking one manifest found.
-struct Checked {
-    manifest: Manifest,
+struct Checked<M> {
+    manifest: M,
     problems: Vec<Problem>,
     /// The walk of `base`, when it could be read.
     tree: Option<Tree>,
@@ -360,15 +384,15 @@ struct Checked {
 }
 
 /// Checks one manifest. `budget` is how many more bytes of contents may be kept.
-fn check_one(
-    manifest: Manifest,
+fn check_one<M: Borrow<Manifest>>(
+    manifest: M,
     options: &CheckOptions,
     budget: &AtomicU64,
     progress: &dyn Progress,
-) -> Checked {
+) -> Checked<M> {
     let mut problems = Vec::new();
-    metadata_checks(&manifest, options, &mut problems);
-    let files = file_checks(&manifest, options, budget, progress, &mut problems);
+    metadata_checks(manifest.borrow(), options, &mut problems);
+    let files = file_checks(manifest.borrow(), options, budget, progress, &mut problems);
     Checked {
         manifest,
         problems,
@@ -379,14 +403,17 @@ fn check_one(
     }
 }
 
-fn assemble(
-    done: Vec<Checked>,
+/// The report of the checked manifests, and the manifests themselves.
+fn assemble<M: Borrow<Manifest>>(
+    done: Vec<Checked<M>>,
     mut problems: Vec<Problem>,
     options: &CheckOptions,
     progress: &dyn Progress,
-) -> Report {
+) -> (Report, Vec<M>) {
     progress.finish();
-    problems.extend(duplicate_providers(done.iter().map(|c| &c.manifest)));
+    problems.extend(duplicate_providers(
+        done.iter().map(|c| c.manifest.borrow()),
+    ));
     unlisted(&done, &mut problems);
     let mut summary = Summary {
         manifests: done.len(),
@@ -395,38 +422,50 @@ fn assemble(
     let mut manifests = Vec::with_capacity(done.len());
     let mut contents = Contents::new();
     for c in done {
-        summary.assets += c.manifest.assets.len();
+        summary.assets += c.manifest.borrow().assets.len();
         summary.files += c.files;
         summary.bytes_hashed += c.hashed;
         problems.extend(c.problems);
         manifests.push(c.manifest);
         contents.extend(c.kept);
     }
+    let order: Vec<&Path> = manifests
+        .iter()
+        .map(|m| m.borrow().path.as_path())
+        .collect();
+    finish(&mut problems, &order, options.strict);
     let mut report = Report {
         ok: false,
         problems,
         summary,
-        manifests,
+        manifests: Vec::new(),
         contents,
     };
-    finish(&mut report, options.strict);
-    report
+    report.tally();
+    (report, manifests)
 }
 
-fn finish(report: &mut Report, strict: bool) {
+impl Report {
+    /// Counts errors and warnings into the summary and sets `ok`.
+    fn tally(&mut self) {
+        let tally = Tally::of(&self.problems);
+        self.summary.errors = tally.errors;
+        self.summary.warnings = tally.warnings;
+        self.ok = tally.errors == 0;
+    }
+}
+
+/// Applies `--strict`, sorts problems by manifest (in `order`), line and column, and drops
+/// repeats.
+fn finish(problems: &mut Vec<Problem>, order: &[&Path], strict: bool) {
     if strict {
-        for p in &mut report.problems {
+        for p in problems.iter_mut() {
             p.severity = Severity::Error;
         }
     }
-    let order: HashMap<PathBuf, usize> = report
-        .manifests
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.path.clone(), i))
-        .collect();
-    report.problems.sort_by(|a, b| {
-        let rank = |p: &Problem| p.manifest.as_ref().and_then(|m| order.get(m)).copied();
+    let order: HashMap<&Path, usize> = order.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    problems.sort_by(|a, b| {
+        let rank = |p: &Problem| p.manifest.as_deref().and_then(|m| order.get(m)).copied();
         (rank(a), &a.manifest, a.line, a.column, a.code, &a.file).cmp(&(
             rank(b),
             &b.manifest,
@@ -436,11 +475,7 @@ fn finish(report: &mut Report, strict: bool) {
             &b.file,
         ))
     });
-    report.problems.dedup();
-    let tally = Tally::of(&report.problems);
-    report.summary.errors = tally.errors;
-    report.summary.warnings = tally.warnings;
-    report.ok = tally.errors == 0;
+    problems.dedup();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -902,22 +937,22 @@ fn file_checks(
 
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
 /// listing; the leftovers are reported once, on the first manifest using it.
-fn unlisted(done: &[Checked], out: &mut Vec<Problem>) {
+fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
     let manifest_files: HashSet<PathBuf> = done
         .iter()
-        .filter_map(|c| fs::canonicalize(&c.manifest.path).ok())
+        .filter_map(|c| fs::canonicalize(&c.manifest.borrow().path).ok())
         .collect();
     let mut seen_bases: HashSet<&Path> = HashSet::default();
     for c in done {
-        let m = &c.manifest;
+        let m = c.manifest.borrow();
         let Some(tree) = &c.tree else { continue };
         if !seen_bases.insert(&m.base_dir) {
             continue;
         }
         let names: HashSet<&str> = done
             .iter()
-            .filter(|o| o.manifest.base_dir == m.base_dir)
-            .flat_map(|o| o.manifest.assets.iter())
+            .filter(|o| o.manifest.borrow().base_dir == m.base_dir)
+            .flat_map(|o| o.manifest.borrow().assets.iter())
             .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
             .collect();
         for rel in &tree.regular {
@@ -988,15 +1023,7 @@ fn examine_keeping(
     keep: bool,
     advance: &dyn Fn(u64),
 ) -> io::Result<Examined> {
-    let file = open_nonblocking(path)?;
-    let md = file.metadata()?;
-    if !md.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    let len = md.len();
+    let (file, len) = content::open_regular(path)?;
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         if buf.len() < BUFFER {
@@ -1037,18 +1064,6 @@ fn examine_keeping(
             stream(&file, len, hash, &mut buf, advance)
         }
     })
-}
-
-/// Opens for reading without blocking on a FIFO or device that a path may turn out to be.
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 fn stream(

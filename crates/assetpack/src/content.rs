@@ -44,6 +44,28 @@ impl ReadAt for [u8] {
     }
 }
 
+/// Opens a file for reading, and its length, without ever blocking on a FIFO or device that
+/// the path may turn out to be: anything but a regular file is an
+/// [`io::ErrorKind::InvalidInput`] error, and nothing is read from it.
+pub fn open_regular(path: &std::path::Path) -> io::Result<(File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
 /// A file with its length known (from the metadata already fetched).
 pub struct FileAt<'a> {
     /// The open file.

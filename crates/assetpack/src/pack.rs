@@ -203,25 +203,6 @@ fn worth_deflating(sample: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-fn open_file(path: &Path) -> io::Result<(File, u64)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok((file, meta.len()))
-}
-
 /// The DEFLATE level of every deflated entry. Level 2 (zlib-rs's greedy "fast" matcher)
 /// compresses the text in a pack to within 1% of level 6 at about twice the speed.
 const LEVEL: i64 = 2;
@@ -286,7 +267,7 @@ enum Job {
 /// Reads a small file whole: its bytes (one more byte is asked for, to notice a file that
 /// grew) and SHA-256.
 fn read_small(path: &Path, buf: &mut Vec<u8>) -> io::Result<String> {
-    let (mut file, size) = open_file(path)?;
+    let (mut file, size) = crate::content::open_regular(path)?;
     if size >= CHUNK as u64 {
         // Grown past what a fragment holds: it changed since it was checked; the size
         // comparison reports it.
@@ -378,7 +359,7 @@ fn read_large(
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let (mut file, _) = match open_file(path) {
+    let (mut file, _) = match crate::content::open_regular(path) {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };

@@ -57,9 +57,6 @@ pub struct PlanOptions {
     pub compression: Compression,
     /// The PDF index, when one goes in.
     pub index_pdf: Option<Vec<u8>>,
-    /// Contents of files read by a check ([`crate::check::Report::contents`]): these files
-    /// are packed from the bytes the check read, not read again.
-    pub contents: Arc<crate::check::Contents>,
 }
 
 /// Where an entry's bytes come from.
@@ -122,6 +119,112 @@ impl Plan {
     /// The entry's full name in the ZIP: `<name>/<path>`.
     pub fn zip_name(&self, entry: &Entry) -> String {
         format!("{}/{}", self.name, entry.path)
+    }
+
+    /// Packs the files whose bytes a check kept ([`crate::check::Report::contents`]) from
+    /// those bytes instead of reading them again. The pack is the same either way.
+    pub fn use_contents(&mut self, contents: &crate::check::Contents) {
+        if contents.is_empty() {
+            return;
+        }
+        for e in &mut self.entries {
+            if let EntryData::File(path) = &e.data {
+                if let Some(bytes) = contents.get(path) {
+                    e.data = EntryData::Kept(path.clone(), bytes.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A plan but for the PDF index and the checksum files, which [`Draft::finish`] adds. The
+/// index prints the SHA-256 of the pack's `manifest.toml`, which does not depend on the index,
+/// so the index is made from a draft.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    header: Header,
+    layout: Layout,
+    compression: Compression,
+    timestamp: (u16, u8, u8, u8, u8, u8),
+    edition: String,
+    payload: Vec<Entry>,
+}
+
+impl Draft {
+    /// SHA-256 of the pack's resolved `manifest.toml`.
+    pub fn manifest_sha256(&self) -> Option<&str> {
+        self.payload
+            .iter()
+            .find(|e| e.path == "manifest.toml")
+            .map(|e| e.sha256.as_str())
+    }
+
+    /// The plan, with `index_pdf` as `index.pdf` when given.
+    pub fn finish(self, index_pdf: Option<Vec<u8>>) -> Result<Plan, PlanError> {
+        let Draft {
+            header,
+            layout,
+            compression,
+            timestamp,
+            edition,
+            mut payload,
+        } = self;
+        if let Some(pdf) = index_pdf {
+            let bytes: Arc<[u8]> = pdf.into();
+            payload.push(Entry {
+                path: "index.pdf".into(),
+                sha256: crate::digest::sha256_bytes(&bytes),
+                bytes: bytes.len() as u64,
+                method: method_for("index.pdf", compression),
+                data: EntryData::Bytes(bytes),
+            });
+        }
+        // No two payload files on one path, not even by case.
+        payload.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut keys: BTreeMap<String, &str> = BTreeMap::new();
+        for e in &payload {
+            if let Err(why) = safe_path::check(&e.path) {
+                return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
+            }
+            if let Some(other) = keys.insert(safe_path::clash_key(&e.path), &e.path) {
+                return Err(PlanError::Clash(other.to_owned(), e.path.clone()));
+            }
+        }
+        // A folder and a file of one name cannot both exist.
+        for e in &payload {
+            let prefix = format!("{}/", safe_path::clash_key(&e.path));
+            if let Some((_, other)) = keys.range(prefix.clone()..).next() {
+                if safe_path::clash_key(other).starts_with(&prefix) {
+                    return Err(PlanError::Clash(e.path.clone(), (*other).to_owned()));
+                }
+            }
+        }
+        drop(keys);
+
+        let mut entries = match layout {
+            Layout::Plain => {
+                let mut sums = String::new();
+                for e in &payload {
+                    let _ = writeln!(sums, "{}  {}", e.sha256, e.path);
+                }
+                let mut entries = payload;
+                entries.push(bytes_entry(
+                    "SHA256SUMS",
+                    sums.into_bytes(),
+                    Method::Deflate,
+                    compression,
+                ));
+                entries
+            }
+            Layout::Bagit => bag_entries(&header, payload, &edition, compression),
+        };
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Plan {
+            name: header.name,
+            layout,
+            timestamp,
+            entries,
+        })
     }
 }
 
@@ -341,6 +444,17 @@ pub fn plan(
     selected: &[Selected],
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    draft(header, manifests, selected, options)?.finish(options.index_pdf.clone())
+}
+
+/// The [`Draft`] of a pack of `selected` assets (see [`plan`]); `options.index_pdf` is not
+/// used: give the index to [`Draft::finish`].
+pub fn draft(
+    header: &Header,
+    manifests: &[Manifest],
+    selected: &[Selected],
+    options: &PlanOptions,
+) -> Result<Draft, PlanError> {
     if !crate::bundle::valid_name(&header.name) {
         return Err(PlanError::BadName(header.name.clone()));
     }
@@ -388,14 +502,9 @@ pub fn plan(
                     }
                 };
                 hashed.insert(path.clone(), (sha256.clone(), bytes));
-                let source = m.resolve(&f.file);
-                let data = match options.contents.get(&source) {
-                    Some(bytes) => EntryData::Kept(source, bytes.clone()),
-                    None => EntryData::File(source),
-                };
                 payload.push(Entry {
                     path: path.clone(),
-                    data,
+                    data: EntryData::File(m.resolve(&f.file)),
                     sha256: sha256.clone(),
                     bytes,
                     method: method_for(&path, options.compression),
@@ -537,9 +646,6 @@ pub fn plan(
     let files_before_manifest = payload.len() + extra.len() + 3; // + manifest.toml/json, README
     let bytes_before: u64 = payload.iter().map(|e| e.bytes).sum::<u64>()
         + extra.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
-    if let Some(pdf) = &options.index_pdf {
-        extra.push(("index.pdf".into(), pdf.clone()));
-    }
     let resolved = Resolved {
         pack: PackInfo {
             header,
@@ -574,51 +680,13 @@ pub fn plan(
         });
     }
 
-    // No two payload files on one path, not even by case.
-    payload.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut keys: BTreeMap<String, &str> = BTreeMap::new();
-    for e in &payload {
-        if let Err(why) = safe_path::check(&e.path) {
-            return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
-        }
-        if let Some(other) = keys.insert(safe_path::clash_key(&e.path), &e.path) {
-            return Err(PlanError::Clash(other.to_owned(), e.path.clone()));
-        }
-    }
-    // A folder and a file of one name cannot both exist.
-    for e in &payload {
-        let prefix = format!("{}/", safe_path::clash_key(&e.path));
-        if let Some((_, other)) = keys.range(prefix.clone()..).next() {
-            if safe_path::clash_key(other).starts_with(&prefix) {
-                return Err(PlanError::Clash(e.path.clone(), (*other).to_owned()));
-            }
-        }
-    }
-
-    let entries = match options.layout {
-        Layout::Plain => {
-            let mut sums = String::new();
-            for e in &payload {
-                let _ = writeln!(sums, "{}  {}", e.sha256, e.path);
-            }
-            let mut entries = payload;
-            entries.push(bytes_entry(
-                "SHA256SUMS",
-                sums.into_bytes(),
-                Method::Deflate,
-                options,
-            ));
-            entries
-        }
-        Layout::Bagit => bag_entries(header, payload, &edition, options),
-    };
-    let mut entries = entries;
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan {
-        name: header.name.clone(),
+    Ok(Draft {
+        header: header.clone(),
         layout: options.layout,
+        compression: options.compression,
         timestamp,
-        entries,
+        edition,
+        payload,
     })
 }
 
@@ -626,8 +694,8 @@ fn software() -> String {
     format!("assetpack {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn bytes_entry(path: &str, bytes: Vec<u8>, method: Method, options: &PlanOptions) -> Entry {
-    let method = match options.compression {
+fn bytes_entry(path: &str, bytes: Vec<u8>, method: Method, compression: Compression) -> Entry {
+    let method = match compression {
         Compression::Store => Method::Store,
         _ => method,
     };
@@ -652,7 +720,7 @@ fn bag_entries(
     header: &Header,
     payload: Vec<Entry>,
     edition: &str,
-    options: &PlanOptions,
+    compression: Compression,
 ) -> Vec<Entry> {
     let mut manifest = String::new();
     let mut oxum_bytes = 0u64;
@@ -682,13 +750,23 @@ fn bag_entries(
     let _ = writeln!(info, "Payload-Oxum: {oxum_bytes}.{count}");
     let _ = writeln!(info, "Bag-Software-Agent: {}", software());
     let tags = [
-        bytes_entry("bagit.txt", bagit.into_bytes(), Method::Deflate, options),
-        bytes_entry("bag-info.txt", info.into_bytes(), Method::Deflate, options),
+        bytes_entry(
+            "bagit.txt",
+            bagit.into_bytes(),
+            Method::Deflate,
+            compression,
+        ),
+        bytes_entry(
+            "bag-info.txt",
+            info.into_bytes(),
+            Method::Deflate,
+            compression,
+        ),
         bytes_entry(
             "manifest-sha256.txt",
             manifest.into_bytes(),
             Method::Deflate,
-            options,
+            compression,
         ),
     ];
     let mut tagmanifest = String::new();
@@ -700,7 +778,7 @@ fn bag_entries(
         "tagmanifest-sha256.txt",
         tagmanifest.into_bytes(),
         Method::Deflate,
-        options,
+        compression,
     ));
     entries
 }
