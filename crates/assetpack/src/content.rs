@@ -250,37 +250,43 @@ fn sniff_text(head: &[u8]) -> Option<&'static str> {
     if t.starts_with("WEBVTT") {
         return Some("text/vtt");
     }
-    let lower = t.to_ascii_lowercase();
-    if lower.starts_with('<') {
-        if lower.contains("<svg") {
-            return Some("image/svg+xml");
-        }
-        let html_tags = [
-            "<!doctype html",
-            "<html",
-            "<head",
-            "<body",
-            "<table",
-            "<div",
-            "<p>",
-            "<p ",
-            "<a ",
-            "<span",
-            "<meta",
-            "<br",
-            "<img",
+    let bytes = t.as_bytes();
+    if bytes.first() == Some(&b'<') {
+        // One pass over the tags: `<svg` anywhere makes SVG, else a common HTML tag makes HTML.
+        const HTML: [&[u8]; 13] = [
+            b"!doctype html",
+            b"html",
+            b"head",
+            b"body",
+            b"table",
+            b"div",
+            b"p>",
+            b"p ",
+            b"a ",
+            b"span",
+            b"meta",
+            b"br",
+            b"img",
         ];
-        if html_tags.iter().any(|tag| lower.contains(tag)) {
+        let opens = |rest: &[u8], tag: &[u8]| {
+            rest.len() >= tag.len() && rest[..tag.len()].eq_ignore_ascii_case(tag)
+        };
+        let mut html = false;
+        for (i, _) in bytes.iter().enumerate().filter(|(_, &b)| b == b'<') {
+            let rest = &bytes[i + 1..];
+            if opens(rest, b"svg") {
+                return Some("image/svg+xml");
+            }
+            html = html || HTML.iter().any(|tag| opens(rest, tag));
+        }
+        if html {
             return Some("text/html");
         }
-        if lower.starts_with("<?xml") {
+        if opens(&bytes[1..], b"?xml") {
             return Some("application/xml");
         }
     }
-    if lower.starts_with('{') || lower.starts_with('[') {
-        // Could be JSON or TOML; plain text is the safe answer for compatibility checks.
-        return Some("text/plain");
-    }
+    // JSON and TOML among the rest: plain text is the safe answer for compatibility checks.
     Some("text/plain")
 }
 
@@ -696,6 +702,18 @@ mod tests {
             Some("text/plain")
         );
         assert_eq!(sniff(b"\x00\x01\x02binary"), None);
+        assert_eq!(sniff(b"<!DOCTYPE HTML>\n<HTML>"), Some("text/html"));
+        assert_eq!(
+            sniff(b"<!-- logo -->\n<SVG viewBox=\"0 0 1 1\"/>"),
+            Some("image/svg+xml")
+        );
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?><feed/>"),
+            Some("application/xml")
+        );
+        assert_eq!(sniff(b"<p>Hi</p><svg/>"), Some("image/svg+xml"));
+        assert_eq!(sniff(b"<"), Some("text/plain"));
+        assert_eq!(sniff(b"{\"a\": 1}"), Some("text/plain"));
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn worth_deflating(sample: &[u8]) -> bool {
 
 /// The DEFLATE level of every deflated entry. Level 2 (zlib-rs's greedy "fast" matcher)
 /// compresses the text in a pack to within 1% of level 6 at about twice the speed.
-const LEVEL: i64 = 2;
+const LEVEL: i64 = 1;
 
 /// The options of a file entry: stored or deflated, with ZIP64 fields when it is large.
 fn entry_options(base: SimpleFileOptions, deflate: bool, bytes: u64) -> SimpleFileOptions {

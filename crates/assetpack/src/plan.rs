@@ -179,27 +179,8 @@ impl Draft {
                 data: EntryData::Bytes(bytes),
             });
         }
-        // No two payload files on one path, not even by case.
         payload.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut keys: BTreeMap<String, &str> = BTreeMap::new();
-        for e in &payload {
-            if let Err(why) = safe_path::check(&e.path) {
-                return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
-            }
-            if let Some(other) = keys.insert(safe_path::clash_key(&e.path), &e.path) {
-                return Err(PlanError::Clash(other.to_owned(), e.path.clone()));
-            }
-        }
-        // A folder and a file of one name cannot both exist.
-        for e in &payload {
-            let prefix = format!("{}/", safe_path::clash_key(&e.path));
-            if let Some((_, other)) = keys.range(prefix.clone()..).next() {
-                if safe_path::clash_key(other).starts_with(&prefix) {
-                    return Err(PlanError::Clash(e.path.clone(), (*other).to_owned()));
-                }
-            }
-        }
-        drop(keys);
+        check_paths(&payload)?;
 
         let mut entries = match layout {
             Layout::Plain => {
@@ -462,7 +443,6 @@ pub fn draft(
     let edition = edition_date_string(timestamp);
     // Payload entries (paths relative to the payload root).
     let mut payload: Vec<Entry> = Vec::new();
-    let mut hashed: BTreeMap<String, (String, u64)> = BTreeMap::new();
 
     // Group the selection by provider, keeping manifest order.
     let mut by_manifest: BTreeMap<usize, Vec<&Selected>> = BTreeMap::new();
@@ -501,7 +481,6 @@ pub fn draft(
                         (e.sha256.unwrap_or_default(), e.len)
                     }
                 };
-                hashed.insert(path.clone(), (sha256.clone(), bytes));
                 payload.push(Entry {
                     path: path.clone(),
                     data: EntryData::File(m.resolve(&f.file)),
@@ -688,6 +667,38 @@ pub fn draft(
         edition,
         payload,
     })
+}
+
+/// Every payload path is safe, and no two name one file or a file and a folder, not even by
+/// case or Unicode normalisation.
+fn check_paths(payload: &[Entry]) -> Result<(), PlanError> {
+    let mut keys = Vec::with_capacity(payload.len());
+    for e in payload {
+        if let Err(why) = safe_path::check(&e.path) {
+            return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
+        }
+        keys.push((safe_path::clash_key(&e.path), e.path.as_str()));
+    }
+    keys.sort_unstable();
+    for pair in keys.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(PlanError::Clash(pair[0].1.to_owned(), pair[1].1.to_owned()));
+        }
+    }
+    // A folder and a file of one name: the first key under `<file>/` sorts at or after it.
+    let mut prefix = String::new();
+    for (key, path) in &keys {
+        prefix.clear();
+        prefix.push_str(key);
+        prefix.push('/');
+        let at = keys.partition_point(|(k, _)| k.as_str() < prefix.as_str());
+        if let Some((k, other)) = keys.get(at) {
+            if k.starts_with(prefix.as_str()) {
+                return Err(PlanError::Clash((*path).to_owned(), (*other).to_owned()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn software() -> String {
@@ -926,4 +937,39 @@ fn readme(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(paths: &[&str]) -> Vec<Entry> {
+        let mut v: Vec<Entry> = paths
+            .iter()
+            .map(|p| bytes_entry(p, Vec::new(), Method::Store, Compression::Store))
+            .collect();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v
+    }
+
+    #[test]
+    fn paths_that_would_meet_on_some_disk_are_refused() {
+        let clash =
+            |paths: &[&str]| matches!(check_paths(&entries(paths)), Err(PlanError::Clash(..)));
+        assert!(clash(&["oup/Poster.pdf", "oup/poster.pdf"]), "case");
+        assert!(
+            clash(&["oup/caf\u{e9}.pdf", "oup/cafe\u{301}.pdf"]),
+            "NFC and NFD"
+        );
+        assert!(clash(&["oup/a", "oup/a/b.pdf"]), "file and folder");
+        assert!(
+            clash(&["oup/A", "oup/a-b", "oup/a/b.pdf"]),
+            "file and folder, by case"
+        );
+        assert!(!clash(&["oup/a-b", "oup/a/b.pdf", "oup/a.b"]), "near names");
+        assert!(matches!(
+            check_paths(&entries(&["../escape.pdf"])),
+            Err(PlanError::UnsafePath(..))
+        ));
+    }
 }
