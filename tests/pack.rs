@@ -627,6 +627,164 @@ fn verify_judges_hostile_archives() {
     }
 }
 
+/// Writes hostile variants of a good two-file pack `p/` into `dir`, byte by byte, with Python:
+/// each is a ZIP that Python's zipfile and the zip crate open, but whose layout lies.
+const HOSTILE_LAYOUTS: &str = r##"
+import hashlib, io, struct, sys, zipfile, os
+os.chdir(sys.argv[1])
+a = b"hello\n"
+def sums(files):
+    return "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in files).encode()
+def pack(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, d in entries:
+            z.writestr(n, d)
+    return bytearray(buf.getvalue())
+good = [("p/a.txt", a), ("p/SHA256SUMS", sums([("a.txt", a)]))]
+d = pack(good)
+assert d[30:37] == b"p/a.txt"
+d[30:37] = b"../a.tx"
+open("local-name.zip", "wb").write(d)
+d = pack([("p/a.txt", a), ("p/b.txt", a), ("p/SHA256SUMS", sums([("a.txt", a), ("b.txt", a)]))])
+first = d.index(b"PK\x01\x02")
+second = d.index(b"PK\x01\x02", first + 4)
+struct.pack_into("<I", d, second + 42, 0)
+open("overlap.zip", "wb").write(d)
+open("prefixed.zip", "wb").write(b"#!/bin/sh\necho hi\nexit 0\n" + pack(good))
+d = pack(good)
+cd = d.index(b"PK\x01\x02")
+d[cd:cd] = b"hidden payload"
+eocd = d.rindex(b"PK\x05\x06")
+struct.pack_into("<I", d, eocd + 16, cd + len(b"hidden payload"))
+open("hidden-bytes.zip", "wb").write(d)
+open("folder-data.zip", "wb").write(pack(good + [("p/d/", b"data in a folder")]))
+open("case.zip", "wb").write(pack(good + [("p/A.txt", b"evil")]))
+open("nfd.zip", "wb").write(pack([("p/caf\u00e9.txt", a), ("p/cafe\u0301.txt", a),
+    ("p/SHA256SUMS", sums([("caf\u00e9.txt", a), ("cafe\u0301.txt", a)]))]))
+open("file-and-folder.zip", "wb").write(pack([("p/a.txt", a), ("p/a.txt/b", a),
+    ("p/SHA256SUMS", sums([("a.txt", a), ("a.txt/b", a)]))]))
+for name in os.listdir("."):
+    zipfile.ZipFile(name).namelist()
+"##;
+
+#[test]
+fn verify_judges_hostile_layouts() {
+    let dir = TempDir::new().expect("tempdir");
+    let o = python(HOSTILE_LAYOUTS, &[dir.path().to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cases = [
+        ("local-name", "unsafe-archive", "local header"),
+        ("overlap", "unsafe-archive", "shares bytes"),
+        (
+            "prefixed",
+            "unsafe-archive",
+            "25 bytes before the first entry",
+        ),
+        ("hidden-bytes", "unsafe-archive", "14 bytes after"),
+        ("folder-data", "unsafe-archive", "holds 16 bytes"),
+        ("case", "duplicate-entry", "differ only by case"),
+        ("nfd", "duplicate-entry", "differ only by case"),
+        ("file-and-folder", "unsafe-entry", "is a file"),
+    ];
+    for (label, want, says) in cases {
+        let zip = dir.path().join(format!("{label}.zip"));
+        let o = run(
+            dir.path(),
+            &["verify", zip.to_str().expect("utf-8"), "--format", "json"],
+        );
+        let v = json(&o);
+        assert_eq!(code(&o), 1, "{label}: {v:#}");
+        let found =
+            v["problems"].as_array().expect("problems").iter().any(|p| {
+                p["code"] == want && p["message"].as_str().is_some_and(|m| m.contains(says))
+            });
+        assert!(found, "{label}: no {want} saying {says:?} in {v:#}");
+        // Nothing is extracted from an archive that lies about its layout.
+        let target = dir.path().join(format!("x-{label}"));
+        fs::create_dir(&target).expect("mkdir");
+        let o = run(
+            dir.path(),
+            &[
+                "verify",
+                zip.to_str().expect("utf-8"),
+                "--extract",
+                target.to_str().expect("utf-8"),
+            ],
+        );
+        assert_eq!(code(&o), 1, "{label}");
+        assert_eq!(
+            fs::read_dir(&target).expect("ls").count(),
+            0,
+            "{label}: nothing extracted"
+        );
+    }
+    assert!(!dir.path().join("a.tx").exists());
+}
+
+#[test]
+fn a_pack_of_more_than_65535_entries_is_zip64_and_every_reader_opens_it() {
+    use assetpack::plan::{Entry, EntryData, Method, Plan};
+    let dir = TempDir::new().expect("tempdir");
+    let mut entries: Vec<Entry> = (0..70_000)
+        .map(|i| {
+            let bytes = format!("message {i}\n").into_bytes();
+            Entry {
+                path: format!("messages/m{i:05}.txt"),
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+                data: EntryData::Bytes(bytes.into()),
+                method: if i % 2 == 0 {
+                    Method::Deflate
+                } else {
+                    Method::Store
+                },
+            }
+        })
+        .collect();
+    let sums: String = entries
+        .iter()
+        .map(|e| format!("{}  {}\n", e.sha256, e.path))
+        .collect();
+    entries.push(Entry {
+        path: "SHA256SUMS".into(),
+        sha256: sha256_hex(sums.as_bytes()),
+        bytes: sums.len() as u64,
+        data: EntryData::Bytes(sums.into_bytes().into()),
+        method: Method::Deflate,
+    });
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let plan = Plan {
+        name: "big".into(),
+        layout: assetpack::plan::Layout::Plain,
+        timestamp: (2027, 3, 1, 0, 0, 0),
+        entries,
+    };
+    let zip = dir.path().join("big.zip");
+    assetpack::pack::write_pack_file(
+        &plan,
+        &zip,
+        &assetpack::pack::PackOptions::default(),
+        &assetpack::NoProgress,
+    )
+    .expect("pack written");
+    let bytes = fs::read(&zip).expect("read");
+    assert!(
+        bytes.windows(4).any(|w| w == b"PK\x06\x06"),
+        "a ZIP64 end record"
+    );
+    let o = python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(len(z.infolist()))",
+        &[zip.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 70,001 files and the folders big/ and big/messages/.
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "70003");
+    tool_ok(Std::new("unzip").arg("-tq").arg(&zip));
+    let o = run(dir.path(), &["verify", "big.zip"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+}
+
 #[test]
 fn verify_refuses_what_is_not_a_zip() {
     let data = shipped_copy();

@@ -377,6 +377,9 @@ fn run_build(args: BuildArgs) -> Result<u8> {
             assetpack::content::human_size(plan.total_bytes())
         );
     }
+    // The process ends next: leave the memory of a large pack's assets to the operating
+    // system instead of freeing every string one by one.
+    std::mem::forget((inputs, plan));
     Ok(0)
 }
 

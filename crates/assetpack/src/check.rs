@@ -57,7 +57,7 @@ pub struct CheckOptions {
 
 /// File contents a check kept (see [`CheckOptions::keep_contents`]): the bytes of small files,
 /// by the path they were read from.
-pub type Contents = std::collections::HashMap<PathBuf, Arc<[u8]>>;
+pub type Contents = foldhash::HashMap<PathBuf, Arc<[u8]>>;
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -420,7 +420,7 @@ fn assemble<M: Borrow<Manifest>>(
         ..Summary::default()
     };
     let mut manifests = Vec::with_capacity(done.len());
-    let mut contents = Contents::new();
+    let mut contents = Contents::default();
     for c in done {
         summary.assets += c.manifest.borrow().assets.len();
         summary.files += c.files;

@@ -137,12 +137,31 @@ fn tail<R: ReadAt + ?Sized>(src: &R, n: usize) -> io::Result<Vec<u8>> {
     read_vec(src, start, (len - start) as usize)
 }
 
+/// Where `needle` first occurs in `hay` (`None` for an empty needle).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = hay.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + p;
+        if hay.get(at + 1..at + needle.len())? == rest {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
+/// Where `needle` last occurs in `hay` (`None` for an empty needle).
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut end = hay.len().checked_sub(needle.len())? + 1;
+    while let Some(at) = hay[..end].iter().rposition(|&b| b == first) {
+        if &hay[at + 1..at + needle.len()] == rest {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
 }
 
 /// Looks at `src` and says what it is and whether it is whole. I/O errors are returned;
@@ -713,6 +732,11 @@ mod tests {
         );
         assert_eq!(sniff(b"<p>Hi</p><svg/>"), Some("image/svg+xml"));
         assert_eq!(sniff(b"<"), Some("text/plain"));
+        assert_eq!(find(b"xx%PD%PDF-1.7", b"%PDF-"), Some(5));
+        assert_eq!(find(b"%PD", b"%PDF-"), None);
+        assert_eq!(rfind(b"</svg> </svg>x", b"</svg>"), Some(7));
+        assert_eq!(rfind(b"</sv", b"</svg>"), None);
+        assert_eq!(find(b"abc", b""), None);
         assert_eq!(sniff(b"{\"a\": 1}"), Some("text/plain"));
     }
 

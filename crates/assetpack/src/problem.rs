@@ -116,6 +116,10 @@ codes! {
     /// `verify`: an entry name that is absolute, climbs with `..`, uses backslashes, a drive
     /// letter or control characters, or an entry that is a symbolic link.
     UnsafeEntry = "unsafe-entry", Error;
+    /// `verify`: the archive's structure is hostile or foreign: a local header names its
+    /// entry differently from the central directory, entries share bytes, bytes lie outside
+    /// every entry (a prepended script, hidden data), or a folder entry holds data.
+    UnsafeArchive = "unsafe-archive", Error;
     /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
     CorruptEntry = "corrupt-entry", Error;
     /// `verify`: a readable ZIP that is not an assetpack pack (no `SHA256SUMS` or bag manifest),

@@ -150,6 +150,44 @@ struct RawEntry {
     name: Vec<u8>,
     /// Unix mode from the external attributes, when the entry was made on Unix.
     unix_mode: Option<u32>,
+    /// General-purpose flags.
+    flags: u16,
+    /// Where its local header starts.
+    offset: u64,
+    /// Compressed and uncompressed sizes.
+    compressed: u64,
+    uncompressed: u64,
+}
+
+/// Little-endian integers from untrusted bytes: `None` past the end.
+fn get16(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+fn get64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Applies a ZIP64 extra field (id 1) to the values the record marks with `0xFFFFFFFF`.
+fn zip64_values(extra: &[u8], e: &mut RawEntry) -> Option<()> {
+    let mut at = 0;
+    while at + 4 <= extra.len() {
+        let id = get16(extra, at)?;
+        let size = get16(extra, at + 2)? as usize;
+        let data = extra.get(at + 4..at + 4 + size)?;
+        if id == 1 {
+            let mut p = 0;
+            for v in [&mut e.uncompressed, &mut e.compressed, &mut e.offset] {
+                if *v == 0xFFFF_FFFF {
+                    *v = get64(data, p)?;
+                    p += 8;
+                }
+            }
+        }
+        at += 4 + size;
+    }
+    Some(())
 }
 
 fn le16(b: &[u8], at: usize) -> usize {
@@ -174,8 +212,10 @@ fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>
     Ok(buf)
 }
 
-/// Every central-directory record, duplicates included (the ZIP library keeps one per name).
-fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
+/// Every central-directory record, duplicates included (the ZIP library keeps one per name),
+/// where the directory starts, and by how much every recorded offset falls short of where
+/// things are (bytes joined to the front of the archive; 0 for an archive as written).
+fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEntry>, u64, u64)> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
     let tail_len = len.min(65_557) as usize;
     let tail = read_exact_at(file, len, len - tail_len as u64, tail_len)?;
@@ -189,6 +229,7 @@ fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
     let eocd_pos = len - tail_len as u64 + eocd as u64;
     let mut count = le16(&tail, eocd + 10) as u64;
     let mut size = le32(&tail, eocd + 12);
+    let mut declared = le32(&tail, eocd + 16);
     let mut end = eocd_pos;
     if count == 0xFFFF || size == 0xFFFF_FFFF || le32(&tail, eocd + 16) == 0xFFFF_FFFF {
         let loc = eocd_pos
@@ -205,6 +246,7 @@ fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
         }
         count = le64(&z, 32);
         size = le64(&z, 40);
+        declared = le64(&z, 48);
         end = loc - (56 + le64(&z, 4).saturating_sub(44)).min(loc);
     }
     let start = end
@@ -223,16 +265,159 @@ fn central_directory(file: &File, len: u64) -> io::Result<Vec<RawEntry>> {
         let comment = le16(&cd, at + 32);
         let attrs = le32(&cd, at + 38) as u32;
         let name_end = at + 46 + name_len;
-        if name_end > cd.len() {
+        if name_end + extra > cd.len() {
             return Err(bad("central directory record runs past its end"));
         }
-        out.push(RawEntry {
+        let mut entry = RawEntry {
             name: cd[at + 46..name_end].to_vec(),
             unix_mode: (made_by == 3).then_some(attrs >> 16),
-        });
+            flags: le16(&cd, at + 8) as u16,
+            offset: le32(&cd, at + 42),
+            compressed: le32(&cd, at + 20),
+            uncompressed: le32(&cd, at + 24),
+        };
+        zip64_values(&cd[name_end..name_end + extra], &mut entry)
+            .ok_or_else(|| bad("a ZIP64 extra field runs past its end"))?;
+        out.push(entry);
         at = name_end + extra + comment;
     }
-    Ok(out)
+    Ok((out, start, start.saturating_sub(declared)))
+}
+
+/// Checks the archive's layout against its central directory: every local header names its
+/// entry as the directory does, entries neither overlap nor leave bytes between them that
+/// belong to no entry, nothing precedes the first entry, and folder entries hold no data.
+/// Returns `(entry name, message)` for each problem.
+fn structure(
+    file: &File,
+    len: u64,
+    (cd_start, shift): (u64, u64),
+    raw: &[RawEntry],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut spans: Vec<(u64, u64, bool, &[u8])> = Vec::with_capacity(raw.len());
+    for e in raw {
+        let shown = String::from_utf8_lossy(&e.name).into_owned();
+        if e.name.ends_with(b"/") && e.uncompressed > 0 {
+            out.push((
+                shown.clone(),
+                format!(
+                    "the folder entry `{shown}` holds {} bytes of data",
+                    e.uncompressed
+                ),
+            ));
+        }
+        let offset = e.offset.saturating_add(shift);
+        let head = offset
+            .checked_add(30 + e.name.len() as u64)
+            .filter(|&end| end <= cd_start)
+            .and_then(|_| read_exact_at(file, len, offset, 30 + e.name.len()).ok());
+        let Some(head) = head.filter(|h| h.starts_with(b"PK\x03\x04")) else {
+            out.push((
+                shown.clone(),
+                format!("the entry `{shown}` has no local header where the directory says"),
+            ));
+            continue;
+        };
+        let local_name_len = le16(&head, 26);
+        let local_extra = le16(&head, 28) as u64;
+        let start = offset;
+        let end = offset + 30 + local_name_len as u64 + local_extra + e.compressed;
+        spans.push((start, end, e.flags & 8 != 0, &e.name));
+        if local_name_len != e.name.len() || head[30..] != e.name[..] {
+            let local = read_exact_at(file, len, offset + 30, local_name_len)
+                .map(|n| String::from_utf8_lossy(&n).into_owned())
+                .unwrap_or_default();
+            out.push((
+                shown.clone(),
+                format!(
+                    "the entry `{shown}` is named {local:?} in its local header: tools that read local headers would write it elsewhere"
+                ),
+            ));
+        }
+    }
+    spans.sort_unstable();
+    let mut at = 0u64;
+    let mut after: Option<(&[u8], bool)> = None;
+    for &(start, end, descriptor, name) in
+        spans
+            .iter()
+            .chain(std::iter::once(&(cd_start, cd_start, false, &b""[..])))
+    {
+        let shown = String::from_utf8_lossy(name).into_owned();
+        // A data descriptor (at most 24 bytes) may follow an entry that has the flag.
+        let allowed = match after {
+            Some((_, true)) => 24,
+            _ => 0,
+        };
+        if start < at {
+            out.push((
+                shown.clone(),
+                format!("the entry `{shown}` shares bytes with the entry before it"),
+            ));
+        } else if start - at > allowed {
+            let what = match after {
+                None => format!("{} bytes before the first entry", start - at),
+                Some((prev, _)) => format!(
+                    "{} bytes after `{}` that belong to no entry",
+                    start - at,
+                    String::from_utf8_lossy(prev)
+                ),
+            };
+            out.push((shown.clone(), format!("the archive holds {what}")));
+        }
+        at = at.max(end);
+        after = Some((name, descriptor));
+    }
+    out
+}
+
+/// Names that differ only by case or Unicode normalisation (one file on Windows and macOS),
+/// and a file that is also a folder. True when there are any.
+fn clashes(pack: &Path, raw: &[RawEntry], problems: &mut Vec<Problem>) -> bool {
+    let mut keys: Vec<(String, &str)> = raw
+        .iter()
+        .filter_map(|e| std::str::from_utf8(&e.name).ok())
+        .map(|n| (safe_path::clash_key(n.strip_suffix('/').unwrap_or(n)), n))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup_by(|a, b| a.1 == b.1);
+    let before = problems.len();
+    for pair in keys.windows(2) {
+        let ((k1, n1), (k2, n2)) = (&pair[0], &pair[1]);
+        let (f1, f2) = (
+            n1.strip_suffix('/').unwrap_or(n1),
+            n2.strip_suffix('/').unwrap_or(n2),
+        );
+        if k1 == k2 && f1 != f2 {
+            problems.push(entry_problem(
+                pack,
+                Code::DuplicateEntry,
+                n2,
+                format!("entries `{n1}` and `{n2}` differ only by case or by how accents are encoded: they are one file on Windows and macOS"),
+                "do not trust this archive: which copy a tool extracts differs between tools",
+            ));
+        }
+    }
+    let files: Vec<&(String, &str)> = keys.iter().filter(|(_, n)| !n.ends_with('/')).collect();
+    for (key, name) in files {
+        let prefix = format!("{key}/");
+        let at = keys.partition_point(|(k, _)| k.as_str() < prefix.as_str());
+        if let Some((k, other)) = keys.get(at) {
+            if k.starts_with(&prefix) {
+                problems.push(entry_problem(
+                    pack,
+                    Code::UnsafeEntry,
+                    name,
+                    format!(
+                        "`{name}` is a file, but `{other}` puts it in a folder of the same name"
+                    ),
+                    "do not extract this archive; ask the sender for a clean pack",
+                ));
+            }
+        }
+    }
+    problems.len() > before
 }
 
 fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str) -> Problem {
@@ -317,19 +502,35 @@ pub fn verify(
     let mut problems = Vec::new();
     let mut summary = VerifySummary::default();
 
-    // 1. Names as written, from the central directory itself.
-    let raw = central_directory(&shared.file, len).unwrap_or_else(|_| {
-        (0..archive.len())
-            .filter_map(|i| {
-                entry_name(&archive, i).map(|n| RawEntry {
-                    name: n.as_bytes().to_vec(),
-                    unix_mode: None,
-                })
-            })
-            .collect()
-    });
-    summary.entries = raw.len();
+    // 1. Names as written, from the central directory itself, and the archive's layout.
     let mut unsafe_names = false;
+    let raw = match central_directory(&shared.file, len) {
+        Ok((raw, cd_start, shift)) => {
+            for (name, message) in structure(&shared.file, len, (cd_start, shift), &raw) {
+                unsafe_names = true;
+                problems.push(entry_problem(
+                    path,
+                    Code::UnsafeArchive,
+                    &name,
+                    message,
+                    "do not extract this archive; ask the sender for the pack as assetpack built it",
+                ));
+            }
+            raw
+        }
+        Err(e) => {
+            unsafe_names = true;
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeArchive,
+                "",
+                format!("the central directory cannot be read as written: {e}"),
+                "do not extract this archive; ask the sender for the pack as assetpack built it",
+            ));
+            Vec::new()
+        }
+    };
+    summary.entries = raw.len();
     let mut seen: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
     let mut top: Option<String> = None;
     for e in &raw {
@@ -384,6 +585,7 @@ pub fn verify(
             _ => {}
         }
     }
+    unsafe_names |= clashes(path, &raw, &mut problems);
     for (name, n) in &seen {
         if *n > 1 {
             unsafe_names = true;
