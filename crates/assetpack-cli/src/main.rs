@@ -273,7 +273,7 @@ fn run_build(args: BuildArgs) -> Result<u8> {
         Err(BuildError::Usage(m)) | Err(BuildError::Io(m)) => bail!(m),
         Err(e) => return Err(e.into()),
     };
-    // The index is made while the files are checked; what it says is printed only if the
+    // The index is made once the files are checked; what it says is printed only if the
     // build goes on.
     let paper = args.paper;
     let index_notes = std::sync::Mutex::new(Vec::new());

@@ -177,7 +177,7 @@ pub fn resolve(
 }
 
 /// Most bytes of small files' contents [`check_and_plan`] keeps for the pack.
-const KEEP_CONTENTS: u64 = 256 << 20;
+const KEEP_CONTENTS: u64 = 32 << 20;
 
 /// The check a build runs: `check --fast` (hashes are verified while packing).
 fn build_check_options(keep_contents: u64) -> CheckOptions {
@@ -242,17 +242,19 @@ pub fn plan_with_index(
     draft.finish(index(inputs, &sha))
 }
 
-/// Checks the inputs (as [`check_inputs`]) and, at the same time, makes the plan with its
-/// PDF index (as [`plan_with_index`]). The build must stop when the report has errors; the
-/// plan is then of no use. Otherwise the plan packs the small files (up to 256 MiB of them)
-/// from the bytes the check read, without reading them again.
+/// Checks the inputs (as [`check_inputs`]) and, at the same time, drafts the plan; then, when
+/// the check found no errors, makes the PDF index with `index` (as [`plan_with_index`]) and
+/// finishes the plan. The build must stop when the report has errors; the plan is then of no
+/// use. Otherwise the plan packs the small files (up to 32 MiB of them) from the bytes the
+/// check read, without reading them again. The index is made after the check, not beside it,
+/// so that their memory does not add up.
 pub fn check_and_plan(
     inputs: &Inputs,
     options: &BuildOptions,
     index: &IndexMaker,
     progress: &dyn Progress,
 ) -> (Report, Result<Plan, PlanError>) {
-    let (mut report, mut plan) = rayon::join(
+    let (mut report, draft) = rayon::join(
         || {
             check::check_loaded(
                 &inputs.manifests,
@@ -260,11 +262,26 @@ pub fn check_and_plan(
                 progress,
             )
         },
-        || plan_with_index(inputs, options, index),
+        || {
+            plan::draft(
+                &inputs.header,
+                &inputs.manifests,
+                &inputs.selected,
+                &plan_options(options),
+            )
+        },
     );
-    if let Ok(plan) = &mut plan {
+    let plan = draft.and_then(|draft| {
+        let pdf = if report.ok() {
+            let sha = draft.manifest_sha256().unwrap_or_default().to_owned();
+            index(inputs, &sha)
+        } else {
+            None
+        };
+        let mut plan = draft.finish(pdf)?;
         plan.use_contents(&report.contents);
-    }
+        Ok(plan)
+    });
     report.contents.clear();
     (report, plan)
 }

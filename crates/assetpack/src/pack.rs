@@ -46,11 +46,11 @@ const CHUNK: usize = 1 << 20;
 const AHEAD: usize = 4;
 /// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
-const WINDOW: usize = 16;
+const WINDOW: usize = 8;
 /// Most entries in one fragment.
 const BATCH_FILES: usize = 64;
 /// Most bytes of content in one fragment (a single larger generated file makes its own).
-const BATCH_BYTES: u64 = 4 << 20;
+const BATCH_BYTES: u64 = 1 << 20;
 
 /// Options for [`write_zip`].
 #[derive(Clone, Debug)]

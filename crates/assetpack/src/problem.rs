@@ -111,10 +111,12 @@ codes! {
     ExtraEntry = "extra-entry", Error;
     /// `verify`: a file whose SHA-256 differs from its checksum.
     AlteredEntry = "altered-entry", Error;
-    /// `verify`: two archive entries share a name.
+    /// `verify`: two archive entries share a name, or differ only by case or by how accents
+    /// are encoded (one file on Windows and macOS).
     DuplicateEntry = "duplicate-entry", Error;
     /// `verify`: an entry name that is absolute, climbs with `..`, uses backslashes, a drive
-    /// letter or control characters, or an entry that is a symbolic link.
+    /// letter or control characters, an entry that is a symbolic link, or a file that another
+    /// entry puts in a folder of the same name.
     UnsafeEntry = "unsafe-entry", Error;
     /// `verify`: the archive's structure is hostile or foreign: a local header names its
     /// entry differently from the central directory, entries share bytes, bytes lie outside

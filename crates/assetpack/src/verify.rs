@@ -3,7 +3,10 @@
 //! [`verify`] judges every entry name *as written in the archive* (it never sanitises first:
 //! absolute paths, `..`, backslashes, drive letters, control characters, Windows reserved
 //! names and symbolic-link entries are problems), finds duplicate names in the central
-//! directory, then re-reads every entry in parallel — which also checks its CRC — and compares
+//! directory (and names one file on Windows or macOS would hold: case, accents, a file that is
+//! also a folder), checks the layout the directory describes (each local header names its
+//! entry the same way, entries do not share bytes, no bytes lie outside every entry, folder
+//! entries hold no data), then re-reads every entry in parallel — which also checks its CRC — and compares
 //! its SHA-256 with `SHA256SUMS` (or, for a BagIt pack, the bag's manifests). Missing, extra and
 //! altered files are reported by name. A readable ZIP without checksums is not a pack.
 //!
