@@ -232,12 +232,24 @@ pub fn plan_with_index(
     options: &BuildOptions,
     index: &IndexMaker,
 ) -> Result<Plan, PlanError> {
-    let draft = plan::draft(
+    finish_with_index(draft_for(inputs, options)?, inputs, index)
+}
+
+fn draft_for(inputs: &Inputs, options: &BuildOptions) -> Result<plan::Draft, PlanError> {
+    plan::draft(
         &inputs.header,
         &inputs.manifests,
         &inputs.selected,
         &plan_options(options),
-    )?;
+    )
+}
+
+/// Finishes `draft` with the index `index` makes from the SHA-256 of its `manifest.toml`.
+fn finish_with_index(
+    draft: plan::Draft,
+    inputs: &Inputs,
+    index: &IndexMaker,
+) -> Result<Plan, PlanError> {
     let sha = draft.manifest_sha256().unwrap_or_default().to_owned();
     draft.finish(index(inputs, &sha))
 }
@@ -262,23 +274,14 @@ pub fn check_and_plan(
                 progress,
             )
         },
-        || {
-            plan::draft(
-                &inputs.header,
-                &inputs.manifests,
-                &inputs.selected,
-                &plan_options(options),
-            )
-        },
+        || draft_for(inputs, options),
     );
     let plan = draft.and_then(|draft| {
-        let pdf = if report.ok() {
-            let sha = draft.manifest_sha256().unwrap_or_default().to_owned();
-            index(inputs, &sha)
+        let mut plan = if report.ok() {
+            finish_with_index(draft, inputs, index)?
         } else {
-            None
+            draft.finish(None)?
         };
-        let mut plan = draft.finish(pdf)?;
         plan.use_contents(&report.contents);
         Ok(plan)
     });

@@ -346,12 +346,7 @@ pub fn check_manifests(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
-    let budget = AtomicU64::new(options.keep_contents);
-    let done: Vec<Checked<Manifest>> = manifests
-        .into_par_iter()
-        .map(|m| check_one(m, options, &budget, progress))
-        .collect();
-    let (mut report, manifests) = assemble(done, Vec::new(), options, progress);
+    let mut report = check_loaded(&manifests, options, progress);
     report.manifests = manifests;
     report
 }

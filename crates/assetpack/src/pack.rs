@@ -264,22 +264,19 @@ enum Job {
     Large(usize),
 }
 
-/// Reads a small file whole: its bytes (one more byte is asked for, to notice a file that
-/// grew) and SHA-256.
-fn read_small(path: &Path, buf: &mut Vec<u8>) -> io::Result<String> {
+/// Reads a small file whole into `buf` (one more byte than its size is asked for, to notice a
+/// file that grew) and returns its SHA-256, or `Err(size)` without reading it when it has grown
+/// past what a fragment holds (it changed since it was checked).
+fn read_small(path: &Path, buf: &mut Vec<u8>) -> io::Result<Result<String, u64>> {
     let (mut file, size) = crate::content::open_regular(path)?;
     if size >= CHUNK as u64 {
-        // Grown past what a fragment holds: it changed since it was checked; the size
-        // comparison reports it.
-        buf.clear();
-        buf.resize(size.min(CHUNK as u64) as usize, 0);
-        return Ok(String::new());
+        return Ok(Err(size));
     }
     buf.clear();
     buf.resize(size as usize + 1, 0);
     let n = fill(&mut file, buf)?;
     buf.truncate(n);
-    Ok(hex::encode(Sha256::digest(&buf[..])))
+    Ok(Ok(hex::encode(Sha256::digest(&buf[..]))))
 }
 
 /// Packs `items[range]` into a ZIP fragment of their own. The fragment's writer keeps one
@@ -319,7 +316,15 @@ fn make_fragment(
             Item::File(e, path, kept) => {
                 let bytes = match kept {
                     Some(bytes) => Ok((hex::encode(Sha256::digest(bytes)), *bytes)),
-                    None => read_small(path, &mut buf).map(|sha256| (sha256, &buf[..])),
+                    None => match read_small(path, &mut buf) {
+                        Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
+                        // The writer reports the new size; the fragment goes no further.
+                        Ok(Err(size)) => {
+                            read.push(Some((String::new(), size)));
+                            break;
+                        }
+                        Err(e) => Err(e),
+                    },
                 };
                 match bytes {
                     Ok((sha256, bytes)) => {
@@ -669,6 +674,9 @@ fn write_jobs<W: Write + Seek>(
                         bytes += len;
                     }
                 }
+                if read.len() != range.len() {
+                    return Err(stopped(first));
+                }
                 zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
                 progress.advance(bytes);
                 for k in range.clone() {
@@ -812,4 +820,76 @@ pub fn write_pack_file(
     }
     tmp.persist(path).map_err(|e| with_path(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Layout;
+
+    fn file_plan(path: &Path, bytes: &[u8]) -> Plan {
+        Plan {
+            name: "t".into(),
+            layout: Layout::Plain,
+            timestamp: (2027, 3, 1, 0, 0, 0),
+            entries: vec![Entry {
+                path: "a.txt".into(),
+                data: EntryData::File(path.to_owned()),
+                sha256: hex::encode(Sha256::digest(bytes)),
+                bytes: bytes.len() as u64,
+                method: Method::Deflate,
+            }],
+        }
+    }
+
+    fn pack(plan: &Plan) -> Result<Vec<u8>, PackError> {
+        write_zip(
+            plan,
+            io::Cursor::new(Vec::new()),
+            &PackOptions::default(),
+            &crate::NoProgress,
+        )
+        .map(io::Cursor::into_inner)
+    }
+
+    #[test]
+    fn a_small_file_that_changed_or_grew_stops_the_pack_with_its_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, b"hello\n").expect("write");
+        let plan = file_plan(&path, b"hello\n");
+        assert!(pack(&plan).is_ok());
+        for now in [b"HELLO\n".to_vec(), vec![b'x'; 3 << 20]] {
+            std::fs::write(&path, &now).expect("write");
+            match pack(&plan) {
+                Err(PackError::Changed { path: p, detail }) => {
+                    assert_eq!(p, path);
+                    if now.len() > 6 {
+                        assert!(
+                            detail.starts_with(&format!("{} bytes", now.len())),
+                            "{detail}"
+                        );
+                    }
+                }
+                other => panic!("expected a changed file, got {:?}", other.map(|z| z.len())),
+            }
+        }
+    }
+
+    #[test]
+    fn kept_bytes_pack_to_the_same_zip_as_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        let text = b"Poster text, repeated. ".repeat(100);
+        std::fs::write(&path, &text).expect("write");
+        let mut plan = file_plan(&path, &text);
+        let from_file = pack(&plan).expect("pack");
+        let mut contents = crate::check::Contents::default();
+        contents.insert(path.clone(), text.clone().into());
+        plan.use_contents(&contents);
+        assert!(matches!(plan.entries[0].data, EntryData::Kept(..)));
+        // The file is gone: the kept bytes alone make the same pack.
+        std::fs::remove_file(&path).expect("rm");
+        assert_eq!(pack(&plan).expect("pack"), from_file);
+    }
 }
