@@ -195,7 +195,25 @@ fn parse_limit(s: &str) -> Result<(String, usize), String> {
     Ok((name.trim().to_ascii_lowercase(), n))
 }
 
+/// At most two glibc malloc arenas (one per core here, instead of up to eight per core).
+/// Memory that the PDF index frees on the rayon threads is then reused by the pack's reader
+/// threads instead of staying mapped in arenas of its own: on the national corpus the peak
+/// of a build with the index goes from about 150 MB to about 70 MB, at no measured cost in
+/// speed. Must run before any thread starts.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets an allocator parameter; called first thing in main, while the
+    // process has a single thread. A refusal (return 0) leaves glibc's default, which is fine.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -177,7 +177,7 @@ pub fn resolve(
 }
 
 /// Most bytes of small files' contents [`check_and_plan`] keeps for the pack.
-const KEEP_CONTENTS: u64 = 32 << 20;
+const KEEP_CONTENTS: u64 = 64 << 20;
 
 /// The check a build runs: `check --fast` (hashes are verified while packing).
 fn build_check_options(keep_contents: u64) -> CheckOptions {
@@ -257,9 +257,9 @@ fn finish_with_index(
 /// Checks the inputs (as [`check_inputs`]) and, at the same time, drafts the plan; then, when
 /// the check found no errors, makes the PDF index with `index` (as [`plan_with_index`]) and
 /// finishes the plan. The build must stop when the report has errors; the plan is then of no
-/// use. Otherwise the plan packs the small files (up to 32 MiB of them) from the bytes the
-/// check read, without reading them again. The index is made after the check, not beside it,
-/// so that their memory does not add up.
+/// use. Otherwise the plan packs the small files (files under 64 KiB, up to 64 MiB of them)
+/// from the bytes the check read, without reading them again. The index is made after the
+/// check, not beside it, so that their memory does not add up.
 pub fn check_and_plan(
     inputs: &Inputs,
     options: &BuildOptions,

@@ -49,11 +49,16 @@ pub struct CheckOptions {
     pub due_soon_days: i64,
     /// Longest message each channel takes, in characters (lowercase channel names).
     pub channel_limits: BTreeMap<String, usize>,
-    /// Keep the bytes of the small files (under 1 MiB) the check reads whole, up to this many
-    /// bytes in all, in [`Report::contents`], so that a build that follows packs them without
-    /// reading them again. 0 (the default) keeps nothing.
+    /// Keep the bytes of the small files (under [`KEEP_FILES_UNDER`]) the check reads, up to
+    /// this many bytes in all, in [`Report::contents`], so that a build that follows packs them
+    /// without opening them again. 0 (the default) keeps nothing.
     pub keep_contents: u64,
 }
+
+/// Only files smaller than this are kept (see [`CheckOptions::keep_contents`]): for them,
+/// opening and closing the file costs more than reading it, while larger files would only
+/// hold memory for little gain.
+pub const KEEP_FILES_UNDER: u64 = 64 << 10;
 
 /// File contents a check kept (see [`CheckOptions::keep_contents`]): the bytes of small files,
 /// by the path they were read from.
@@ -1173,7 +1178,7 @@ fn examine_file(
     let keep = job
         .file
         .bytes
-        .is_some_and(|b| b < BUFFER as u64 && b <= budget.load(Ordering::Relaxed));
+        .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
     let examined = match examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -43,7 +43,7 @@ use crate::progress::Progress;
 
 const CHUNK: usize = 1 << 20;
 /// Chunks a reader may hold ready per file.
-const AHEAD: usize = 4;
+const AHEAD: usize = IN_FLIGHT + 2;
 /// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
 const WINDOW: usize = 8;
@@ -188,18 +188,34 @@ impl Pool {
     }
 }
 
-/// Deflate when compressing the first 64 KiB saves at least 10%.
-fn worth_deflating(sample: &[u8]) -> bool {
-    let sample = &sample[..sample.len().min(64 << 10)];
-    if sample.len() < 64 {
+/// Deflate when compressing a sample saves at least 10%. The sample is four 8 KiB slices
+/// spread over `bytes` (the whole file, or the first chunk of a large one), so a file that
+/// starts with a text header and goes on with compressed data is judged by its data too.
+fn worth_deflating(bytes: &[u8]) -> bool {
+    const SLICE: usize = 8 << 10;
+    const SLICES: usize = 4;
+    if bytes.len() < 64 {
         return false;
     }
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    if enc.write_all(sample).is_err() {
-        return false;
+    let mut sampled = 0;
+    if bytes.len() <= SLICE * SLICES {
+        sampled = bytes.len();
+        if enc.write_all(bytes).is_err() {
+            return false;
+        }
+    } else {
+        let step = (bytes.len() - SLICE) / (SLICES - 1);
+        for i in 0..SLICES {
+            let slice = &bytes[i * step..i * step + SLICE];
+            sampled += slice.len();
+            if enc.write_all(slice).is_err() {
+                return false;
+            }
+        }
     }
     enc.finish()
-        .map(|c| c.len() * 10 < sample.len() * 9)
+        .map(|c| c.len() * 10 < sampled * 9)
         .unwrap_or(false)
 }
 
