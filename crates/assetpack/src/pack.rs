@@ -42,7 +42,8 @@ use crate::plan::{Entry, EntryData, Method, Plan};
 use crate::progress::Progress;
 
 const CHUNK: usize = 1 << 20;
-/// Chunks a reader may hold ready per file.
+/// Chunks a reader may hold ready per file: as many as the pool lends out (which is what
+/// bounds the memory), so the reader of the next large file is not held back by its channel.
 const AHEAD: usize = IN_FLIGHT + 2;
 /// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
@@ -197,22 +198,18 @@ fn worth_deflating(bytes: &[u8]) -> bool {
     if bytes.len() < 64 {
         return false;
     }
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut sampled = 0;
-    if bytes.len() <= SLICE * SLICES {
-        sampled = bytes.len();
-        if enc.write_all(bytes).is_err() {
-            return false;
-        }
+    let slices: Vec<&[u8]> = if bytes.len() <= SLICE * SLICES {
+        vec![bytes]
     } else {
         let step = (bytes.len() - SLICE) / (SLICES - 1);
-        for i in 0..SLICES {
-            let slice = &bytes[i * step..i * step + SLICE];
-            sampled += slice.len();
-            if enc.write_all(slice).is_err() {
-                return false;
-            }
-        }
+        (0..SLICES)
+            .map(|i| &bytes[i * step..i * step + SLICE])
+            .collect()
+    };
+    let sampled: usize = slices.iter().map(|s| s.len()).sum();
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    if slices.iter().any(|s| enc.write_all(s).is_err()) {
+        return false;
     }
     enc.finish()
         .map(|c| c.len() * 10 < sampled * 9)
