@@ -632,6 +632,11 @@ fn scan_writes_a_manifest_that_checks_clean() {
         ],
     );
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        summary.contains(" added, 0 updated, 0 vanished"),
+        "{summary}"
+    );
     let text = fs::read_to_string(dir.path().join("oup.toml")).expect("written");
     assert!(text.contains("name = \"Oxford University Press\""));
     assert!(text.contains("kind = \"poster\""));
@@ -662,6 +667,7 @@ fn scan_writes_a_manifest_that_checks_clean() {
             c.join("oup").to_str().expect("utf-8"),
             "--provider",
             "oup",
+            "--quiet",
         ],
     );
     assert_eq!(code(&o), 0);
@@ -670,6 +676,8 @@ fn scan_writes_a_manifest_that_checks_clean() {
         "{}",
         stdout(&o)
     );
+    // --quiet: the manifest and nothing else.
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
 }
 
 #[test]

@@ -147,6 +147,35 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
     let links = fs::read_to_string(root.join("links.html")).expect("links");
     assert!(links.contains("href=\"https://bestpractice.bmj.com/oauth2/login\""));
 
+    // 7-Zip tests every entry's CRC; libarchive extracts the same tree, byte for byte.
+    let t = tool_ok(Std::new("7z").arg("t").arg(&zip));
+    assert!(t.contains("Everything is Ok"), "{t}");
+    let b = TempDir::new().expect("tempdir");
+    tool_ok(
+        Std::new("bsdtar")
+            .arg("-xf")
+            .arg(&zip)
+            .current_dir(b.path()),
+    );
+    let tree = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).expect("under dir").to_path_buf();
+                (rel, fs::read(e.path()).expect("readable"))
+            })
+            .collect()
+    };
+    let (by_unzip, by_libarchive) = (tree(x.path()), tree(b.path()));
+    assert_eq!(by_unzip.len(), files);
+    assert!(
+        by_unzip == by_libarchive,
+        "unzip and bsdtar extract the same files"
+    );
+
     let o = run(data.path(), &["verify", zip.to_str().expect("utf-8")]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(stdout(&o).contains("intact"));

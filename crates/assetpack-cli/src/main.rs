@@ -145,7 +145,7 @@ struct ScanArgs {
     /// comments. Default: standard output.
     #[arg(short, long, value_name = "MANIFEST")]
     output: Option<PathBuf>,
-    /// Print no progress bar.
+    /// Print no progress bar and no summary (what was skipped or vanished is still said).
     #[arg(short, long)]
     quiet: bool,
 }
@@ -561,15 +561,17 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             "warning: {path} is listed but no longer there; its entry is kept (remove it by hand if it is gone for good)"
         )?;
     }
-    writeln!(
-        err,
-        "scanned {} files: {} added, {} updated, {} vanished, {} skipped",
-        outcome.files,
-        outcome.added.len(),
-        outcome.updated.len(),
-        outcome.vanished.len(),
-        outcome.skipped.len()
-    )?;
+    if !args.quiet {
+        writeln!(
+            err,
+            "scanned {} files: {} added, {} updated, {} vanished, {} skipped",
+            outcome.files,
+            outcome.added.len(),
+            outcome.updated.len(),
+            outcome.vanished.len(),
+            outcome.skipped.len()
+        )?;
+    }
     Ok(0)
 }
 

@@ -17,6 +17,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bundle::{Header, Selected};
@@ -127,13 +128,14 @@ impl Plan {
         if contents.is_empty() {
             return;
         }
-        for e in &mut self.entries {
-            if let EntryData::File(path) = &e.data {
+        // Hashing a path walks its components: tens of thousands of them take milliseconds.
+        self.entries.par_iter_mut().for_each(|e| {
+            if let EntryData::File(path) = &mut e.data {
                 if let Some(bytes) = contents.get(path) {
-                    e.data = EntryData::Kept(path.clone(), bytes.clone());
+                    e.data = EntryData::Kept(std::mem::take(path), Arc::clone(bytes));
                 }
             }
-        }
+        });
     }
 }
 
@@ -171,22 +173,33 @@ impl Draft {
         } = self;
         if let Some(pdf) = index_pdf {
             let bytes: Arc<[u8]> = pdf.into();
-            payload.push(Entry {
+            let index = Entry {
                 path: "index.pdf".into(),
                 sha256: crate::digest::sha256_bytes(&bytes),
                 bytes: bytes.len() as u64,
                 method: method_for("index.pdf", compression),
                 data: EntryData::Bytes(bytes),
-            });
+            };
+            // The draft's paths are sorted and checked; only the new name needs checking.
+            let clashes = |e: &&Entry| {
+                let top = e.path.split('/').next().unwrap_or_default();
+                top.eq_ignore_ascii_case(&index.path)
+            };
+            if let Some(e) = payload.iter().find(clashes) {
+                return Err(PlanError::Clash(e.path.clone(), index.path));
+            }
+            let at = payload.partition_point(|e| e.path < index.path);
+            payload.insert(at, index);
         }
-        payload.sort_by(|a, b| a.path.cmp(&b.path));
-        check_paths(&payload)?;
 
         let mut entries = match layout {
             Layout::Plain => {
-                let mut sums = String::new();
+                let mut sums =
+                    String::with_capacity(payload.iter().map(|e| e.path.len() + 67).sum());
                 for e in &payload {
-                    let _ = writeln!(sums, "{}  {}", e.sha256, e.path);
+                    for part in [e.sha256.as_str(), "  ", e.path.as_str(), "\n"] {
+                        sums.push_str(part);
+                    }
                 }
                 let mut entries = payload;
                 entries.push(bytes_entry(
@@ -659,6 +672,9 @@ pub fn draft(
         });
     }
 
+    // Sorted and checked here, beside the file check, so that `finish` only adds the index.
+    payload.sort_by(|a, b| a.path.cmp(&b.path));
+    check_paths(&payload)?;
     Ok(Draft {
         header: header.clone(),
         layout: options.layout,
