@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use assetpack::bundle::Selected;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
 use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::layout::{rgb, FieldSpec, Layout};
@@ -295,6 +298,7 @@ pub(crate) fn finish(
         }
     }
     doc.prune_objects();
+    compress_streams(&mut doc);
     doc.renumber_objects();
     doc.trailer.remove(b"ID");
     let mut first = Vec::new();
@@ -312,4 +316,31 @@ pub(crate) fn finish(
     doc.save_to(&mut out)
         .map_err(|e| IndexError::Pdf(e.to_string()))?;
     Ok(out)
+}
+
+/// Compresses every stream that has no filter yet: printpdf leaves page contents and fonts
+/// raw, which made the index of a pack of 20,000 assets 40 MB instead of about 27 MB, and
+/// left the ZIP writer to deflate it. Images keep the compression they were given.
+fn compress_streams(doc: &mut Document) {
+    let mut raw: Vec<&mut Stream> = doc
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            Object::Stream(s) if s.allows_compression && s.dict.get(b"Filter").is_err() => Some(s),
+            _ => None,
+        })
+        .collect();
+    raw.par_iter_mut().for_each(|s| {
+        let mut z = ZlibEncoder::new(
+            Vec::with_capacity(s.content.len() / 2),
+            Compression::default(),
+        );
+        let packed = std::io::Write::write_all(&mut z, &s.content).and_then(|()| z.finish());
+        if let Ok(packed) = packed {
+            if packed.len() < s.content.len() {
+                s.dict.set("Filter", "FlateDecode");
+                s.set_content(packed);
+            }
+        }
+    });
 }

@@ -79,7 +79,7 @@ pub enum Method {
     Store,
     /// Deflated.
     Deflate,
-    /// Decided from the first bytes of the content (deflated when that saves 10% or more).
+    /// Decided from a sample of the content (deflated when that saves 10% or more).
     Sample,
 }
 
