@@ -663,6 +663,51 @@ fn verify_judges_hostile_archives() {
     }
 }
 
+/// A pack that another tool has recompressed (bzip2, LZMA) cannot be checked: `verify`
+/// names the method of each entry it cannot read, says the archive was repacked, and does
+/// not call every file "extra" because the checksum file itself is unreadable.
+#[test]
+fn verify_names_entries_another_tool_compressed() {
+    let dir = TempDir::new().expect("tempdir");
+    let sums = sums_for(&[("a.txt", "hello")]);
+    let o = python(
+        "import sys, zipfile\n\
+         for name, method, sums_method in [('bzip2-all', zipfile.ZIP_BZIP2, zipfile.ZIP_BZIP2),\n\
+         \x20       ('lzma-one', zipfile.ZIP_LZMA, zipfile.ZIP_STORED)]:\n\
+         \x20   with zipfile.ZipFile(sys.argv[1] + '/' + name + '.zip', 'w') as z:\n\
+         \x20       z.writestr('p/a.txt', 'hello', compress_type=method)\n\
+         \x20       z.writestr('p/SHA256SUMS', sys.argv[2], compress_type=sums_method)\n",
+        &[dir.path().to_str().expect("utf-8"), &sums],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (label, method, unreadable) in [
+        ("bzip2-all", "method 12 (Bzip2)", 2),
+        ("lzma-one", "method 14 (Lzma)", 1),
+    ] {
+        let zip = dir.path().join(format!("{label}.zip"));
+        let o = run(
+            dir.path(),
+            &["verify", zip.to_str().expect("utf-8"), "--format", "json"],
+        );
+        let v = json(&o);
+        assert_eq!(code(&o), 1, "{label}: {v:#}");
+        let problems = v["problems"].as_array().expect("problems");
+        let foreign: Vec<_> = problems
+            .iter()
+            .filter(|p| {
+                p["code"] == "corrupt-entry"
+                    && p["message"].as_str().is_some_and(|m| m.contains(method))
+                    && p["fix"].as_str().is_some_and(|f| f.contains("repacked"))
+            })
+            .collect();
+        assert_eq!(foreign.len(), unreadable, "{label}: {v:#}");
+        assert!(
+            problems.iter().all(|p| p["code"] == "corrupt-entry"),
+            "{label}: only the unreadable entries are reported: {v:#}"
+        );
+    }
+}
+
 /// Writes hostile variants of a good two-file pack `p/` into `dir`, byte by byte, with Python:
 /// each is a ZIP that Python's zipfile and the zip crate open, but whose layout lies.
 const HOSTILE_LAYOUTS: &str = r##"

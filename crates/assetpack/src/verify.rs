@@ -424,7 +424,10 @@ fn clashes(pack: &Path, raw: &[RawEntry], problems: &mut Vec<Problem>) -> bool {
 }
 
 fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str) -> Problem {
-    let mut p = Problem::new(code, message, fix).with_file(name);
+    let mut p = Problem::new(code, message, fix);
+    if !name.is_empty() {
+        p = p.with_file(name);
+    }
     p.manifest = Some(pack.to_owned());
     p
 }
@@ -629,15 +632,18 @@ pub fn verify(
         )
     };
     let sums_name = format!("{name}/SHA256SUMS");
+    // When the checksum file itself is damaged every file would look extra: say it once.
+    let mut damaged_sums = false;
     let bag_name = format!("{name}/manifest-sha256.txt");
     let (layout, mut expected, covered_by_tags): (
         Option<&str>,
         Vec<(String, String)>,
         Vec<String>,
     ) = if let Some(text) = read_small(&sums_name) {
-        match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, false)) {
-            Ok(list) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
-            Err((line, what)) => {
+        match text.map(|t| parse_sums(&t, false)) {
+            Ok(Ok(list)) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
+            Ok(Err((line, what))) => {
+                damaged_sums = true;
                 problems.push(entry_problem(
                     path,
                     Code::NotAPack,
@@ -647,11 +653,17 @@ pub fn verify(
                 ));
                 (Some("plain"), Vec::new(), vec!["SHA256SUMS".into()])
             }
+            // Reported below with the other entries that cannot be read back.
+            Err(_) => {
+                damaged_sums = true;
+                (Some("plain"), Vec::new(), vec!["SHA256SUMS".into()])
+            }
         }
     } else if let Some(text) = read_small(&bag_name) {
-        let mut list = match text.map_err(|e| (0, e)).and_then(|t| parse_sums(&t, true)) {
-            Ok(list) => list,
-            Err((line, what)) => {
+        let mut list = match text.map(|t| parse_sums(&t, true)) {
+            Ok(Ok(list)) => list,
+            Ok(Err((line, what))) => {
+                damaged_sums = true;
                 problems.push(entry_problem(
                     path,
                     Code::NotAPack,
@@ -659,6 +671,10 @@ pub fn verify(
                     format!("manifest-sha256.txt line {line} is malformed: {what:?}"),
                     "the bag's manifest is damaged; ask the sender for a new pack",
                 ));
+                Vec::new()
+            }
+            Err(_) => {
+                damaged_sums = true;
                 Vec::new()
             }
         };
@@ -694,7 +710,8 @@ pub fn verify(
         (Some("bagit"), list, vec!["tagmanifest-sha256.txt".into()])
     } else {
         problems.push(entry_problem(path, Code::NotAPack, "",
-                format!("the archive has no `{name}/SHA256SUMS` or bag manifest: it is not an assetpack pack, so nothing can be verified"),
+                format!("the archive has no `{}SHA256SUMS` or bag manifest: it is not an assetpack pack, so nothing can be verified",
+                    if name.is_empty() { String::new() } else { format!("{name}/") }),
                 "ask the sender for the pack as assetpack built it"));
         (None, Vec::new(), Vec::new())
     };
@@ -746,7 +763,17 @@ pub fn verify(
                 }
                 let name = entry_name(ar, i).unwrap_or_default();
                 let out = target.as_ref().map(|t| t.temp.path().join(&name));
-                let result = read_entry(ar, i, buf, out.as_deref(), progress);
+                let result =
+                    read_entry(ar, i, buf, out.as_deref(), progress).map_err(
+                        |e| match foreign_entry(ar, i) {
+                            Some(why) => (why, true),
+                            None if e == "Invalid checksum" => (
+                                "its data does not match its CRC-32 (damaged bytes)".into(),
+                                false,
+                            ),
+                            None => (e, false),
+                        },
+                    );
                 ReadBack { name, result }
             },
         )
@@ -760,13 +787,17 @@ pub fn verify(
                 summary.bytes += bytes;
                 got.insert(n, h);
             }
-            Err(e) => {
+            Err((e, foreign)) => {
                 problems.push(entry_problem(
                     path,
                     Code::CorruptEntry,
                     &n,
                     format!("entry `{n}` cannot be read back: {e}"),
-                    "the pack is damaged; download it again",
+                    if foreign {
+                        "the archive was repacked by another tool; ask the sender for the pack as assetpack built it"
+                    } else {
+                        "the pack is damaged; download it again"
+                    },
                 ));
                 got.insert(n, String::new());
             }
@@ -793,7 +824,7 @@ pub fn verify(
                 Some(_) => summary.files += 1,
             }
         }
-        for n in got.keys() {
+        for n in got.keys().filter(|_| !damaged_sums) {
             if !want.contains_key(n) && !unchecked.contains(n) && n.starts_with(&format!("{name}/"))
             {
                 problems.push(entry_problem(
@@ -881,7 +912,29 @@ fn oxum(
 /// One entry read back: its name, and its SHA-256 and size or why it could not be read.
 struct ReadBack {
     name: String,
-    result: Result<(String, u64), String>,
+    /// The SHA-256 and size, or why the entry cannot be read back and whether it is an entry
+    /// assetpack never writes (encrypted, or compressed other than by DEFLATE).
+    result: Result<(String, u64), (String, bool)>,
+}
+
+/// Why an entry that could not be read back is one no assetpack pack holds, if it is.
+fn foreign_entry(ar: &mut ZipArchive<SharedFile>, i: usize) -> Option<String> {
+    let f = ar.by_index_raw(i).ok()?;
+    if f.encrypted() {
+        return Some("it is encrypted, and a pack never is".into());
+    }
+    match f.compression() {
+        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated => None,
+        m => {
+            // A number is what the archive records; `to_u16` is deprecated only for matching.
+            #[allow(deprecated)]
+            let n = m.to_u16();
+            Some(format!(
+                "it uses compression method {n} ({}); a pack is only stored or deflated",
+                zip::CompressionMethod::name_from_u16(n)
+            ))
+        }
+    }
 }
 
 struct Target {
