@@ -406,6 +406,10 @@ fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("oup-a3-poster-oxford-handbooks.pdf"), "{err}");
     assert!(
+        !err.contains("ZipWriter"),
+        "one error, from assetpack: {err}"
+    );
+    assert!(
         fs::read(&zip).expect("read") == before,
         "the older pack is intact"
     );
@@ -430,6 +434,47 @@ fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
     assert_eq!(code(&o), 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing-file"));
     assert!(!fresh.exists());
+}
+
+/// A write that fails part-way (a file-size limit stands in for a full disk) is reported once,
+/// by assetpack, with exit 2; the older pack is left as it was and nothing partial remains.
+#[test]
+fn a_write_that_fails_part_way_keeps_the_old_pack() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let before = fs::read(&zip).expect("read");
+    assert!(before.len() > 200_000, "the pack outgrows the limit below");
+    let o = Std::new("sh")
+        .current_dir(data.path())
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64 && exec \"$0\" build \"$1\" -o \"$2\" --quiet")
+        .arg(env!("CARGO_BIN_EXE_assetpack"))
+        .arg(BUNDLE)
+        .arg(&zip)
+        .output()
+        .expect("sh");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write the pack"), "{err}");
+    assert!(
+        err.contains(zip.to_str().expect("utf-8")),
+        "names the pack: {err}"
+    );
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1 && !err.contains("ZipWriter"),
+        "one message, from assetpack: {err}"
+    );
+    assert!(
+        fs::read(&zip).expect("read") == before,
+        "the older pack is intact"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no partial pack left: {leftovers:?}");
 }
 
 #[test]

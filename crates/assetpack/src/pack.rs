@@ -26,6 +26,7 @@
 //! assert!(zip.into_inner().starts_with(b"PK\x03\x04"));
 //! ```
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -651,11 +652,95 @@ fn write_jobs<W: Write + Seek>(
     out: W,
     shared: &Shared,
 ) -> Result<W, PackError> {
-    let progress = shared.progress;
-    let mut zip = ZipWriter::new(out);
+    let abandoned = Cell::new(false);
+    let mut zip = ZipWriter::new(Abandon {
+        inner: out,
+        abandoned: &abandoned,
+        pos: 0,
+    });
     if items.len() >= usize::from(u16::MAX) {
         zip = zip.set_auto_large_file();
     }
+    match write_entries(&mut zip, base, items, jobs, rxs, shared) {
+        Ok(()) => Ok(zip.finish()?.inner),
+        Err(e) => {
+            // Dropping an unfinished ZipWriter writes a central directory (and prints to
+            // stderr when that fails): an abandoned writer swallows it.
+            abandoned.set(true);
+            Err(e)
+        }
+    }
+}
+
+/// The pack's output once the build has failed: the ZIP writer's `Drop` still finishes the
+/// archive, and after an error those bytes go nowhere. The first I/O error abandons it too,
+/// so the error is reported once, by the build, never by the ZIP library on stderr.
+struct Abandon<'a, W> {
+    inner: W,
+    abandoned: &'a Cell<bool>,
+    /// Where the writer is, so that once abandoned it still answers seeks consistently.
+    pos: u64,
+}
+
+impl<W> Abandon<'_, W> {
+    fn watch<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        // `Interrupted` is retried by `write_all`, so it is no failure.
+        if r.as_ref()
+            .is_err_and(|e| e.kind() != io::ErrorKind::Interrupted)
+        {
+            self.abandoned.set(true);
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Abandon<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.abandoned.get() {
+            let r = self.inner.write(buf);
+            if let Ok(n) = r {
+                self.pos += n as u64;
+            }
+            return self.watch(r);
+        }
+        self.pos += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.abandoned.get() {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.watch(r)
+    }
+}
+
+impl<W: Seek> Seek for Abandon<'_, W> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if !self.abandoned.get() {
+            let r = self.inner.seek(to);
+            if let Ok(p) = r {
+                self.pos = p;
+            }
+            return self.watch(r);
+        }
+        self.pos = match to {
+            SeekFrom::Start(p) => p,
+            SeekFrom::Current(d) | SeekFrom::End(d) => self.pos.saturating_add_signed(d),
+        };
+        Ok(self.pos)
+    }
+}
+
+fn write_entries<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    base: SimpleFileOptions,
+    items: &[(String, Item)],
+    jobs: &[Job],
+    rxs: Vec<Receiver<Msg>>,
+    shared: &Shared,
+) -> Result<(), PackError> {
+    let progress = shared.progress;
     let stopped = |path: &Path| PackError::Read {
         path: path.to_owned(),
         source: io::Error::other("the reader stopped"),
@@ -758,7 +843,7 @@ fn write_jobs<W: Write + Seek>(
         }
         shared.window.advance(j + 1);
     }
-    Ok(zip.finish()?)
+    Ok(())
 }
 
 /// A buffered writer that knows its position, so the many "where am I?" questions the ZIP
@@ -814,7 +899,19 @@ pub fn write_pack_file(
         .prefix(&format!(".{stem}."))
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(with_path)?;
+        .map_err(|e| {
+            with_path(if dir.is_dir() {
+                io::Error::from(e.kind())
+            } else {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "the folder {} does not exist; create it or choose another -o",
+                        dir.display()
+                    ),
+                )
+            })
+        })?;
     {
         let writer = PosWriter {
             inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
@@ -822,7 +919,9 @@ pub fn write_pack_file(
         };
         let mut writer = match write_zip(plan, writer, options, progress) {
             Ok(w) => w,
-            Err(PackError::Write { source, .. }) => return Err(with_path(source)),
+            Err(
+                PackError::Write { source, .. } | PackError::Zip(zip::result::ZipError::Io(source)),
+            ) => return Err(with_path(source)),
             Err(e) => return Err(e),
         };
         writer.flush().map_err(with_path)?;
