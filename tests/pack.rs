@@ -477,6 +477,37 @@ fn a_write_that_fails_part_way_keeps_the_old_pack() {
     assert_eq!(leftovers.len(), 1, "no partial pack left: {leftovers:?}");
 }
 
+/// Extraction that cannot write (a file-size limit stands in for a full disk) is an I/O error,
+/// exit 2, not a damaged pack; nothing is left in the target folder.
+#[test]
+fn extract_that_cannot_write_is_an_io_error_and_leaves_nothing() {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    let target = out.path().join("target");
+    fs::create_dir(&target).expect("mkdir");
+    let o = Std::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 16 && exec \"$0\" verify \"$1\" --extract \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_assetpack"))
+        .arg(&zip)
+        .arg(&target)
+        .output()
+        .expect("sh");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: cannot extract into") && err.contains("nothing was extracted"),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("corrupt-entry"),
+        "the pack is not blamed"
+    );
+    let left: Vec<_> = fs::read_dir(&target).expect("ls").collect();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
 #[test]
 fn bad_bundle_specs_are_reported_with_locations() {
     let data = shipped_copy();

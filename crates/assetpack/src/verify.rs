@@ -763,17 +763,21 @@ pub fn verify(
                 }
                 let name = entry_name(ar, i).unwrap_or_default();
                 let out = target.as_ref().map(|t| t.temp.path().join(&name));
-                let result =
-                    read_entry(ar, i, buf, out.as_deref(), progress).map_err(
-                        |e| match foreign_entry(ar, i) {
-                            Some(why) => (why, true),
-                            None if e == "Invalid checksum" => (
-                                "its data does not match its CRC-32 (damaged bytes)".into(),
-                                false,
-                            ),
-                            None => (e, false),
+                let result = read_entry(ar, i, buf, out.as_deref(), progress).map_err(|f| {
+                    let Fault::Entry { what, .. } = f else {
+                        return f;
+                    };
+                    match foreign_entry(ar, i) {
+                        Some(why) => Fault::Entry {
+                            what: why,
+                            foreign: true,
                         },
-                    );
+                        None if what == "Invalid checksum" => Fault::entry(
+                            "its data does not match its CRC-32 (damaged bytes)".into(),
+                        ),
+                        None => Fault::entry(what),
+                    }
+                });
                 ReadBack { name, result }
             },
         )
@@ -781,13 +785,18 @@ pub fn verify(
     progress.finish();
 
     let mut got: BTreeMap<String, String> = BTreeMap::new();
+    let mut extract_failed = None;
     for ReadBack { name: n, result } in results {
         match result {
             Ok((h, bytes)) => {
                 summary.bytes += bytes;
                 got.insert(n, h);
             }
-            Err((e, foreign)) => {
+            Err(Fault::Extract(why)) => {
+                extract_failed.get_or_insert(format!("cannot write {n}: {why}"));
+                got.insert(n, String::new());
+            }
+            Err(Fault::Entry { what: e, foreign }) => {
                 problems.push(entry_problem(
                     path,
                     Code::CorruptEntry,
@@ -845,6 +854,13 @@ pub fn verify(
     let tally = Tally::of(&problems);
     summary.errors = tally.errors;
     let ok = tally.errors == 0;
+    if let (Some(t), Some(why)) = (&target, extract_failed) {
+        // The temporary folder (and what was written into it) goes when `target` drops.
+        return Err(VerifyError::Extract {
+            path: t.dir.clone(),
+            message: format!("{why}; nothing was extracted"),
+        });
+    }
     if let Some(t) = target {
         if ok {
             let dest = t.dir.join(&name);
@@ -912,9 +928,29 @@ fn oxum(
 /// One entry read back: its name, and its SHA-256 and size or why it could not be read.
 struct ReadBack {
     name: String,
-    /// The SHA-256 and size, or why the entry cannot be read back and whether it is an entry
-    /// assetpack never writes (encrypted, or compressed other than by DEFLATE).
-    result: Result<(String, u64), (String, bool)>,
+    /// The SHA-256 and size, or why the entry was not read back.
+    result: Result<(String, u64), Fault>,
+}
+
+/// Why an entry was not read back.
+enum Fault {
+    /// The entry itself: a bad CRC, broken data, or (`foreign`) an encryption or compression
+    /// method no pack uses.
+    Entry { what: String, foreign: bool },
+    /// Writing its extracted copy failed (a full disk, permissions): not the pack's fault.
+    Extract(String),
+}
+
+impl Fault {
+    fn entry(what: String) -> Self {
+        Fault::Entry {
+            what,
+            foreign: false,
+        }
+    }
+    fn extract(e: &io::Error) -> Self {
+        Fault::Extract(e.to_string())
+    }
 }
 
 /// Why an entry that could not be read back is one no assetpack pack holds, if it is.
@@ -984,19 +1020,19 @@ fn read_entry(
     buf: &mut [u8],
     out: Option<&Path>,
     progress: &dyn Progress,
-) -> Result<(String, u64), String> {
-    let mut f = ar.by_index(i).map_err(|e| e.to_string())?;
+) -> Result<(String, u64), Fault> {
+    let mut f = ar.by_index(i).map_err(|e| Fault::entry(e.to_string()))?;
     let declared = f.size();
     let mut writer = match out {
         Some(p) => {
             if let Some(parent) = p.parent() {
-                fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                fs::create_dir_all(parent).map_err(|e| Fault::extract(&e))?;
             }
             let file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(p)
-                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+                .map_err(|e| Fault::extract(&e))?;
             Some(io::BufWriter::with_capacity(1 << 20, file))
         }
         None => None,
@@ -1008,28 +1044,28 @@ fn read_entry(
             Ok(0) => break,
             Ok(k) => k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Fault::entry(e.to_string())),
         };
         n += k as u64;
         if n > declared {
-            return Err(format!(
+            return Err(Fault::entry(format!(
                 "it holds more than the {declared} bytes it declares"
-            ));
+            )));
         }
         hasher.update(&buf[..k]);
         if let Some(w) = writer.as_mut() {
-            w.write_all(&buf[..k]).map_err(|e| e.to_string())?;
+            w.write_all(&buf[..k]).map_err(|e| Fault::extract(&e))?;
         }
         progress.advance(k as u64);
     }
     if n != declared {
-        return Err(format!(
+        return Err(Fault::entry(format!(
             "it holds {n} bytes, not the {declared} it declares"
-        ));
+        )));
     }
     if let Some(w) = writer {
-        let file = w.into_inner().map_err(|e| e.to_string())?;
-        file.sync_all().map_err(|e| e.to_string())?;
+        let file = w.into_inner().map_err(|e| Fault::extract(e.error()))?;
+        file.sync_all().map_err(|e| Fault::extract(&e))?;
     }
     Ok((hex::encode(hasher.finalize()), n))
 }
