@@ -34,6 +34,14 @@ fn build_shipped(data: &Path, out: &Path, extra: &[&str]) -> PathBuf {
     zip
 }
 
+/// A copy of the shipped example, a folder for output, and the bundle's pack built into it.
+fn shipped_pack() -> (TempDir, TempDir, PathBuf) {
+    let data = shipped_copy();
+    let out = TempDir::new().expect("tempdir");
+    let zip = build_shipped(data.path(), out.path(), &[]);
+    (data, out, zip)
+}
+
 fn python(script: &str, args: &[&str]) -> std::process::Output {
     Std::new("python3")
         .arg("-c")
@@ -62,9 +70,7 @@ fn unzip_into(zip: &Path, dir: &Path) {
 
 #[test]
 fn shipped_bundle_opens_in_every_reader_and_checks_out() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (data, _out, zip) = shipped_pack();
 
     let t = tool_ok(Std::new("unzip").arg("-t").arg(&zip));
     assert!(t.contains("No errors detected"), "{t}");
@@ -296,9 +302,7 @@ fn data_offsets(zip: &Path) -> Vec<(String, u64, u64)> {
 
 #[test]
 fn verify_catches_one_flipped_byte_in_any_entry() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (_data, out, zip) = shipped_pack();
     let good = fs::read(&zip).expect("read");
     let offsets = data_offsets(&zip);
     assert!(offsets.len() > 50);
@@ -379,9 +383,7 @@ fn bagit_layout_satisfies_bagit_python() {
 
 #[test]
 fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (data, out, zip) = shipped_pack();
     let before = fs::read(&zip).expect("read");
 
     // Same size, other content: `check --fast` passes, packing notices.
@@ -413,11 +415,7 @@ fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
         fs::read(&zip).expect("read") == before,
         "the older pack is intact"
     );
-    let leftovers: Vec<_> = fs::read_dir(out.path())
-        .expect("ls")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name())
-        .collect();
+    let leftovers = entries_in(out.path());
     assert_eq!(
         leftovers.len(),
         1,
@@ -440,20 +438,20 @@ fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
 /// by assetpack, with exit 2; the older pack is left as it was and nothing partial remains.
 #[test]
 fn a_write_that_fails_part_way_keeps_the_old_pack() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (data, out, zip) = shipped_pack();
     let before = fs::read(&zip).expect("read");
     assert!(before.len() > 200_000, "the pack outgrows the limit below");
-    let o = Std::new("sh")
-        .current_dir(data.path())
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 64 && exec \"$0\" build \"$1\" -o \"$2\" --quiet")
-        .arg(env!("CARGO_BIN_EXE_assetpack"))
-        .arg(BUNDLE)
-        .arg(&zip)
-        .output()
-        .expect("sh");
+    let o = run_with_file_limit(
+        data.path(),
+        64,
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            zip.to_str().expect("utf-8"),
+            "--quiet",
+        ],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write the pack"), "{err}");
@@ -469,31 +467,50 @@ fn a_write_that_fails_part_way_keeps_the_old_pack() {
         fs::read(&zip).expect("read") == before,
         "the older pack is intact"
     );
-    let leftovers: Vec<_> = fs::read_dir(out.path())
+    let leftovers = entries_in(out.path());
+    assert_eq!(leftovers.len(), 1, "no partial pack left: {leftovers:?}");
+}
+
+/// Runs the binary in `dir` with files limited to `blocks` (of 512 bytes or 1 KiB, as the
+/// shell counts): a write past it fails with "File too large", as on a full disk.
+fn run_with_file_limit(dir: &Path, blocks: u32, args: &[&str]) -> std::process::Output {
+    Std::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_assetpack"))
+        .args(args)
+        .output()
+        .expect("sh")
+}
+
+/// The names in a folder.
+fn entries_in(dir: &Path) -> Vec<std::ffi::OsString> {
+    fs::read_dir(dir)
         .expect("ls")
         .filter_map(Result::ok)
         .map(|e| e.file_name())
-        .collect();
-    assert_eq!(leftovers.len(), 1, "no partial pack left: {leftovers:?}");
+        .collect()
 }
 
 /// Extraction that cannot write (a file-size limit stands in for a full disk) is an I/O error,
 /// exit 2, not a damaged pack; nothing is left in the target folder.
 #[test]
 fn extract_that_cannot_write_is_an_io_error_and_leaves_nothing() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (_data, out, zip) = shipped_pack();
     let target = out.path().join("target");
     fs::create_dir(&target).expect("mkdir");
-    let o = Std::new("sh")
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 16 && exec \"$0\" verify \"$1\" --extract \"$2\"")
-        .arg(env!("CARGO_BIN_EXE_assetpack"))
-        .arg(&zip)
-        .arg(&target)
-        .output()
-        .expect("sh");
+    let o = run_with_file_limit(
+        out.path(),
+        16,
+        &[
+            "verify",
+            zip.to_str().expect("utf-8"),
+            "--extract",
+            target.to_str().expect("utf-8"),
+        ],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -504,7 +521,7 @@ fn extract_that_cannot_write_is_an_io_error_and_leaves_nothing() {
         !String::from_utf8_lossy(&o.stdout).contains("corrupt-entry"),
         "the pack is not blamed"
     );
-    let left: Vec<_> = fs::read_dir(&target).expect("ls").collect();
+    let left = entries_in(&target);
     assert!(left.is_empty(), "nothing left behind: {left:?}");
 }
 
@@ -574,12 +591,7 @@ fn extract_into(zip: &Path, target: &Path) -> (std::process::Output, Vec<std::ff
             target.to_str().expect("utf-8"),
         ],
     );
-    let left = fs::read_dir(target)
-        .expect("ls")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name())
-        .collect();
-    (o, left)
+    (o, entries_in(target))
 }
 
 fn sums_for(files: &[(&str, &str)]) -> String {
@@ -933,9 +945,7 @@ fn a_pack_of_more_than_65535_entries_is_zip64_and_every_reader_opens_it() {
 
 #[test]
 fn verify_refuses_what_is_not_a_zip() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (_data, out, zip) = shipped_pack();
     let bytes = fs::read(&zip).expect("read");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.zip", bytes[..bytes.len() / 2].to_vec()),
@@ -961,9 +971,7 @@ fn verify_refuses_what_is_not_a_zip() {
 
 #[test]
 fn extract_writes_the_pack_once_and_never_over_existing_files() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (_data, out, zip) = shipped_pack();
     let target = out.path().join("unpacked");
     fs::create_dir(&target).expect("mkdir");
     let o = run(
@@ -1127,9 +1135,7 @@ fn build_never_overwrites_what_is_not_a_pack() {
 
 #[test]
 fn the_pack_carries_its_index_which_names_the_manifest_checksum() {
-    let data = shipped_copy();
-    let out = TempDir::new().expect("tempdir");
-    let zip = build_shipped(data.path(), out.path(), &[]);
+    let (data, out, zip) = shipped_pack();
     let x = TempDir::new().expect("tempdir");
     unzip_into(&zip, x.path());
     let root = x.path().join(NAME);
