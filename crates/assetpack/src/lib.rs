@@ -28,3 +28,8 @@ pub use check::{check, CheckOptions, Report};
 pub use manifest::{Asset, Kind, Manifest};
 pub use problem::{Code, Problem, Severity};
 pub use progress::{NoProgress, Progress};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
