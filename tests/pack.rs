@@ -704,6 +704,32 @@ fn verify_judges_hostile_archives() {
             "not-a-pack",
         ),
         (
+            "fifo",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/pipe", "", 0o010644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "device",
+            vec![
+                ("p/a.txt", "hello", 0o100644),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+                ("p/tty", "", 0o020644),
+            ],
+            "unsafe-entry",
+        ),
+        (
+            "setuid",
+            vec![
+                ("p/a.txt", "hello", 0o104755),
+                ("p/SHA256SUMS", &ok_sums, 0o100644),
+            ],
+            "unsafe-entry",
+        ),
+        (
             "control",
             vec![
                 ("p/a.txt", "hello", 0o100644),
@@ -828,6 +854,12 @@ eocd = d.rindex(b"PK\x05\x06")
 struct.pack_into("<I", d, eocd + 16, cd + len(b"hidden payload"))
 open("hidden-bytes.zip", "wb").write(d)
 open("folder-data.zip", "wb").write(pack(good + [("p/d/", b"data in a folder")]))
+d = pack(good + [("p/d/", b"")])
+folder = d.index(b"PK\x01\x02", d.index(b"PK\x01\x02") + 4)
+folder = d.index(b"PK\x01\x02", folder + 4)
+assert d[folder + 46:folder + 50] == b"p/d/"
+struct.pack_into("<I", d, folder + 16, 0xdeadbeef)
+open("folder-crc.zip", "wb").write(d)
 open("case.zip", "wb").write(pack(good + [("p/A.txt", b"evil")]))
 open("nfd.zip", "wb").write(pack([("p/caf\u00e9.txt", a), ("p/cafe\u0301.txt", a),
     ("p/SHA256SUMS", sums([("caf\u00e9.txt", a), ("cafe\u0301.txt", a)]))]))
@@ -852,6 +884,7 @@ fn verify_judges_hostile_layouts() {
         ),
         ("hidden-bytes", "unsafe-archive", "14 bytes after"),
         ("folder-data", "unsafe-archive", "holds 16 bytes"),
+        ("folder-crc", "unsafe-archive", "records CRC-32 deadbeef"),
         ("case", "duplicate-entry", "differ only by case"),
         ("nfd", "duplicate-entry", "differ only by case"),
         ("file-and-folder", "unsafe-entry", "is a file"),

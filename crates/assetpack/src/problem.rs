@@ -115,12 +115,13 @@ codes! {
     /// are encoded (one file on Windows and macOS).
     DuplicateEntry = "duplicate-entry", Error;
     /// `verify`: an entry name that is absolute, climbs with `..`, uses backslashes, a drive
-    /// letter or control characters, an entry that is a symbolic link, or a file that another
-    /// entry puts in a folder of the same name.
+    /// letter or control characters, an entry that is a symbolic link or another special file
+    /// or is marked set-user-ID, or a file that another entry puts in a folder of the same name.
     UnsafeEntry = "unsafe-entry", Error;
     /// `verify`: the archive's structure is hostile or foreign: a local header names its
     /// entry differently from the central directory, entries share bytes, bytes lie outside
-    /// every entry (a prepended script, hidden data), or a folder entry holds data.
+    /// every entry (a prepended script, hidden data), or a folder entry holds data or records
+    /// a CRC.
     UnsafeArchive = "unsafe-archive", Error;
     /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
     CorruptEntry = "corrupt-entry", Error;

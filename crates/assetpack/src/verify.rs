@@ -160,6 +160,8 @@ struct RawEntry {
     /// Compressed and uncompressed sizes.
     compressed: u64,
     uncompressed: u64,
+    /// The CRC-32 the directory records.
+    crc: u32,
 }
 
 /// Little-endian integers from untrusted bytes: `None` past the end.
@@ -278,6 +280,7 @@ fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEntry>, u64, u
             offset: le32(&cd, at + 42),
             compressed: le32(&cd, at + 20),
             uncompressed: le32(&cd, at + 24),
+            crc: le32(&cd, at + 16) as u32,
         };
         zip64_values(&cd[name_end..name_end + extra], &mut entry)
             .ok_or_else(|| bad("a ZIP64 extra field runs past its end"))?;
@@ -307,6 +310,15 @@ fn structure(
                 format!(
                     "the folder entry `{shown}` holds {} bytes of data",
                     e.uncompressed
+                ),
+            ));
+        } else if e.name.ends_with(b"/") && e.crc != 0 {
+            // Nothing has a CRC-32 but 0: readers such as 7-Zip call this entry damaged.
+            out.push((
+                shown.clone(),
+                format!(
+                    "the folder entry `{shown}` records CRC-32 {:08x}, but no data has one",
+                    e.crc
                 ),
             ));
         }
@@ -553,7 +565,8 @@ pub fn verify(
             ));
             continue;
         };
-        let is_link = e.unix_mode.is_some_and(|m| m & 0o170000 == 0o120000);
+        let file_type = e.unix_mode.map_or(0, |m| m & 0o170000);
+        let is_link = file_type == 0o120000;
         if is_link {
             unsafe_names = true;
             problems.push(entry_problem(
@@ -562,6 +575,28 @@ pub fn verify(
                 name,
                 format!("entry `{name}` is a symbolic link"),
                 "do not extract this archive; a pack never holds links",
+            ));
+        } else if !matches!(file_type, 0 | 0o100000 | 0o040000) {
+            unsafe_names = true;
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeEntry,
+                name,
+                format!(
+                    "entry `{name}` is a special file (Unix type {:o}), not a file or folder",
+                    file_type >> 12
+                ),
+                "do not extract this archive; a pack holds only files and folders",
+            ));
+        }
+        if e.unix_mode.is_some_and(|m| m & 0o6000 != 0) {
+            unsafe_names = true;
+            problems.push(entry_problem(
+                path,
+                Code::UnsafeEntry,
+                name,
+                format!("entry `{name}` is marked set-user-ID or set-group-ID"),
+                "do not extract this archive with `unzip -K`; a pack never holds such files",
             ));
         }
         let plain = name.strip_suffix('/').unwrap_or(name);
