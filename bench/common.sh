@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-corpus_tool="$repo/../shared/tools/make-corpus.py"
+corpus_tool="${ASSETPACK_CORPUS_TOOL:-$repo/../shared/tools/make-corpus.py}"
 work=${1:-}
 if [ -z "$work" ]; then
   work=$(mktemp -d)

@@ -82,17 +82,43 @@ pub fn shipped_copy() -> TempDir {
     dir
 }
 
-/// The tiny corpus from `../shared/tools/make-corpus.py`, made once per test run.
+/// Where `make-corpus.py` is: `$ASSETPACK_CORPUS_TOOL`, else `shared/tools/` beside the
+/// repository or one of its parent folders, else beside the repository a local clone was
+/// made from (a fresh `git clone /work/main /tmp/fresh` still finds `/work/shared`).
+fn corpus_tool() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ASSETPACK_CORPUS_TOOL") {
+        return Some(PathBuf::from(p));
+    }
+    let beside = |dir: &Path| {
+        dir.ancestors()
+            .map(|d| d.join("shared/tools/make-corpus.py"))
+            .find(|t| t.is_file())
+    };
+    let repo = repo().canonicalize().ok()?;
+    beside(&repo).or_else(|| {
+        let origin = std::process::Command::new("git")
+            .current_dir(&repo)
+            .args(["remote", "get-url", "origin"])
+            .output()
+            .ok()?;
+        let url = String::from_utf8(origin.stdout).ok()?;
+        let origin = Path::new(url.trim());
+        origin.is_dir().then(|| beside(origin)).flatten()
+    })
+}
+
+/// The tiny corpus from `make-corpus.py` (see [`corpus_tool`]), made once per test run.
 pub fn corpus() -> &'static Path {
     static CORPUS: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
     CORPUS
         .get_or_init(|| {
-            let tool = repo().join("../shared/tools/make-corpus.py");
-            assert!(
-                tool.exists(),
-                "{} is missing: the tests need the shared corpus tool beside the repository",
-                tool.display()
-            );
+            let tool = corpus_tool().unwrap_or_else(|| {
+                panic!(
+                    "the tests need the shared corpus tool `shared/tools/make-corpus.py` beside \
+                     the repository (or beside the one it was cloned from), or its path in \
+                     ASSETPACK_CORPUS_TOOL"
+                )
+            });
             let dir = TempDir::new().expect("tempdir");
             let status = std::process::Command::new("python3")
                 .arg(&tool)
