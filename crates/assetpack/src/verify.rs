@@ -26,6 +26,7 @@
 //! assert!(v.ok);
 //! ```
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -791,14 +792,17 @@ pub fn verify(
     let results: Vec<ReadBack> = files
         .par_iter()
         .map_init(
-            || (archive.clone(), Vec::new()),
-            |(ar, buf), &i| {
-                if buf.is_empty() {
-                    buf.resize(1 << 20, 0);
-                }
+            || archive.clone(),
+            |ar, &i| {
                 let name = entry_name(ar, i).unwrap_or_default();
                 let out = target.as_ref().map(|t| t.temp.path().join(&name));
-                let result = read_entry(ar, i, buf, out.as_deref(), progress).map_err(|f| {
+                let read = CHUNK.with_borrow_mut(|buf| {
+                    if buf.is_empty() {
+                        buf.resize(1 << 20, 0);
+                    }
+                    read_entry(ar, i, buf, out.as_deref(), progress)
+                });
+                let result = read.map_err(|f| {
                     let Fault::Entry { what, .. } = f else {
                         return f;
                     };
@@ -958,6 +962,13 @@ fn oxum(
             "files were added or removed: ask the sender for a new pack",
         ));
     }
+}
+
+thread_local! {
+    /// Each reader thread's 1 MiB read buffer, made once per thread: rayon calls a
+    /// `map_init` initialiser once per job split, hundreds of times on a pack of many small
+    /// files, and a fresh megabyte each time only made the heap grow and shrink.
+    static CHUNK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One entry read back: its name, and its SHA-256 and size or why it could not be read.
