@@ -5,7 +5,7 @@
 #   HUGE=1 bench/build.sh DIR     also measures peak memory on the huge corpus (4.8 GB video)
 #
 # Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, GNU time. Makes the
-# `national` and `many` corpora with ../shared/tools/make-corpus.py, scans each into nine
+# `national` and `many` corpora with the workspace's generator (assetpack-corpus), scans each into nine
 # manifests, then times, page cache warm, every tool writing a new file in the same folder:
 #   assetpack build (SHA-256 of every file, checked against the manifests) |
 #   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one

@@ -4,7 +4,7 @@
 #   bench/check.sh [WORKDIR]      (default: a new temporary folder, deleted at the end)
 #
 # Needs: hyperfine, rhash, python3 with bagit (pip install bagit). Makes the `national`
-# (1 GiB, 369 files) and `many` (20,000 small files) corpora with ../shared/tools/make-corpus.py,
+# (1 GiB, 369 files) and `many` (20,000 small files) corpora with the workspace's generator (assetpack-corpus),
 # scans each into nine manifests, then times, page cache warm:
 #   assetpack check (hashing, 2 threads) | bagit.py --validate --processes 2 |
 #   rhash --sha256 -r | sha256sum -c | a 2-process Python hashlib pool

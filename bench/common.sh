@@ -1,11 +1,11 @@
 # Shared by the bench/ scripts: sourced, not run. Sets `here`, `repo`, `work` (the first
 # argument, else a temporary folder removed at exit), `runs`, builds the release binary as `ap`,
-# and defines `scan_corpus PROFILE`, which makes $work/PROFILE with the shared corpus tool and
+# and the workspace's corpus generator as `corpus`, and defines `scan_corpus PROFILE`, which
+# makes $work/PROFILE with the generator (CORPUS_ARGS adds arguments, e.g. --per-provider) and
 # scans each provider folder into $work/manifests-PROFILE.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-corpus_tool="${ASSETPACK_CORPUS_TOOL:-$repo/../shared/tools/make-corpus.py}"
 work=${1:-}
 if [ -z "$work" ]; then
   work=$(mktemp -d)
@@ -14,12 +14,13 @@ fi
 mkdir -p "$work"
 runs=${RUNS:-5}
 
-cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml" -p assetpack-cli -p assetpack-corpus
 ap="$repo/target/release/assetpack"
+corpus="$repo/target/release/assetpack-corpus"
 
 scan_corpus() {
   local profile=$1 c="$work/$1" m="$work/manifests-$1"
-  [ -d "$c" ] || python3 "$corpus_tool" "$c" --profile "$profile" >/dev/null
+  [ -d "$c" ] || "$corpus" "$c" --profile "$profile" ${CORPUS_ARGS:-} >/dev/null
   if [ ! -d "$m" ]; then
     mkdir -p "$m"
     for p in "$c"/*/; do

@@ -1,5 +1,7 @@
 //! End-to-end tests of `assetpack build` and `assetpack verify`, judged by real readers and
-//! checkers: `unzip -t`, Python's zipfile, `sha256sum -c`, bagit-python.
+//! checkers: `unzip -t`, Python's zipfile, 7-Zip, bsdtar, `sha256sum -c`, bagit-python, the
+//! zip crate. A judge that is not installed is skipped with a line saying so (see
+//! `common::judges`).
 
 mod common;
 
@@ -42,13 +44,17 @@ fn shipped_pack() -> (TempDir, TempDir, PathBuf) {
     (data, out, zip)
 }
 
-fn python(script: &str, args: &[&str]) -> std::process::Output {
-    Std::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 runs")
+/// Runs a Python script, or `None` (skipped) when Python is not installed.
+fn python(script: &str, args: &[&str]) -> Option<std::process::Output> {
+    let py = judge(Judge::Python)?;
+    Some(
+        py.cmd()
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("python3 runs"),
+    )
 }
 
 fn tool_ok(cmd: &mut Std) -> String {
@@ -64,16 +70,35 @@ fn tool_ok(cmd: &mut Std) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// `sha256sum -c --strict SHA256SUMS` in `root`, when coreutils' `sha256sum` is there.
+fn sha256sum_check(root: &Path) {
+    if let Some(sha256sum) = judge(Judge::Sha256sum) {
+        tool_ok(
+            sha256sum
+                .cmd()
+                .args(["-c", "--quiet", "--strict", "SHA256SUMS"])
+                .current_dir(root),
+        );
+    }
+}
+
+/// Extracts `zip` into `dir` with the zip crate (a reader nobody here wrote).
 fn unzip_into(zip: &Path, dir: &Path) {
-    tool_ok(Std::new("unzip").arg("-q").arg(zip).arg("-d").arg(dir));
+    let file = fs::File::open(zip).expect("open the pack");
+    zip::ZipArchive::new(file)
+        .expect("the zip crate reads the pack")
+        .extract(dir)
+        .expect("the zip crate extracts the pack");
 }
 
 #[test]
 fn shipped_bundle_opens_in_every_reader_and_checks_out() {
     let (data, _out, zip) = shipped_pack();
 
-    let t = tool_ok(Std::new("unzip").arg("-t").arg(&zip));
-    assert!(t.contains("No errors detected"), "{t}");
+    if let Some(unzip) = judge(Judge::Unzip) {
+        let t = tool_ok(unzip.cmd().arg("-t").arg(&zip));
+        assert!(t.contains("No errors detected"), "{t}");
+    }
 
     let o = python(
         "import sys, zipfile\n\
@@ -94,19 +119,14 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
          print(len(names))",
         &[zip.to_str().expect("utf-8"), NAME],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(o) = o {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
 
     let x = TempDir::new().expect("tempdir");
     unzip_into(&zip, x.path());
     let root = x.path().join(NAME);
-    tool_ok(
-        Std::new("sha256sum")
-            .arg("-c")
-            .arg("--quiet")
-            .arg("--strict")
-            .arg("SHA256SUMS")
-            .current_dir(&root),
-    );
+    sha256sum_check(&root);
     for f in [
         "README.txt",
         "manifest.toml",
@@ -154,15 +174,10 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
     assert!(links.contains("href=\"https://bestpractice.bmj.com/oauth2/login\""));
 
     // 7-Zip tests every entry's CRC; libarchive extracts the same tree, byte for byte.
-    let t = tool_ok(Std::new("7z").arg("t").arg(&zip));
-    assert!(t.contains("Everything is Ok"), "{t}");
-    let b = TempDir::new().expect("tempdir");
-    tool_ok(
-        Std::new("bsdtar")
-            .arg("-xf")
-            .arg(&zip)
-            .current_dir(b.path()),
-    );
+    if let Some(seven) = judge(Judge::SevenZip) {
+        let t = tool_ok(seven.cmd().arg("t").arg(&zip));
+        assert!(t.contains("Everything is Ok"), "{t}");
+    }
     let tree = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
         walkdir::WalkDir::new(dir)
             .sort_by_file_name()
@@ -175,12 +190,16 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
             })
             .collect()
     };
-    let (by_unzip, by_libarchive) = (tree(x.path()), tree(b.path()));
-    assert_eq!(by_unzip.len(), files);
-    assert!(
-        by_unzip == by_libarchive,
-        "unzip and bsdtar extract the same files"
-    );
+    let by_zip_crate = tree(x.path());
+    assert_eq!(by_zip_crate.len(), files);
+    if let Some(bsdtar) = judge(Judge::Bsdtar) {
+        let b = TempDir::new().expect("tempdir");
+        tool_ok(bsdtar.cmd().arg("-xf").arg(&zip).current_dir(b.path()));
+        assert!(
+            by_zip_crate == tree(b.path()),
+            "the zip crate and bsdtar extract the same files"
+        );
+    }
 
     let o = run(data.path(), &["verify", zip.to_str().expect("utf-8")]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
@@ -197,13 +216,17 @@ fn rebuilds_are_byte_identical() {
     // Another copy, other mtimes, other permissions, other jobs, a SOURCE_DATE_EPOCH that the
     // bundle's date overrides, another day for the wall clock: the same bytes.
     let data2 = shipped_copy();
-    tool_ok(
-        Std::new("touch").arg("-d").arg("2001-02-03 04:05:06").arg(
+    fs::File::options()
+        .write(true)
+        .open(
             data2
                 .path()
                 .join("assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf"),
-        ),
-    );
+        )
+        .and_then(|f| {
+            f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(981_173_106))
+        })
+        .expect("set the file's time");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -268,34 +291,36 @@ fn source_date_epoch_sets_timestamps_without_a_bundle_date() {
         "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert {i.date_time for i in z.infolist()} == {(2026, 1, 1, 0, 0, 0)}\nassert all(n.startswith('oup-only/oup/') or n.count('/') <= 2 for n in z.namelist())\nassert 'oup-only/oup/posters/oup-a3-poster-oxford-handbooks.pdf' in z.namelist()",
         &[zip.to_str().expect("utf-8")],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(o) = o {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The same, read by the zip crate: every entry carries the epoch's day.
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip).expect("open")).expect("a ZIP");
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).expect("entry");
+        let t = entry.last_modified().expect("a time");
+        assert_eq!((t.year(), t.month(), t.day(), t.hour()), (2026, 1, 1, 0));
+    }
 
     // Manifests without -o: a usage error, nothing written.
     let o = run(data.path(), &["build", "packs/providers/oup.toml"]);
     assert_eq!(code(&o), 2);
 }
 
-/// Byte offset of each entry's data, from Python's zipfile.
+/// Byte offset and length of each non-empty entry's data, read by the zip crate.
 fn data_offsets(zip: &Path) -> Vec<(String, u64, u64)> {
-    let o = python(
-        "import sys, zipfile, struct\n\
-         f = open(sys.argv[1], 'rb')\n\
-         for i in zipfile.ZipFile(sys.argv[1]).infolist():\n\
-         \x20   if i.is_dir() or i.compress_size == 0: continue\n\
-         \x20   f.seek(i.header_offset + 26)\n\
-         \x20   n, e = struct.unpack('<HH', f.read(4))\n\
-         \x20   print(i.filename, i.header_offset + 30 + n + e, i.compress_size, sep='\\t')",
-        &[zip.to_str().expect("utf-8")],
-    );
-    assert!(o.status.success());
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| {
-            let mut p = l.split('\t');
-            let name = p.next().unwrap_or_default().to_owned();
-            let off = p.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-            let len = p.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-            (name, off, len)
+    let mut archive = zip::ZipArchive::new(fs::File::open(zip).expect("open")).expect("a ZIP");
+    (0..archive.len())
+        .filter_map(|i| {
+            let entry = archive.by_index_raw(i).expect("entry");
+            let start = entry.data_start()?;
+            (!entry.is_dir() && entry.compressed_size() > 0).then(|| {
+                (
+                    entry.name().expect("a name").into_owned(),
+                    start,
+                    entry.compressed_size(),
+                )
+            })
         })
         .collect()
 }
@@ -356,28 +381,31 @@ fn bagit_layout_satisfies_bagit_python() {
     ] {
         assert!(info.contains(key), "{key} in {info}");
     }
-    let o = Std::new("bagit.py")
+    let o = run(out.path(), &["verify", zip.to_str().expect("utf-8")]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let Some(bagit) = judge(Judge::Bagit) else {
+        return;
+    };
+    let o = bagit
+        .cmd()
         .arg("--validate")
         .arg(&bag)
         .output()
-        .expect("bagit.py is installed (pip install bagit)");
+        .expect("bagit.py runs");
     assert!(
         o.status.success(),
         "bagit.py: {}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-
-    let o = run(out.path(), &["verify", zip.to_str().expect("utf-8")]);
-    assert_eq!(code(&o), 0, "{}", stdout(&o));
-
-    // A tampered bag file fails both.
+    // A tampered bag file fails it.
     fs::write(bag.join("data/links.html"), "<p>changed</p>").expect("write");
-    let o = Std::new("bagit.py")
+    let o = bagit
+        .cmd()
         .arg("--validate")
         .arg(&bag)
         .output()
-        .expect("runs");
+        .expect("bagit.py runs");
     assert!(!o.status.success());
 }
 
@@ -556,26 +584,13 @@ fn bad_bundle_specs_are_reported_with_locations() {
 /// An entry to craft: name, data, unix mode.
 type CraftEntry<'a> = (&'a str, &'a str, u32);
 
-/// Writes a ZIP with Python.
+/// Writes a ZIP of stored entries, byte by byte (see `common::craft`).
 fn craft(path: &Path, entries: &[CraftEntry]) {
-    let spec = serde_json::to_string(
-        &entries
-            .iter()
-            .map(|(n, d, m)| (n.to_string(), d.to_string(), *m))
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
-    let o = python(
-        "import sys, json, zipfile, warnings\nwarnings.simplefilter('ignore')\n\
-         with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
-         \x20   for n, d, m in json.loads(sys.argv[2]):\n\
-         \x20       i = zipfile.ZipInfo(n, (2027, 3, 1, 0, 0, 0))\n\
-         \x20       i.create_system = 3\n\
-         \x20       i.external_attr = m << 16\n\
-         \x20       z.writestr(i, d)\n",
-        &[path.to_str().expect("utf-8"), &spec],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let raw: Vec<_> = entries
+        .iter()
+        .map(|(name, data, mode)| craft::RawEntry::with_mode(name, data.as_bytes(), *mode))
+        .collect();
+    fs::write(path, craft::zip(&raw)).expect("write the crafted ZIP");
 }
 
 /// Runs `verify ZIP --extract TARGET` into a new folder `target`; the output and what is
@@ -752,16 +767,19 @@ fn verify_judges_hostile_archives() {
 fn verify_names_entries_another_tool_compressed() {
     let dir = TempDir::new().expect("tempdir");
     let sums = sums_for(&[("a.txt", "hello")]);
-    let o = python(
-        "import sys, zipfile\n\
-         for name, method, sums_method in [('bzip2-all', zipfile.ZIP_BZIP2, zipfile.ZIP_BZIP2),\n\
-         \x20       ('lzma-one', zipfile.ZIP_LZMA, zipfile.ZIP_STORED)]:\n\
-         \x20   with zipfile.ZipFile(sys.argv[1] + '/' + name + '.zip', 'w') as z:\n\
-         \x20       z.writestr('p/a.txt', 'hello', compress_type=method)\n\
-         \x20       z.writestr('p/SHA256SUMS', sys.argv[2], compress_type=sums_method)\n",
-        &[dir.path().to_str().expect("utf-8"), &sums],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Entries recorded as bzip2 (method 12) or LZMA (14), as a tool that repacked the pack
+    // writes them.
+    let entry = |name: &str, data: &[u8], method: u16| craft::RawEntry {
+        method,
+        ..craft::RawEntry::new(name, data)
+    };
+    for (name, method, sums_method) in [("bzip2-all", 12, 12), ("lzma-one", 14, 0)] {
+        let zip = craft::zip(&[
+            entry("p/a.txt", b"hello", method),
+            entry("p/SHA256SUMS", sums.as_bytes(), sums_method),
+        ]);
+        fs::write(dir.path().join(format!("{name}.zip")), zip).expect("write");
+    }
     for (label, method, unreadable) in [
         ("bzip2-all", "method 12 (Bzip2)", 2),
         ("lzma-one", "method 14 (Lzma)", 1),
@@ -790,58 +808,87 @@ fn verify_names_entries_another_tool_compressed() {
     }
 }
 
-/// Writes hostile variants of a good two-file pack `p/` into `dir`, byte by byte, with Python:
-/// each is a ZIP that Python's zipfile and the zip crate open, but whose layout lies.
-const HOSTILE_LAYOUTS: &str = r##"
-import hashlib, io, struct, sys, zipfile, os
-os.chdir(sys.argv[1])
-a = b"hello\n"
-def sums(files):
-    return "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in files).encode()
-def pack(entries):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for n, d in entries:
-            z.writestr(n, d)
-    return bytearray(buf.getvalue())
-good = [("p/a.txt", a), ("p/SHA256SUMS", sums([("a.txt", a)]))]
-d = pack(good)
-assert d[30:37] == b"p/a.txt"
-d[30:37] = b"../a.tx"
-open("local-name.zip", "wb").write(d)
-d = pack([("p/a.txt", a), ("p/b.txt", a), ("p/SHA256SUMS", sums([("a.txt", a), ("b.txt", a)]))])
-first = d.index(b"PK\x01\x02")
-second = d.index(b"PK\x01\x02", first + 4)
-struct.pack_into("<I", d, second + 42, 0)
-open("overlap.zip", "wb").write(d)
-open("prefixed.zip", "wb").write(b"#!/bin/sh\necho hi\nexit 0\n" + pack(good))
-d = pack(good)
-cd = d.index(b"PK\x01\x02")
-d[cd:cd] = b"hidden payload"
-eocd = d.rindex(b"PK\x05\x06")
-struct.pack_into("<I", d, eocd + 16, cd + len(b"hidden payload"))
-open("hidden-bytes.zip", "wb").write(d)
-open("folder-data.zip", "wb").write(pack(good + [("p/d/", b"data in a folder")]))
-d = pack(good + [("p/d/", b"")])
-folder = d.index(b"PK\x01\x02", d.index(b"PK\x01\x02") + 4)
-folder = d.index(b"PK\x01\x02", folder + 4)
-assert d[folder + 46:folder + 50] == b"p/d/"
-struct.pack_into("<I", d, folder + 16, 0xdeadbeef)
-open("folder-crc.zip", "wb").write(d)
-open("case.zip", "wb").write(pack(good + [("p/A.txt", b"evil")]))
-open("nfd.zip", "wb").write(pack([("p/caf\u00e9.txt", a), ("p/cafe\u0301.txt", a),
-    ("p/SHA256SUMS", sums([("caf\u00e9.txt", a), ("cafe\u0301.txt", a)]))]))
-open("file-and-folder.zip", "wb").write(pack([("p/a.txt", a), ("p/a.txt/b", a),
-    ("p/SHA256SUMS", sums([("a.txt", a), ("a.txt/b", a)]))]))
-for name in os.listdir("."):
-    zipfile.ZipFile(name).namelist()
-"##;
+/// Writes hostile variants of a good two-file pack `p/` into `dir`, byte by byte: each is a
+/// ZIP that ordinary readers open, but whose layout lies.
+fn write_hostile_layouts(dir: &Path) {
+    use craft::{find, put_u32, zip, RawEntry};
+    let a = b"hello\n";
+    let sums = |names: &[&str]| -> Vec<u8> {
+        sums_for(&names.iter().map(|n| (*n, "hello\n")).collect::<Vec<_>>()).into_bytes()
+    };
+    let good = || {
+        vec![
+            RawEntry::new("p/a.txt", a),
+            RawEntry::new("p/SHA256SUMS", &sums(&["a.txt"])),
+        ]
+    };
+    let with = |extra: RawEntry| {
+        let mut e = good();
+        e.push(extra);
+        zip(&e)
+    };
+    let write = |name: &str, bytes: &[u8]| fs::write(dir.join(name), bytes).expect("write");
+
+    let mut d = zip(&good());
+    assert_eq!(&d[30..37], b"p/a.txt");
+    d[30..37].copy_from_slice(b"../a.tx");
+    write("local-name.zip", &d);
+
+    let mut d = zip(&[
+        RawEntry::new("p/a.txt", a),
+        RawEntry::new("p/b.txt", a),
+        RawEntry::new("p/SHA256SUMS", &sums(&["a.txt", "b.txt"])),
+    ]);
+    let first = find(&d, b"PK\x01\x02", 0);
+    let second = find(&d, b"PK\x01\x02", first + 4);
+    put_u32(&mut d, second + 42, 0);
+    write("overlap.zip", &d);
+
+    write(
+        "prefixed.zip",
+        &[b"#!/bin/sh\necho hi\nexit 0\n".as_slice(), &zip(&good())].concat(),
+    );
+
+    let mut d = zip(&good());
+    let cd = find(&d, b"PK\x01\x02", 0);
+    d.splice(cd..cd, b"hidden payload".iter().copied());
+    let eocd = d.len() - 22;
+    put_u32(&mut d, eocd + 16, (cd + b"hidden payload".len()) as u32);
+    write("hidden-bytes.zip", &d);
+
+    write(
+        "folder-data.zip",
+        &with(RawEntry::new("p/d/", b"data in a folder")),
+    );
+    let mut d = with(RawEntry::new("p/d/", b""));
+    let folder = find(&d, b"p/d/", find(&d, b"PK\x01\x02", 0)) - 46;
+    assert_eq!(&d[folder + 46..folder + 50], b"p/d/");
+    put_u32(&mut d, folder + 16, 0xdead_beef);
+    write("folder-crc.zip", &d);
+
+    write("case.zip", &with(RawEntry::new("p/A.txt", b"evil")));
+    write(
+        "nfd.zip",
+        &zip(&[
+            RawEntry::new("p/caf\u{e9}.txt", a),
+            RawEntry::new("p/cafe\u{301}.txt", a),
+            RawEntry::new("p/SHA256SUMS", &sums(&["caf\u{e9}.txt", "cafe\u{301}.txt"])),
+        ]),
+    );
+    write(
+        "file-and-folder.zip",
+        &zip(&[
+            RawEntry::new("p/a.txt", a),
+            RawEntry::new("p/a.txt/b", a),
+            RawEntry::new("p/SHA256SUMS", &sums(&["a.txt", "a.txt/b"])),
+        ]),
+    );
+}
 
 #[test]
 fn verify_judges_hostile_layouts() {
     let dir = TempDir::new().expect("tempdir");
-    let o = python(HOSTILE_LAYOUTS, &[dir.path().to_str().expect("utf-8")]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    write_hostile_layouts(dir.path());
     let cases = [
         ("local-name", "unsafe-archive", "local header"),
         ("overlap", "unsafe-archive", "shares bytes"),
@@ -936,10 +983,14 @@ fn a_pack_of_more_than_65535_entries_is_zip64_and_every_reader_opens_it() {
         "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(len(z.infolist()))",
         &[zip.to_str().expect("utf-8")],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // 70,001 files and the folders big/ and big/messages/.
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "70003");
-    tool_ok(Std::new("unzip").arg("-tq").arg(&zip));
+    if let Some(o) = o {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // 70,001 files and the folders big/ and big/messages/.
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "70003");
+    }
+    if let Some(unzip) = judge(Judge::Unzip) {
+        tool_ok(unzip.cmd().arg("-tq").arg(&zip));
+    }
     let o = run(dir.path(), &["verify", "big.zip"]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
 }
@@ -985,13 +1036,7 @@ fn extract_writes_the_pack_once_and_never_over_existing_files() {
         ],
     );
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    tool_ok(
-        Std::new("sha256sum")
-            .arg("-c")
-            .arg("--quiet")
-            .arg("SHA256SUMS")
-            .current_dir(target.join(NAME)),
-    );
+    sha256sum_check(&target.join(NAME));
     let o = run(
         out.path(),
         &[
@@ -1077,21 +1122,24 @@ fn corpus_build_round_trips_with_odd_names() {
          assert all(i.flag_bits & 0x800 for i in odd)\nprint('\\n'.join(i.filename for i in odd))",
         &[zip.to_str().expect("utf-8")],
     );
-    assert!(
-        names.status.success(),
-        "{}",
-        String::from_utf8_lossy(&names.stderr)
-    );
-    assert!(String::from_utf8_lossy(&names.stdout).contains("Café poster (final).pdf"));
+    if let Some(names) = names {
+        assert!(
+            names.status.success(),
+            "{}",
+            String::from_utf8_lossy(&names.stderr)
+        );
+        assert!(String::from_utf8_lossy(&names.stdout).contains("Café poster (final).pdf"));
+    }
     let x = TempDir::new().expect("tempdir");
     unzip_into(&zip, x.path());
-    tool_ok(
-        Std::new("sha256sum")
-            .arg("-c")
-            .arg("--quiet")
-            .arg("SHA256SUMS")
-            .current_dir(x.path().join("tiny")),
+    assert!(
+        walkdir::WalkDir::new(x.path())
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name() == "Café poster (final).pdf"),
+        "the odd name comes back out"
     );
+    sha256sum_check(&x.path().join("tiny"));
     let o = run(dir.path(), &["verify", "tiny.zip"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
@@ -1148,12 +1196,16 @@ fn the_pack_carries_its_index_which_names_the_manifest_checksum() {
         "SHA256SUMS covers the index"
     );
     let manifest_sha = sha256_hex(&fs::read(root.join("manifest.toml")).expect("manifest"));
-    let text = tool_ok(Std::new("pdftotext").arg(&pdf).arg("-"));
-    assert!(
-        text.contains(&manifest_sha),
-        "the cover names manifest.toml's SHA-256"
-    );
-    tool_ok(Std::new("qpdf").arg("--check").arg(&pdf));
+    if let Some(pdftotext) = judge(Judge::Pdftotext) {
+        let text = tool_ok(pdftotext.cmd().arg(&pdf).arg("-"));
+        assert!(
+            text.contains(&manifest_sha),
+            "the cover names manifest.toml's SHA-256"
+        );
+    }
+    if let Some(qpdf) = judge(Judge::Qpdf) {
+        tool_ok(qpdf.cmd().arg("--check").arg(&pdf));
+    }
 
     // --no-index leaves it out and changes nothing else in manifest.toml.
     let bare = out.path().join("bare.zip");

@@ -10,6 +10,11 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod craft;
+mod judges;
+#[allow(unused_imports)]
+pub use judges::{judge, Judge};
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -82,52 +87,19 @@ pub fn shipped_copy() -> TempDir {
     dir
 }
 
-/// Where `make-corpus.py` is: `$ASSETPACK_CORPUS_TOOL`, else `shared/tools/` beside the
-/// repository or one of its parent folders, else beside the repository a local clone was
-/// made from (a fresh `git clone /work/main /tmp/fresh` still finds `/work/shared`).
-fn corpus_tool() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ASSETPACK_CORPUS_TOOL") {
-        return Some(PathBuf::from(p));
-    }
-    let beside = |dir: &Path| {
-        dir.ancestors()
-            .map(|d| d.join("shared/tools/make-corpus.py"))
-            .find(|t| t.is_file())
-    };
-    let repo = repo().canonicalize().ok()?;
-    beside(&repo).or_else(|| {
-        let origin = std::process::Command::new("git")
-            .current_dir(&repo)
-            .args(["remote", "get-url", "origin"])
-            .output()
-            .ok()?;
-        let url = String::from_utf8(origin.stdout).ok()?;
-        let origin = Path::new(url.trim());
-        origin.is_dir().then(|| beside(origin)).flatten()
-    })
-}
-
-/// The tiny corpus from `make-corpus.py` (see [`corpus_tool`]), made once per test run.
+/// The tiny corpus of the workspace's generator (`assetpack-corpus`), made once per test run,
+/// with its `damaged/` folder.
 pub fn corpus() -> &'static Path {
     static CORPUS: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
     CORPUS
         .get_or_init(|| {
-            let tool = corpus_tool().unwrap_or_else(|| {
-                panic!(
-                    "the tests need the shared corpus tool `shared/tools/make-corpus.py` beside \
-                     the repository (or beside the one it was cloned from), or its path in \
-                     ASSETPACK_CORPUS_TOOL"
-                )
-            });
             let dir = TempDir::new().expect("tempdir");
-            let status = std::process::Command::new("python3")
-                .arg(&tool)
-                .arg(dir.path().join("c"))
-                .args(["--profile", "tiny"])
-                .output()
-                .expect("python3 runs");
-            assert!(status.status.success(), "make-corpus failed: {status:?}");
             let path = dir.path().join("c");
+            let options = assetpack_corpus::Options {
+                damaged: true,
+                ..assetpack_corpus::Options::new(assetpack_corpus::Profile::Tiny)
+            };
+            assetpack_corpus::write(&path, &options).expect("the corpus is written");
             (dir, path)
         })
         .1
