@@ -962,8 +962,10 @@ fn a_pack_of_more_than_65535_entries_is_zip64_and_every_reader_opens_it() {
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let plan = Plan {
         name: "big".into(),
-        layout: assetpack::plan::Layout::Plain,
-        timestamp: (2027, 3, 1, 0, 0, 0),
+        layout: assetpack::catalog::Layout::Plain,
+        timestamp: assetpack::catalog::Timestamp::midnight(
+            assetpack::manifest::Date::parse("2027-03-01").expect("a date"),
+        ),
         entries,
     };
     let zip = dir.path().join("big.zip");

@@ -3,7 +3,7 @@
 //! line (naming the program and how to install it) and passes as skipped, unless
 //! `ASSETPACK_REQUIRE_JUDGES=1` is set (as `.ci/run` does): then a missing judge fails it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::Command as Std;
@@ -151,7 +151,16 @@ pub fn judge(judge: Judge) -> Option<Judge> {
     if std::env::var_os("ASSETPACK_REQUIRE_JUDGES").is_some_and(|v| v == "1") {
         panic!("{test} {why} (ASSETPACK_REQUIRE_JUDGES=1 requires every judge)");
     }
-    // Straight to the terminal: the test harness captures `eprintln!` of passing tests.
-    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
+    // Once per test and judge, straight to the terminal: the test harness captures
+    // `eprintln!` of passing tests.
+    static SAID: OnceLock<Mutex<HashSet<(String, Judge)>>> = OnceLock::new();
+    let first = SAID
+        .get_or_init(Default::default)
+        .lock()
+        .expect("lock")
+        .insert((test.clone(), judge));
+    if first {
+        let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
+    }
     None
 }

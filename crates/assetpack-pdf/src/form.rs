@@ -4,15 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use assetpack::bundle::Selected;
+use assetpack::catalog::Selected;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::fonts::FieldFont;
 use crate::layout::{rgb, FieldSpec, Layout};
-use crate::{FieldFont, IndexError, IndexInput};
+use crate::{IndexError, Input};
 
 fn field(l: &mut Layout, x: f32, y: f32, w: f32, h: f32, name: String, tooltip: String) {
     l.rect(x, y, w, h, Some(rgb(255, 255, 255)), Some(rgb(60, 60, 60)));
@@ -26,11 +27,7 @@ fn field(l: &mut Layout, x: f32, y: f32, w: f32, h: f32, name: String, tooltip: 
 }
 
 /// Draws the form and records its fields.
-pub fn request_form(
-    l: &mut Layout,
-    input: &IndexInput,
-    by_manifest: &BTreeMap<usize, Vec<&Selected>>,
-) {
+pub fn request_form(l: &mut Layout, input: &Input, by_manifest: &BTreeMap<usize, Vec<&Selected>>) {
     let dark = rgb(20, 20, 20);
     let grey = rgb(90, 90, 90);
     let accent = rgb(0, 94, 184);

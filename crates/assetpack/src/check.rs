@@ -18,8 +18,8 @@
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, Read};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,8 +29,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::content::{self, FileAt, Inspection};
-use crate::digest::{self, BUFFER};
+use crate::catalog::{self, walk, Tree};
+use crate::content;
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 use crate::problem::{Code, Problem, Severity, Tally};
 use crate::progress::Progress;
@@ -140,130 +140,6 @@ impl Report {
     }
 }
 
-/// Lists the manifests named by `inputs`: files as given, and every `*.toml` directly inside
-/// each directory, sorted by name.
-pub fn manifest_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for input in inputs {
-        match fs::metadata(input) {
-            Ok(m) if m.is_dir() => match fs::read_dir(input) {
-                Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| {
-                            p.extension().is_some_and(|e| e == "toml")
-                                && !p
-                                    .file_name()
-                                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                        })
-                        .collect();
-                    found.sort();
-                    if found.is_empty() {
-                        problems.push(io_problem(
-                            input,
-                            format!("{} holds no *.toml manifest", input.display()),
-                            "name a manifest file, or a folder that holds provider manifests",
-                        ));
-                    }
-                    out.extend(found);
-                }
-                Err(e) => problems.push(io_problem(
-                    input,
-                    format!("cannot list {}: {e}", input.display()),
-                    "check the folder exists and is readable",
-                )),
-            },
-            Ok(_) => out.push(input.clone()),
-            Err(e) => problems.push(io_problem(
-                input,
-                format!("cannot read {}: {e}", input.display()),
-                "check the path; run from the folder the paths are relative to",
-            )),
-        }
-    }
-    (out, problems)
-}
-
-fn io_problem(path: &Path, message: String, fix: &str) -> Problem {
-    let mut p = Problem::new(Code::Unreadable, message, fix);
-    p.manifest = Some(path.to_owned());
-    p
-}
-
-/// Loads one manifest; `None` for a bundle spec met in a folder or a manifest that could not be
-/// used. Problems go to `problems`.
-fn load_one(path: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
-    match Manifest::load(path) {
-        Ok(l) if l.bundle_spec => None,
-        Ok(l) => {
-            problems.extend(l.problems);
-            l.manifest
-        }
-        Err(crate::manifest::LoadError::NotUtf8 { path }) => {
-            let mut p = Problem::new(
-                Code::TomlSyntax,
-                format!("{} is not UTF-8 text", path.display()),
-                "save the manifest as UTF-8",
-            );
-            p.manifest = Some(path);
-            problems.push(p);
-            None
-        }
-        Err(e) => {
-            problems.push(io_problem(
-                path,
-                e.to_string(),
-                "check the path and its permissions",
-            ));
-            None
-        }
-    }
-}
-
-/// Loads manifests in parallel, collecting problems. Bundle specs met in a folder are skipped;
-/// two manifests with one provider id are reported.
-pub fn load_manifests(paths: &[PathBuf]) -> (Vec<Manifest>, Vec<Problem>) {
-    let loaded: Vec<(Option<Manifest>, Vec<Problem>)> = paths
-        .par_iter()
-        .map(|p| {
-            let mut problems = Vec::new();
-            (load_one(p, &mut problems), problems)
-        })
-        .collect();
-    let mut manifests = Vec::new();
-    let mut problems = Vec::new();
-    for (m, p) in loaded {
-        manifests.extend(m);
-        problems.extend(p);
-    }
-    problems.extend(duplicate_providers(&manifests));
-    (manifests, problems)
-}
-
-/// One provider, one manifest: a pack has one folder per provider id.
-pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> Vec<Problem> {
-    let mut seen: HashMap<&str, &Manifest> = HashMap::new();
-    let mut out = Vec::new();
-    for m in manifests {
-        if let Some(first) = seen.insert(&m.provider.id, m) {
-            out.push(m.report(
-                Code::DuplicateId,
-                None,
-                "id",
-                format!(
-                    "provider id `{}` is also used by {}",
-                    m.provider.id,
-                    first.path.display()
-                ),
-                "give each provider manifest its own id",
-            ));
-        }
-    }
-    out
-}
-
 /// Checks the manifests named by `inputs` (files, or folders of `*.toml` manifests) against
 /// their files. Never panics on bad input; I/O failures come back as [`Code::Unreadable`]
 /// problems.
@@ -271,11 +147,11 @@ pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>
 /// Each manifest is a pipeline (parse, metadata, walk of `base`, file examination) and the
 /// pipelines run in parallel, so one manifest's files are hashed while the next is parsed.
 pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Report {
-    let (mut paths, mut problems) = manifest_paths(inputs);
+    let (mut paths, mut problems) = catalog::find_manifests(inputs);
     // A bundle spec named on its own checks the spec and every manifest it uses.
     let mut bundles = Vec::new();
     for input in inputs.iter().filter(|p| p.is_file()) {
-        if !is_bundle_spec(input) {
+        if !catalog::is_bundle_spec(input) {
             continue;
         }
         match crate::bundle::Bundle::load(input) {
@@ -288,7 +164,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
                     bundles.push(b);
                 }
             }
-            Err(e) => problems.push(io_problem(input, e.to_string(), "check the path")),
+            Err(e) => problems.push(catalog::io_problem(input, e.to_string(), "check the path")),
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -298,8 +174,8 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
-            let checked =
-                load_one(p, &mut problems).map(|m| check_one(m, options, &budget, progress));
+            let checked = catalog::load_one(p, &mut problems)
+                .map(|m| check_one(m, options, &budget, progress));
             (checked, problems)
         })
         .collect();
@@ -323,7 +199,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
                 .filter(|m| fs::canonicalize(&m.path).is_ok_and(|c| wanted.contains(&c)))
                 .cloned()
                 .collect();
-            let (_, p) = crate::bundle::select(b, &used);
+            let (_, p) = catalog::select(b, &used);
             report.problems.extend(p);
         }
         let order: Vec<&Path> = report.manifests.iter().map(|m| m.path.as_path()).collect();
@@ -333,15 +209,6 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         report.tally();
     }
     report
-}
-
-/// True when `path` holds a `[bundle]` table and no `[provider]`.
-fn is_bundle_spec(path: &Path) -> bool {
-    fs::read_to_string(path).is_ok_and(|text| {
-        toml::de::DeTable::parse(&text).is_ok_and(|t| {
-            t.get_ref().contains_key("bundle") && !t.get_ref().contains_key("provider")
-        })
-    })
 }
 
 /// Checks manifests that are already loaded (see [`check`]); the report hands them back in
@@ -411,7 +278,7 @@ fn assemble<M: Borrow<Manifest>>(
     progress: &dyn Progress,
 ) -> (Report, Vec<M>) {
     progress.finish();
-    problems.extend(duplicate_providers(
+    problems.extend(catalog::duplicate_providers(
         done.iter().map(|c| c.manifest.borrow()),
     ));
     unlisted(&done, &mut problems);
@@ -800,54 +667,6 @@ fn media_checks(m: &Manifest, a: &Asset, out: &mut Vec<Problem>) {
 // ---------------------------------------------------------------------------------------------
 // Files.
 
-/// What the walk of a `base` folder found, by `/`-separated relative path.
-#[derive(Default)]
-struct Tree {
-    regular: HashSet<String>,
-    /// Symlinks and special files, with a word for what they are.
-    other: Vec<(String, &'static str)>,
-}
-
-fn walk(base: &Path) -> io::Result<Tree> {
-    let mut tree = Tree::default();
-    let walker = walkdir::WalkDir::new(base)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let msg = e.to_string();
-            e.into_io_error().unwrap_or_else(|| io::Error::other(msg))
-        })?;
-        if entry.depth() == 0 {
-            continue;
-        }
-        let rel = relative_name(entry.path().strip_prefix(base).unwrap_or(entry.path()));
-        let ft = entry.file_type();
-        if ft.is_file() {
-            tree.regular.insert(rel);
-        } else if ft.is_symlink() {
-            tree.other.push((rel, "symbolic link"));
-        } else if !ft.is_dir() {
-            tree.other.push((rel, "special file"));
-        }
-    }
-    Ok(tree)
-}
-
-/// `/`-joined, lossily decoded relative path.
-pub(crate) fn relative_name(p: &Path) -> String {
-    if std::path::MAIN_SEPARATOR == '/' {
-        if let Some(s) = p.to_str() {
-            return s.to_owned();
-        }
-    }
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 struct Job<'a> {
     manifest: &'a Manifest,
     asset: &'a Asset,
@@ -993,103 +812,6 @@ fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
     }
 }
 
-thread_local! {
-    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// What reading one file found.
-#[derive(Debug, Default)]
-pub struct Examined {
-    /// Size from the file's metadata.
-    pub len: u64,
-    /// SHA-256 (lowercase hex), when hashing was asked for.
-    pub sha256: Option<String>,
-    /// Media type and damage.
-    pub inspection: Inspection,
-    /// The whole content, when it was asked for and the file is under 1 MiB.
-    pub bytes: Option<Arc<[u8]>>,
-}
-
-/// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
-/// regular gives an `InvalidInput` error.
-pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
-    examine_keeping(path, hash, false, advance)
-}
-
-/// [`examine`], also returning the bytes of a small file when `keep` is set.
-fn examine_keeping(
-    path: &Path,
-    hash: bool,
-    keep: bool,
-    advance: &dyn Fn(u64),
-) -> io::Result<Examined> {
-    let (file, len) = content::open_regular(path)?;
-    BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
-        if buf.len() < BUFFER {
-            buf.resize(BUFFER, 0);
-        }
-        if len < BUFFER as u64 {
-            // Small file: one read, then hash and inspect the bytes in memory.
-            let mut n = 0;
-            let mut f = &file;
-            loop {
-                match f.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => {
-                        n += k;
-                        // Stop at the size the metadata gave, saving a read per file; a file
-                        // that grew meanwhile is caught by the size comparison.
-                        if n as u64 >= len || n == buf.len() {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            if n == buf.len() {
-                // The file grew while we read it: fall back to streaming.
-                return stream(&file, len, hash, &mut buf, advance);
-            }
-            let bytes = &buf[..n];
-            advance(n as u64);
-            Ok(Examined {
-                len: n as u64,
-                sha256: hash.then(|| digest::sha256_bytes(bytes)),
-                inspection: content::inspect(bytes)?,
-                bytes: keep.then(|| bytes.into()),
-            })
-        } else {
-            stream(&file, len, hash, &mut buf, advance)
-        }
-    })
-}
-
-fn stream(
-    file: &File,
-    len: u64,
-    hash: bool,
-    buf: &mut [u8],
-    advance: &dyn Fn(u64),
-) -> io::Result<Examined> {
-    let inspection = content::inspect(&FileAt { file, len })?;
-    let sha256 = if hash {
-        let mut f = file;
-        io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
-        let (hex, _) = digest::sha256_reader(f, buf, advance)?;
-        Some(hex)
-    } else {
-        None
-    };
-    Ok(Examined {
-        len,
-        sha256,
-        inspection,
-        bytes: None,
-    })
-}
-
 /// What examining one file found.
 struct Examination {
     problems: Vec<Problem>,
@@ -1179,36 +901,37 @@ fn examine_file(
         .file
         .bytes
         .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
-    let examined = match examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            out.push(report(
-                Code::MissingFile,
-                "file",
-                format!("the {what} `{}` does not exist", f.file),
-                "put the file there, or correct the path (it is relative to `base`)",
-            ));
-            return (out, 0);
-        }
-        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-            out.push(report(
-                Code::NotAFile,
-                "file",
-                format!("the {what} `{}` is not a regular file", f.file),
-                "point `file` at a file, not a folder or device",
-            ));
-            return (out, 0);
-        }
-        Err(e) => {
-            out.push(report(
-                Code::Unreadable,
-                "file",
-                format!("cannot read the {what} `{}`: {e}", f.file),
-                "check the file's permissions and the disk",
-            ));
-            return (out, 0);
-        }
-    };
+    let examined =
+        match crate::examine::examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                out.push(report(
+                    Code::MissingFile,
+                    "file",
+                    format!("the {what} `{}` does not exist", f.file),
+                    "put the file there, or correct the path (it is relative to `base`)",
+                ));
+                return (out, 0);
+            }
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                out.push(report(
+                    Code::NotAFile,
+                    "file",
+                    format!("the {what} `{}` is not a regular file", f.file),
+                    "point `file` at a file, not a folder or device",
+                ));
+                return (out, 0);
+            }
+            Err(e) => {
+                out.push(report(
+                    Code::Unreadable,
+                    "file",
+                    format!("cannot read the {what} `{}`: {e}", f.file),
+                    "check the file's permissions and the disk",
+                ));
+                return (out, 0);
+            }
+        };
     progress.file_done(&job.path);
     if let Some(bytes) = &examined.bytes {
         let len = bytes.len() as u64;

@@ -9,11 +9,14 @@
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
 //! tools can do what they like.
 
+pub mod atomic;
 pub mod build;
 pub mod bundle;
+pub mod catalog;
 pub mod check;
 pub mod content;
 pub mod digest;
+pub mod examine;
 pub mod manifest;
 pub mod pack;
 pub mod plan;
@@ -22,6 +25,7 @@ pub mod progress;
 pub mod safe_path;
 pub mod scan;
 pub mod source;
+pub mod sums;
 pub mod verify;
 
 pub use check::{check, CheckOptions, Report};

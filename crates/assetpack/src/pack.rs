@@ -16,12 +16,14 @@
 //!
 //! ```
 //! use assetpack::bundle::Header;
+//! use assetpack::catalog::Inputs;
 //! use assetpack::pack::{write_zip, PackOptions};
 //! use assetpack::plan::{plan, PlanOptions};
 //! use assetpack::NoProgress;
 //!
 //! let header = Header { name: "empty".into(), ..Header::default() };
-//! let plan = plan(&header, &[], &[], &PlanOptions::default()).unwrap();
+//! let inputs = Inputs { header, manifests: vec![], selected: vec![], bundle: None };
+//! let plan = plan(&inputs, &PlanOptions::default()).unwrap();
 //! let zip = write_zip(&plan, std::io::Cursor::new(Vec::new()), &PackOptions::default(), &NoProgress).unwrap();
 //! assert!(zip.into_inner().starts_with(b"PK\x03\x04"));
 //! ```
@@ -612,7 +614,8 @@ pub fn write_zip<W: Write + Seek>(
 
 /// Options every entry shares: the plan's timestamp and the Unix "made by" system.
 fn base_options(plan: &Plan) -> SimpleFileOptions {
-    let (y, mo, d, h, mi, s) = plan.timestamp;
+    let t = plan.timestamp;
+    let (y, mo, d, h, mi, s) = (t.year, t.month, t.day, t.hour, t.minute, t.second);
     let time =
         DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default());
     SimpleFileOptions::default()
@@ -943,13 +946,13 @@ pub fn write_pack_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Layout;
+    use crate::catalog::{Layout, Timestamp};
 
     fn file_plan(path: &Path, bytes: &[u8]) -> Plan {
         Plan {
             name: "t".into(),
             layout: Layout::Plain,
-            timestamp: (2027, 3, 1, 0, 0, 0),
+            timestamp: Timestamp::midnight(crate::manifest::Date::parse("2027-03-01").unwrap()),
             entries: vec![Entry {
                 path: "a.txt".into(),
                 data: EntryData::File(path.to_owned()),

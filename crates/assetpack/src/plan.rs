@@ -20,21 +20,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bundle::{Header, Selected};
+use crate::bundle::Header;
+use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest, Print, Provider};
 use crate::safe_path;
-
-/// How the pack is laid out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// Files under `<name>/`, with `SHA256SUMS`.
-    #[default]
-    Plain,
-    /// A BagIt bag: payload under `<name>/data/`, manifests and tag files beside it.
-    Bagit,
-}
+use crate::sums;
 
 /// How entries are compressed. The choice never changes the content.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,14 +41,12 @@ pub enum Compression {
 }
 
 /// Options for [`plan`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct PlanOptions {
     /// Plain or BagIt.
     pub layout: Layout,
     /// Compression policy.
     pub compression: Compression,
-    /// The PDF index, when one goes in.
-    pub index_pdf: Option<Vec<u8>>,
 }
 
 /// Where an entry's bytes come from.
@@ -105,8 +94,8 @@ pub struct Plan {
     pub name: String,
     /// Plain or BagIt.
     pub layout: Layout,
-    /// Timestamp of every entry: (year, month, day, hour, minute, second), UTC.
-    pub timestamp: (u16, u8, u8, u8, u8, u8),
+    /// Timestamp of every entry (the edition's, see [`crate::catalog::Edition`]).
+    pub timestamp: Timestamp,
     /// Every file, sorted by path.
     pub entries: Vec<Entry>,
 }
@@ -145,14 +134,39 @@ impl Plan {
 #[derive(Clone, Debug)]
 pub struct Draft {
     header: Header,
-    layout: Layout,
-    compression: Compression,
-    timestamp: (u16, u8, u8, u8, u8, u8),
-    edition: String,
+    options: PlanOptions,
+    edition: Edition,
+    /// The providers' names, for a bag's `Source-Organization` when there is no region.
+    providers: Vec<String>,
     payload: Vec<Entry>,
 }
 
+/// What the PDF index of a pack is made from: the inputs, the layout its paths follow, the
+/// edition and the SHA-256 of the pack's `manifest.toml` (which does not depend on the index).
+#[derive(Clone, Copy, Debug)]
+pub struct IndexFacts<'a> {
+    /// The pack's inputs.
+    pub inputs: &'a Inputs,
+    /// The pack's layout (paths in the pack are under `data/` in a bag).
+    pub layout: Layout,
+    /// The pack's edition.
+    pub edition: Edition,
+    /// SHA-256 of the pack's `manifest.toml`.
+    pub manifest_sha256: &'a str,
+}
+
 impl Draft {
+    /// What the PDF index of the pack of `inputs` (which this draft was made from) is made
+    /// from.
+    pub fn index_facts<'a>(&'a self, inputs: &'a Inputs) -> IndexFacts<'a> {
+        IndexFacts {
+            inputs,
+            layout: self.options.layout,
+            edition: self.edition,
+            manifest_sha256: self.manifest_sha256().unwrap_or_default(),
+        }
+    }
+
     /// SHA-256 of the pack's resolved `manifest.toml`.
     pub fn manifest_sha256(&self) -> Option<&str> {
         self.payload
@@ -165,12 +179,15 @@ impl Draft {
     pub fn finish(self, index_pdf: Option<Vec<u8>>) -> Result<Plan, PlanError> {
         let Draft {
             header,
-            layout,
-            compression,
-            timestamp,
+            options,
             edition,
+            providers,
             mut payload,
         } = self;
+        let PlanOptions {
+            layout,
+            compression,
+        } = options;
         if let Some(pdf) = index_pdf {
             let bytes: Arc<[u8]> = pdf.into();
             let index = Entry {
@@ -194,29 +211,26 @@ impl Draft {
 
         let mut entries = match layout {
             Layout::Plain => {
-                let mut sums =
-                    String::with_capacity(payload.iter().map(|e| e.path.len() + 67).sum());
-                for e in &payload {
-                    for part in [e.sha256.as_str(), "  ", e.path.as_str(), "\n"] {
-                        sums.push_str(part);
-                    }
-                }
+                let sums = sums::write(
+                    sums::Format::Sha256sum,
+                    payload.iter().map(|e| (e.sha256.as_str(), e.path.as_str())),
+                );
                 let mut entries = payload;
                 entries.push(bytes_entry(
-                    "SHA256SUMS",
+                    sums::SHA256SUMS,
                     sums.into_bytes(),
                     Method::Deflate,
                     compression,
                 ));
                 entries
             }
-            Layout::Bagit => bag_entries(&header, payload, &edition, compression),
+            Layout::Bagit => bag_entries(&header, &providers, payload, edition, compression),
         };
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Plan {
             name: header.name,
             layout,
-            timestamp,
+            timestamp: edition.time,
             entries,
         })
     }
@@ -243,41 +257,9 @@ pub enum PlanError {
     /// The pack name is not a plain folder name.
     #[error("`{0}` cannot be a pack's folder name: use letters, digits and `-`")]
     BadName(String),
-}
-
-/// The edition date and time of a pack: the bundle's `date` at midnight, else
-/// `SOURCE_DATE_EPOCH`, else 1980-01-01 — never the wall clock.
-pub fn edition_time(date: Option<Date>) -> (u16, u8, u8, u8, u8, u8) {
-    let clamp = |y: i32| y.clamp(1980, 2107) as u16;
-    if let Some(d) = date {
-        let d = d.0;
-        return (clamp(d.year()), u8::from(d.month()), d.day(), 0, 0, 0);
-    }
-    if let Some(t) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-    {
-        if t.year() < 1980 {
-            return (1980, 1, 1, 0, 0, 0);
-        }
-        if t.year() > 2107 {
-            return (2107, 12, 31, 23, 59, 58);
-        }
-        return (
-            t.year() as u16,
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-        );
-    }
-    (1980, 1, 1, 0, 0, 0)
-}
-
-fn edition_date_string(ts: (u16, u8, u8, u8, u8, u8)) -> String {
-    format!("{:04}-{:02}-{:02}", ts.0, ts.1, ts.2)
+    /// The resolved manifest could not be written as TOML or JSON.
+    #[error("the resolved manifest could not be written: {0}")]
+    Serialise(String),
 }
 
 /// Whether auto compression deflates, stores or samples a file named `path`.
@@ -389,6 +371,85 @@ struct AssetOut<'a> {
     captions: Option<FileOut<'a>>,
 }
 
+impl<'a> FileOut<'a> {
+    fn of(role: FileRole<'a>, f: &'a FileRef, path: String, sha256: String, bytes: u64) -> Self {
+        FileOut {
+            role: match role {
+                FileRole::Rendition(_, r) => Some(r),
+                _ => None,
+            },
+            path,
+            source: &f.file,
+            sha256,
+            bytes,
+            media_type: f
+                .media_type
+                .clone()
+                .or_else(|| content::media_type_for_path(&f.file).map(str::to_owned)),
+        }
+    }
+
+    /// A message's text file.
+    fn message(entry: &Entry) -> Self {
+        FileOut {
+            role: None,
+            path: entry.path.clone(),
+            source: "",
+            sha256: entry.sha256.clone(),
+            bytes: entry.bytes,
+            media_type: Some("text/plain".into()),
+        }
+    }
+}
+
+impl<'a> AssetOut<'a> {
+    /// The asset's metadata, before its files are added.
+    fn of(a: &'a Asset) -> Self {
+        let (url, text, channel) = match &a.content {
+            Content::Url(u) => (Some(u.as_str()), None, None),
+            Content::Text { text, channel } => (None, Some(text.as_str()), channel.as_deref()),
+            Content::File(_) => (None, None, None),
+        };
+        AssetOut {
+            id: &a.id,
+            title: &a.title,
+            kind: a.kind,
+            file: None,
+            url,
+            text,
+            channel,
+            description: a.description.as_deref(),
+            alt: a.alt.as_deref(),
+            tags: &a.tags,
+            last_reviewed: a.last_reviewed,
+            next_review_due: a.next_review_due,
+            print: a.print.as_ref(),
+            usage: a.usage.as_deref(),
+            renditions: Vec::new(),
+            transcript: None,
+            captions: None,
+        }
+    }
+
+    fn add_file(&mut self, role: FileRole, out: FileOut<'a>) {
+        match role {
+            FileRole::Main => self.file = Some(out),
+            FileRole::Transcript => self.transcript = Some(out),
+            FileRole::Captions => self.captions = Some(out),
+            FileRole::Rendition(..) => self.renditions.push(out),
+        }
+    }
+
+    /// Every file of the asset in the pack.
+    fn files(&self) -> impl Iterator<Item = &FileOut<'a>> {
+        self.file
+            .iter()
+            .chain(&self.renditions)
+            .chain(&self.transcript)
+            .chain(&self.captions)
+    }
+}
+
 /// The files one selected asset brings (renditions filtered), with their payload paths.
 fn asset_files<'a>(
     m: &'a Manifest,
@@ -401,7 +462,7 @@ fn asset_files<'a>(
             FileRole::Rendition(_, r) => keep.as_ref().is_none_or(|k| k.contains(*r)),
             _ => true,
         })
-        .map(|(role, f)| (role, f, format!("{}/{}", m.provider.id, f.file)))
+        .map(|(role, f)| (role, f, catalog::payload_path(m, &f.file)))
         .collect()
 }
 
@@ -430,259 +491,279 @@ fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Builds the plan of a pack of `selected` assets. Files whose manifest records no checksum
-/// are hashed now; all others are trusted here and verified while they are packed.
-pub fn plan(
-    header: &Header,
-    manifests: &[Manifest],
-    selected: &[Selected],
-    options: &PlanOptions,
-) -> Result<Plan, PlanError> {
-    draft(header, manifests, selected, options)?.finish(options.index_pdf.clone())
+/// The plan of a pack of `inputs`, without a PDF index (see [`Draft::finish`] for one).
+pub fn plan(inputs: &Inputs, options: &PlanOptions) -> Result<Plan, PlanError> {
+    Draft::new(inputs, options)?.finish(None)
 }
 
-/// The [`Draft`] of a pack of `selected` assets (see [`plan`]); `options.index_pdf` is not
-/// used: give the index to [`Draft::finish`].
-pub fn draft(
-    header: &Header,
-    manifests: &[Manifest],
-    selected: &[Selected],
-    options: &PlanOptions,
-) -> Result<Draft, PlanError> {
-    if !crate::bundle::valid_name(&header.name) {
-        return Err(PlanError::BadName(header.name.clone()));
-    }
-    let timestamp = edition_time(header.date);
-    let edition = edition_date_string(timestamp);
-    // Payload entries (paths relative to the payload root).
-    let mut payload: Vec<Entry> = Vec::new();
+/// What the chosen assets bring to the pack, gathered provider by provider.
+#[derive(Default)]
+struct Gathered<'a> {
+    /// The providers' files and messages.
+    payload: Vec<Entry>,
+    /// The resolved manifest's providers.
+    providers: Vec<ProviderOut<'a>>,
+    /// Each provider's links, for `links.html`.
+    links: Vec<(&'a Provider, Vec<&'a Asset>)>,
+    /// Rows of `print-request.csv`.
+    print_rows: Vec<String>,
+    /// Each provider's terms of use.
+    licences: Vec<(&'a str, &'a str)>,
+    /// Assets chosen.
+    assets: usize,
+}
 
-    // Group the selection by provider, keeping manifest order.
-    let mut by_manifest: BTreeMap<usize, Vec<&Selected>> = BTreeMap::new();
+impl Draft {
+    /// Drafts the pack of `inputs`. Files whose manifest records no checksum are hashed now;
+    /// all others are trusted here and verified while they are packed.
+    pub fn new(inputs: &Inputs, options: &PlanOptions) -> Result<Draft, PlanError> {
+        let header = &inputs.header;
+        if !crate::bundle::valid_name(&header.name) {
+            return Err(PlanError::BadName(header.name.clone()));
+        }
+        let edition = inputs.edition();
+        let by_manifest = by_manifest(&inputs.selected);
+        let mut gathered = Gathered::default();
+        for (&mi, chosen) in &by_manifest {
+            gathered.add_provider(&inputs.manifests[mi], chosen, options.compression)?;
+        }
+        let mut files = generated_files(header, &gathered);
+        let resolved = resolved_manifest(header, edition, options.layout, &files, gathered.assets);
+        let (toml, json) = resolved.serialise(gathered.providers)?;
+        files.push(("manifest.toml".into(), toml.into_bytes()));
+        files.push(("manifest.json".into(), json.into_bytes()));
+        let readme = readme(inputs, &by_manifest, options.layout, edition);
+        files.push(("README.txt".into(), readme.into_bytes()));
+        let mut payload = gathered.payload;
+        payload.extend(
+            files
+                .into_iter()
+                .map(|(path, bytes)| generated_entry(path, bytes, options.compression)),
+        );
+        // Sorted and checked here, beside the file check, so that `finish` only adds the index.
+        payload.sort_by(|a, b| a.path.cmp(&b.path));
+        check_paths(&payload)?;
+        Ok(Draft {
+            header: header.clone(),
+            options: *options,
+            edition,
+            providers: inputs
+                .providers()
+                .iter()
+                .map(|m| m.provider.name.clone())
+                .collect(),
+            payload,
+        })
+    }
+}
+
+/// The chosen assets grouped by manifest, in manifest order.
+fn by_manifest(selected: &[Selected]) -> BTreeMap<usize, Vec<&Selected>> {
+    let mut out: BTreeMap<usize, Vec<&Selected>> = BTreeMap::new();
     for s in selected {
-        by_manifest.entry(s.manifest).or_default().push(s);
+        out.entry(s.manifest).or_default().push(s);
     }
+    out
+}
 
-    let mut providers_out = Vec::new();
-    let mut links: Vec<(&Provider, Vec<&Asset>)> = Vec::new();
-    let mut print_rows: Vec<String> = Vec::new();
-    let mut licences: Vec<(&str, &str)> = Vec::new();
-    let mut asset_count = 0;
-    for (&mi, sel) in &by_manifest {
-        let m = &manifests[mi];
+impl<'a> Gathered<'a> {
+    fn add_provider(
+        &mut self,
+        m: &'a Manifest,
+        chosen: &[&Selected],
+        compression: Compression,
+    ) -> Result<(), PlanError> {
         let p = &m.provider;
         if let Some(terms) = &p.terms {
-            licences.push((&p.id, terms));
+            self.licences.push((&p.id, terms));
         }
-        let mut assets_out = Vec::new();
-        let mut provider_links = Vec::new();
-        for s in sel {
+        let mut assets = Vec::with_capacity(chosen.len());
+        let mut links = Vec::new();
+        for s in chosen {
             let a = &m.assets[s.asset];
-            asset_count += 1;
-            let mut file_outs: Vec<(FileRole, FileOut)> = Vec::new();
-            for (role, f, path) in asset_files(m, a, &s.renditions) {
-                let (sha256, bytes) = match (&f.sha256, f.bytes) {
-                    (Some(h), Some(b)) => (h.clone(), b),
-                    _ => {
-                        let source = m.resolve(&f.file);
-                        let e = crate::check::examine(&source, true, &|_| {}).map_err(|e| {
-                            PlanError::Io {
-                                path: source.clone(),
-                                source: e,
-                            }
-                        })?;
-                        (e.sha256.unwrap_or_default(), e.len)
-                    }
-                };
-                payload.push(Entry {
-                    path: path.clone(),
-                    data: EntryData::File(m.resolve(&f.file)),
-                    sha256: sha256.clone(),
-                    bytes,
-                    method: method_for(&path, options.compression),
-                });
-                let role_name = match role {
-                    FileRole::Rendition(_, r) => Some(r),
-                    _ => None,
-                };
-                file_outs.push((
-                    role,
-                    FileOut {
-                        role: role_name,
-                        path,
-                        source: &f.file,
-                        sha256,
-                        bytes,
-                        media_type: f
-                            .media_type
-                            .clone()
-                            .or_else(|| content::media_type_for_path(&f.file).map(str::to_owned)),
-                    },
-                ));
+            assets.push(self.add_asset(m, a, s, compression)?);
+            if matches!(a.content, Content::Url(_)) {
+                links.push(a);
             }
-            let mut main = None;
-            let mut renditions = Vec::new();
-            let mut transcript = None;
-            let mut captions = None;
-            for (role, out) in file_outs {
-                match role {
-                    FileRole::Main => main = Some(out),
-                    FileRole::Transcript => transcript = Some(out),
-                    FileRole::Captions => captions = Some(out),
-                    FileRole::Rendition(..) => renditions.push(out),
-                }
-            }
-            let (url, text, channel) = match &a.content {
-                Content::Url(u) => (Some(u.as_str()), None, None),
-                Content::Text { text, channel } => (None, Some(text.as_str()), channel.as_deref()),
-                Content::File(_) => (None, None, None),
-            };
-            if let Some(text) = text {
-                let path = format!("{}/messages/{}.txt", p.id, a.id);
-                let bytes: Arc<[u8]> = format!("{text}\n").into_bytes().into();
-                let sha256 = crate::digest::sha256_bytes(&bytes);
-                main = Some(FileOut {
-                    role: None,
-                    path: path.clone(),
-                    source: "",
-                    sha256: sha256.clone(),
-                    bytes: bytes.len() as u64,
-                    media_type: Some("text/plain".into()),
-                });
-                payload.push(Entry {
-                    path: path.clone(),
-                    sha256,
-                    bytes: bytes.len() as u64,
-                    data: EntryData::Bytes(bytes),
-                    method: method_for(&path, options.compression),
-                });
-            }
-            if url.is_some() {
-                provider_links.push(a);
-            }
-            if let Some(print) = a.print.as_ref().filter(|p| p.available) {
-                let contact = p.print.as_ref().map_or("", |c| c.contact.as_str());
-                print_rows.push(
-                    [
-                        p.id.as_str(),
-                        &p.name,
-                        contact,
-                        &a.id,
-                        &a.title,
-                        a.kind.as_str(),
-                        &print.sizes.join("; "),
-                        &print
-                            .max_quantity
-                            .map(|q| q.to_string())
-                            .unwrap_or_default(),
-                        main.as_ref().map_or("", |f| f.path.as_str()),
-                    ]
-                    .map(csv_field)
-                    .join(","),
-                );
-            }
-            assets_out.push(AssetOut {
-                id: &a.id,
-                title: &a.title,
-                kind: a.kind,
-                file: main,
-                url,
-                text,
-                channel,
-                description: a.description.as_deref(),
-                alt: a.alt.as_deref(),
-                tags: &a.tags,
-                last_reviewed: a.last_reviewed,
-                next_review_due: a.next_review_due,
-                print: a.print.as_ref(),
-                usage: a.usage.as_deref(),
-                renditions,
-                transcript,
-                captions,
-            });
         }
-        if !provider_links.is_empty() {
-            links.push((p, provider_links));
+        self.assets += chosen.len();
+        if !links.is_empty() {
+            self.links.push((p, links));
         }
-        providers_out.push(ProviderOut {
+        self.providers.push(ProviderOut {
             provider: Provider {
                 base: None,
                 ..p.clone()
             },
-            asset: assets_out,
+            asset: assets,
         });
+        Ok(())
     }
 
-    let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
-    if !links.is_empty() {
-        extra.push(("links.html".into(), links_html(header, &links).into_bytes()));
+    fn add_asset(
+        &mut self,
+        m: &'a Manifest,
+        a: &'a Asset,
+        s: &Selected,
+        compression: Compression,
+    ) -> Result<AssetOut<'a>, PlanError> {
+        let mut out = AssetOut::of(a);
+        for (role, f, path) in asset_files(m, a, &s.renditions) {
+            let (sha256, bytes) = expected_sum(m, f)?;
+            self.payload.push(Entry {
+                data: EntryData::File(m.resolve(&f.file)),
+                sha256: sha256.clone(),
+                bytes,
+                method: method_for(&path, compression),
+                path: path.clone(),
+            });
+            out.add_file(role, FileOut::of(role, f, path, sha256, bytes));
+        }
+        if let Content::Text { text, .. } = &a.content {
+            let entry = message_entry(catalog::message_path(m, &a.id), text, compression);
+            out.file = Some(FileOut::message(&entry));
+            self.payload.push(entry);
+        }
+        if let Some(print) = a.print.as_ref().filter(|p| p.available) {
+            let path = out.file.as_ref().map_or("", |f| f.path.as_str());
+            self.print_rows.push(print_row(&m.provider, a, print, path));
+        }
+        Ok(out)
     }
-    if !print_rows.is_empty() {
+}
+
+/// The SHA-256 and size a file must have: from its manifest, else hashed now.
+fn expected_sum(m: &Manifest, f: &FileRef) -> Result<(String, u64), PlanError> {
+    if let (Some(h), Some(b)) = (&f.sha256, f.bytes) {
+        return Ok((h.clone(), b));
+    }
+    let source = m.resolve(&f.file);
+    let e = crate::examine::examine(&source, true, &|_| {}).map_err(|e| PlanError::Io {
+        path: source.clone(),
+        source: e,
+    })?;
+    Ok((e.sha256.unwrap_or_default(), e.len))
+}
+
+/// A message's text file: the text and a newline.
+fn message_entry(path: String, text: &str, compression: Compression) -> Entry {
+    let bytes: Arc<[u8]> = format!("{text}\n").into_bytes().into();
+    Entry {
+        sha256: crate::digest::sha256_bytes(&bytes),
+        bytes: bytes.len() as u64,
+        data: EntryData::Bytes(bytes),
+        method: method_for(&path, compression),
+        path,
+    }
+}
+
+/// One row of `print-request.csv`.
+fn print_row(p: &Provider, a: &Asset, print: &Print, path: &str) -> String {
+    let contact = p.print.as_ref().map_or("", |c| c.contact.as_str());
+    let max = print
+        .max_quantity
+        .map(|q| q.to_string())
+        .unwrap_or_default();
+    [
+        p.id.as_str(),
+        &p.name,
+        contact,
+        &a.id,
+        &a.title,
+        a.kind.as_str(),
+        &print.sizes.join("; "),
+        &max,
+        path,
+    ]
+    .map(csv_field)
+    .join(",")
+}
+
+/// `links.html`, `print-request.csv` and `LICENCES/`, when there is anything to put in them.
+fn generated_files(header: &Header, g: &Gathered) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    if !g.links.is_empty() {
+        files.push((
+            "links.html".into(),
+            links_html(header, &g.links).into_bytes(),
+        ));
+    }
+    if !g.print_rows.is_empty() {
         let mut csv = String::from(
             "\"provider\",\"provider_name\",\"print_contact\",\"asset\",\"title\",\"kind\",\"sizes\",\"max_quantity\",\"path\",\"quantity\",\"size_wanted\"\r\n",
         );
-        for row in &print_rows {
+        for row in &g.print_rows {
             csv.push_str(row);
             csv.push_str(",\"\",\"\"\r\n");
         }
-        extra.push(("print-request.csv".into(), csv.into_bytes()));
+        files.push(("print-request.csv".into(), csv.into_bytes()));
     }
-    for (id, terms) in &licences {
-        extra.push((
+    for (id, terms) in &g.licences {
+        files.push((
             format!("LICENCES/{id}.txt"),
             format!("{terms}\n").into_bytes(),
         ));
     }
-    // The counts in manifest.toml leave out index.pdf: the index prints manifest.toml's
-    // SHA-256 on its cover, so manifest.toml must not depend on the index.
-    let files_before_manifest = payload.len() + extra.len() + 3; // + manifest.toml/json, README
-    let bytes_before: u64 = payload.iter().map(|e| e.bytes).sum::<u64>()
-        + extra.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
-    let resolved = Resolved {
-        pack: PackInfo {
-            header,
-            edition: edition.clone(),
-            layout: options.layout,
-            software: software(),
-            providers: providers_out.len(),
-            assets: asset_count,
-            files: files_before_manifest,
-            bytes: bytes_before,
-        },
-        provider: providers_out,
-    };
-    let (toml_text, json_text) = rayon::join(
-        || toml::to_string(&resolved).unwrap_or_else(|e| format!("# {e}\n")),
-        || serde_json::to_string_pretty(&resolved).unwrap_or_default() + "\n",
-    );
-    extra.push(("manifest.toml".into(), toml_text.into_bytes()));
-    extra.push(("manifest.json".into(), json_text.into_bytes()));
-    extra.push((
-        "README.txt".into(),
-        readme(header, manifests, &by_manifest, options.layout, &edition).into_bytes(),
-    ));
-    for (path, bytes) in extra {
-        let bytes: Arc<[u8]> = bytes.into();
-        payload.push(Entry {
-            sha256: crate::digest::sha256_bytes(&bytes),
-            bytes: bytes.len() as u64,
-            method: method_for(&path, options.compression),
-            path,
-            data: EntryData::Bytes(bytes),
-        });
-    }
+    files
+}
 
-    // Sorted and checked here, beside the file check, so that `finish` only adds the index.
-    payload.sort_by(|a, b| a.path.cmp(&b.path));
-    check_paths(&payload)?;
-    Ok(Draft {
-        header: header.clone(),
-        layout: options.layout,
-        compression: options.compression,
-        timestamp,
-        edition,
-        payload,
-    })
+/// The header of `manifest.toml`/`.json`. Its counts leave out `index.pdf`: the index prints
+/// `manifest.toml`'s SHA-256 on its cover, so `manifest.toml` must not depend on the index.
+fn resolved_manifest<'a>(
+    header: &'a Header,
+    edition: Edition,
+    layout: Layout,
+    generated: &[(String, Vec<u8>)],
+    assets: usize,
+) -> PackInfo<'a> {
+    PackInfo {
+        header,
+        edition: edition.date.to_string(),
+        layout,
+        software: software(),
+        providers: 0,
+        assets,
+        // + manifest.toml, manifest.json and README.txt
+        files: generated.len() + 3,
+        bytes: generated.iter().map(|(_, b)| b.len() as u64).sum(),
+    }
+}
+
+impl<'a> PackInfo<'a> {
+    /// `manifest.toml` and `manifest.json` of the pack with these `providers`.
+    fn serialise(mut self, providers: Vec<ProviderOut<'a>>) -> Result<(String, String), PlanError> {
+        self.providers = providers.len();
+        for p in &providers {
+            for a in &p.asset {
+                for f in a.files() {
+                    self.files += 1;
+                    self.bytes += f.bytes;
+                }
+            }
+        }
+        let resolved = Resolved {
+            pack: self,
+            provider: providers,
+        };
+        let (toml, json) = rayon::join(
+            || toml::to_string(&resolved),
+            || serde_json::to_string_pretty(&resolved),
+        );
+        let toml = toml.map_err(|e| PlanError::Serialise(e.to_string()))?;
+        let json = json.map_err(|e| PlanError::Serialise(e.to_string()))? + "\n";
+        Ok((toml, json))
+    }
+}
+
+fn generated_entry(path: String, bytes: Vec<u8>, compression: Compression) -> Entry {
+    let bytes: Arc<[u8]> = bytes.into();
+    Entry {
+        sha256: crate::digest::sha256_bytes(&bytes),
+        bytes: bytes.len() as u64,
+        method: method_for(&path, compression),
+        path,
+        data: EntryData::Bytes(bytes),
+    }
 }
 
 /// Every payload path is safe, and no two name one file or a file and a folder, not even by
@@ -736,17 +817,11 @@ fn bytes_entry(path: &str, bytes: Vec<u8>, method: Method, compression: Compress
     }
 }
 
-/// RFC 8493 requires `%`, CR and LF in manifest paths to be percent-encoded.
-fn bag_path(path: &str) -> String {
-    path.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
 fn bag_entries(
     header: &Header,
+    providers: &[String],
     payload: Vec<Entry>,
-    edition: &str,
+    edition: Edition,
     compression: Compression,
 ) -> Vec<Entry> {
     let mut manifest = String::new();
@@ -755,8 +830,8 @@ fn bag_entries(
     let mut entries: Vec<Entry> = payload
         .into_iter()
         .map(|mut e| {
-            e.path = format!("data/{}", e.path);
-            let _ = writeln!(manifest, "{}  {}", e.sha256, bag_path(&e.path));
+            e.path = catalog::pack_path(Layout::Bagit, &e.path);
+            sums::push_line(&mut manifest, sums::Format::Bagit, &e.sha256, &e.path);
             oxum_bytes += e.bytes;
             e
         })
@@ -764,8 +839,13 @@ fn bag_entries(
     let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_owned();
     let mut info = String::new();
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(region) = &header.region {
-        let _ = writeln!(info, "Source-Organization: {}", one_line(region));
+    // RFC 8493 §2.2.2 recommends it: the region a bundle is for, else the providers.
+    let organisation = header
+        .region
+        .clone()
+        .unwrap_or_else(|| providers.join(", "));
+    if !organisation.trim().is_empty() {
+        let _ = writeln!(info, "Source-Organization: {}", one_line(&organisation));
     }
     if let Some(contact) = &header.contact {
         let _ = writeln!(info, "Contact-Name: {}", one_line(contact));
@@ -773,7 +853,7 @@ fn bag_entries(
     let description = header.title.as_deref().unwrap_or(&header.name);
     let _ = writeln!(info, "External-Description: {}", one_line(description));
     let _ = writeln!(info, "External-Identifier: {}", header.name);
-    let _ = writeln!(info, "Bagging-Date: {edition}");
+    let _ = writeln!(info, "Bagging-Date: {}", edition.date);
     let _ = writeln!(info, "Payload-Oxum: {oxum_bytes}.{count}");
     let _ = writeln!(info, "Bag-Software-Agent: {}", software());
     let tags = [
@@ -790,19 +870,19 @@ fn bag_entries(
             compression,
         ),
         bytes_entry(
-            "manifest-sha256.txt",
+            sums::BAG_MANIFEST,
             manifest.into_bytes(),
             Method::Deflate,
             compression,
         ),
     ];
-    let mut tagmanifest = String::new();
-    for t in &tags {
-        let _ = writeln!(tagmanifest, "{}  {}", t.sha256, t.path);
-    }
+    let tagmanifest = sums::write(
+        sums::Format::Bagit,
+        tags.iter().map(|t| (t.sha256.as_str(), t.path.as_str())),
+    );
     entries.extend(tags);
     entries.push(bytes_entry(
-        "tagmanifest-sha256.txt",
+        sums::BAG_TAG_MANIFEST,
         tagmanifest.into_bytes(),
         Method::Deflate,
         compression,
@@ -845,12 +925,12 @@ fn links_html(header: &Header, links: &[(&Provider, Vec<&Asset>)]) -> String {
 }
 
 fn readme(
-    header: &Header,
-    manifests: &[Manifest],
+    inputs: &Inputs,
     by_manifest: &BTreeMap<usize, Vec<&Selected>>,
     layout: Layout,
-    edition: &str,
+    edition: Edition,
 ) -> String {
+    let (header, manifests) = (&inputs.header, &inputs.manifests);
     let mut s = String::new();
     let title = header.title.as_deref().unwrap_or(&header.name);
     let _ = writeln!(
@@ -870,13 +950,10 @@ fn readme(
     if let Some(c) = &header.contact {
         let _ = writeln!(s, "Built by:  {c}");
     }
-    let _ = writeln!(s, "Edition:   {edition}");
+    let _ = writeln!(s, "Edition:   {}", edition.date);
     let _ = writeln!(s, "Pack name: {}\n", header.name);
     let _ = writeln!(s, "What is inside\n--------------");
-    let root = match layout {
-        Layout::Plain => "",
-        Layout::Bagit => "data/",
-    };
+    let root = layout.payload_root();
     let _ = writeln!(
         s,
         "- {root}<provider>/           the files of each provider, in the provider's own folders\n\

@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use toml_edit::{value, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike};
-use unicode_normalization::UnicodeNormalization;
 
-use crate::check::{examine, relative_name};
+use crate::catalog::relative_name;
+use crate::examine::examine;
 use crate::manifest::{valid_id, Kind};
 use crate::progress::Progress;
 
@@ -349,7 +349,10 @@ fn provider_table(
         (None, None) => return Err(ScanError::ProviderRequired),
     };
     if !valid_id(&id, false) {
-        return Err(ScanError::BadProviderId(id.clone(), slug(&id)));
+        return Err(ScanError::BadProviderId(
+            id.clone(),
+            crate::manifest::slug(&id),
+        ));
     }
     let provider = doc.entry("provider").or_insert(Item::Table(Table::new()));
     let Some(provider) = provider.as_table_like_mut() else {
@@ -493,12 +496,12 @@ fn file_inline(f: &Found) -> InlineTable {
 fn new_asset(f: &Found, ids: &mut HashSet<String>) -> Table {
     let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-    let mut id = slug(stem);
+    let mut id = crate::manifest::slug(stem);
     if ids.contains(&id) && !ext.is_empty() {
-        id = slug(&format!("{stem}-{ext}"));
+        id = crate::manifest::slug(&format!("{stem}-{ext}"));
     }
     if ids.contains(&id) {
-        id = slug(&f.rel);
+        id = crate::manifest::slug(&f.rel);
     }
     let base = id.clone();
     let mut n = 2;
@@ -518,29 +521,6 @@ fn new_asset(f: &Found, ids: &mut HashSet<String>) -> Table {
         t.insert("media_type", value(mt));
     }
     t
-}
-
-/// A valid id made from `s`: accents dropped, lowercase, other runs as `-`, at most 64
-/// characters. Never empty.
-pub fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.nfd() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if unicode_normalization::char::is_combining_mark(c) {
-            continue;
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let mut out = out.trim_end_matches('-').to_owned();
-    out.truncate(64);
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() {
-        "asset".into()
-    } else {
-        out
-    }
 }
 
 /// A readable title from a file stem: `oup-a3-poster_01` → `Oup A3 poster 01`.
@@ -624,9 +604,12 @@ mod tests {
 
     #[test]
     fn slugs_and_titles() {
-        assert_eq!(slug("Café poster (final)"), "cafe-poster-final");
-        assert_eq!(slug("Quick guide – v2"), "quick-guide-v2");
-        assert_eq!(slug("---"), "asset");
+        assert_eq!(
+            crate::manifest::slug("Café poster (final)"),
+            "cafe-poster-final"
+        );
+        assert_eq!(crate::manifest::slug("Quick guide – v2"), "quick-guide-v2");
+        assert_eq!(crate::manifest::slug("---"), "asset");
         assert_eq!(title("oup-a3-poster_01"), "OUP A3 poster 01");
         assert_eq!(title("quick guide – v2"), "Quick guide – v2");
     }

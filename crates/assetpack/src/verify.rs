@@ -41,6 +41,7 @@ use zip::ZipArchive;
 use crate::problem::{Code, Problem, Tally};
 use crate::progress::Progress;
 use crate::safe_path;
+use crate::sums;
 
 /// Options for [`verify`].
 #[derive(Clone, Debug, Default)]
@@ -99,6 +100,9 @@ pub enum VerifyError {
         /// What the reader said.
         message: String,
     },
+    /// [`Progress::cancelled`] said stop; nothing was extracted.
+    #[error("interrupted; nothing was extracted")]
+    Cancelled,
     /// Extraction could not start or finish.
     #[error("cannot extract into {path}: {message}")]
     Extract {
@@ -445,51 +449,6 @@ fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str
     p
 }
 
-/// Parses a `sha256sum` file: `HASH  path` or `HASH *path`, with GNU escapes.
-fn parse_sums(text: &str, percent: bool) -> Result<Vec<(String, String)>, (usize, String)> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (escaped, line) = match line.strip_prefix('\\') {
-            Some(rest) => (true, rest),
-            None => (false, line),
-        };
-        let bad = || (i + 1, line.to_owned());
-        if line.len() < 66 {
-            return Err(bad());
-        }
-        let (hash, rest) = line.split_at(64);
-        if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let path = rest
-            .strip_prefix("  ")
-            .or_else(|| rest.strip_prefix(" *"))
-            .or_else(|| {
-                if percent {
-                    rest.strip_prefix(' ')
-                } else {
-                    None
-                }
-            })
-            .ok_or_else(bad)?;
-        let mut path = path.to_owned();
-        if escaped {
-            path = path.replace("\\n", "\n").replace("\\\\", "\\");
-        }
-        if percent {
-            path = path
-                .replace("%0A", "\n")
-                .replace("%0D", "\r")
-                .replace("%25", "%");
-        }
-        out.push((path, hash.to_ascii_lowercase()));
-    }
-    Ok(out)
-}
-
 /// Verifies the pack at `path`; see the module docs.
 pub fn verify(
     path: &Path,
@@ -676,9 +635,9 @@ pub fn verify(
         Vec<(String, String)>,
         Vec<String>,
     ) = if let Some(text) = read_small(&sums_name) {
-        match text.map(|t| parse_sums(&t, false)) {
+        match text.map(|t| sums::parse(sums::Format::Sha256sum, &t)) {
             Ok(Ok(list)) => (Some("plain"), list, vec!["SHA256SUMS".into()]),
-            Ok(Err((line, what))) => {
+            Ok(Err(sums::Malformed { line, text: what })) => {
                 damaged_sums = true;
                 problems.push(entry_problem(
                     path,
@@ -696,9 +655,9 @@ pub fn verify(
             }
         }
     } else if let Some(text) = read_small(&bag_name) {
-        let mut list = match text.map(|t| parse_sums(&t, true)) {
+        let mut list = match text.map(|t| sums::parse(sums::Format::Bagit, &t)) {
             Ok(Ok(list)) => list,
-            Ok(Err((line, what))) => {
+            Ok(Err(sums::Malformed { line, text: what })) => {
                 damaged_sums = true;
                 problems.push(entry_problem(
                     path,
@@ -716,9 +675,9 @@ pub fn verify(
         };
         let tag_name = format!("{name}/tagmanifest-sha256.txt");
         match read_small(&tag_name) {
-            Some(Ok(t)) => match parse_sums(&t, true) {
+            Some(Ok(t)) => match sums::parse(sums::Format::Bagit, &t) {
                 Ok(tags) => list.extend(tags),
-                Err((line, what)) => problems.push(entry_problem(
+                Err(sums::Malformed { line, text: what }) => problems.push(entry_problem(
                     path,
                     Code::NotAPack,
                     &tag_name,

@@ -36,6 +36,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::problem::{Code, Problem};
 use crate::source::Source;
@@ -489,6 +490,35 @@ impl Manifest {
         fix: impl Into<String>,
     ) -> Problem {
         self.problem(asset, key, Problem::new(code, message, fix))
+    }
+}
+
+/// Whether a TOML document is a bundle spec (a `[bundle]` table and no `[provider]`) rather
+/// than a provider manifest: the one definition, used wherever the two are told apart.
+pub fn is_bundle_table(root: &toml::de::DeTable<'_>) -> bool {
+    root.contains_key("bundle") && !root.contains_key("provider")
+}
+
+/// A valid id made from `s`: accents dropped, lowercase, other runs as `-`, at most 64
+/// characters. Never empty.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.nfd() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut out = out.trim_end_matches('-').to_owned();
+    out.truncate(64);
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "asset".into()
+    } else {
+        out
     }
 }
 

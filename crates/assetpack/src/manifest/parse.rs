@@ -23,7 +23,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
         };
     };
 
-    if root.get_ref().contains_key("bundle") && !root.get_ref().contains_key("provider") {
+    if super::is_bundle_table(root.get_ref()) {
         return Loaded {
             manifest: None,
             problems: Vec::new(),
@@ -147,7 +147,7 @@ fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
 
 /// A valid id close to `s`: lowercase, accents dropped, runs of other characters as `-`.
 pub fn suggest_id(s: &str) -> String {
-    crate::scan::slug(s)
+    super::slug(s)
 }
 
 fn sha256(sink: &mut Sink, f: &mut Fields) -> Option<String> {

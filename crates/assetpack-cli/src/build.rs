@@ -1,0 +1,192 @@
+//! `assetpack build` and `assetpack index`: flags in, the library's one build, the outcome
+//! printed.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use assetpack::build::{self, BuildError, BuildOptions, IndexFailure, IndexMaker, Outcome};
+use assetpack::catalog::{InputsError, Layout};
+use assetpack::pack::PackError;
+use assetpack::plan::{Compression, IndexFacts};
+use assetpack::Problem;
+
+use crate::{output, progress, BuildArgs, CompressionArg, IndexArgs, LayoutArg, PaperArg};
+
+/// Exit code after an interrupt (128 + SIGINT), as shells report it.
+pub(crate) const INTERRUPTED: u8 = 130;
+
+/// An index maker that renders with `assetpack-pdf` and keeps its warnings in `notes`.
+fn index_maker<'a>(
+    paper: PaperArg,
+    today: Option<assetpack::manifest::Date>,
+    notes: &'a Mutex<Vec<String>>,
+) -> impl Fn(&IndexFacts) -> Result<Vec<u8>, IndexFailure> + Sync + 'a {
+    move |facts| {
+        let options = assetpack_pdf::IndexOptions {
+            paper: paper.into(),
+            today,
+        };
+        let index = assetpack_pdf::render(facts, &options)?;
+        if let Ok(mut all) = notes.lock() {
+            all.extend(index.warnings);
+        }
+        Ok(index.pdf)
+    }
+}
+
+fn build_options(args: &BuildArgs) -> BuildOptions {
+    BuildOptions {
+        output: args.output.clone(),
+        layout: match args.layout {
+            LayoutArg::Plain => Layout::Plain,
+            LayoutArg::Bagit => Layout::Bagit,
+        },
+        compression: match args.compression {
+            CompressionArg::Auto => Compression::Auto,
+            CompressionArg::Store => Compression::Store,
+            CompressionArg::Deflate => Compression::Deflate,
+        },
+        jobs: args.jobs.unwrap_or(0),
+        sync: args.sync,
+        dry_run: args.dry_run,
+    }
+}
+
+pub(crate) fn run(args: BuildArgs) -> Result<u8> {
+    progress::catch_interrupt();
+    let notes = Mutex::new(Vec::new());
+    let make = index_maker(args.paper, None, &notes);
+    let index: Option<&IndexMaker> = (!args.no_index).then_some(&make);
+    let bar = progress::Bar::new(args.quiet || args.dry_run);
+    let result = build::build(&args.specs, &build_options(&args), index, &bar);
+    bar.clear();
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => return failed(e, args.quiet),
+    };
+    let mut err = std::io::stderr().lock();
+    if !args.quiet {
+        output::warning_summary(&mut err, &outcome.warnings)?;
+    }
+    drop(make);
+    for note in notes.into_inner().unwrap_or_default() {
+        writeln!(
+            err,
+            "warning: index: {note} (a placeholder stands in its place)"
+        )?;
+    }
+    if let Some(e) = &outcome.index_failure {
+        writeln!(
+            err,
+            "warning: the PDF index could not be made ({e}); the pack goes without it"
+        )?;
+    }
+    if args.dry_run {
+        print_plan(&outcome)?;
+    } else if !args.quiet {
+        let size = std::fs::metadata(&outcome.output).map_or(0, |m| m.len());
+        writeln!(
+            err,
+            "wrote {} ({} files, {}; content {})",
+            outcome.output.display(),
+            outcome.plan.entries.len(),
+            assetpack::content::human_size(size),
+            assetpack::content::human_size(outcome.plan.total_bytes())
+        )?;
+    }
+    // The process ends next: leave the memory of a large pack's assets to the operating
+    // system instead of freeing every string one by one.
+    std::mem::forget(outcome);
+    Ok(0)
+}
+
+/// Every entry of the plan: SHA-256, size, compression, name in the ZIP.
+fn print_plan(outcome: &Outcome) -> Result<()> {
+    let plan = &outcome.plan;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in &plan.entries {
+        let method = format!("{:?}", e.method).to_lowercase();
+        writeln!(
+            out,
+            "{}  {:>12}  {method:<7}  {}",
+            e.sha256,
+            e.bytes,
+            plan.zip_name(e)
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Reports why a build did not happen; the exit code.
+fn failed(e: BuildError, quiet: bool) -> Result<u8> {
+    match e {
+        BuildError::Problems(problems) => stopped(&problems, quiet),
+        BuildError::Pack(e @ PackError::Changed { .. }) => {
+            eprintln!("error: {e}");
+            Ok(1)
+        }
+        BuildError::Pack(PackError::Cancelled) => {
+            eprintln!("interrupted: nothing was written; an older pack is as it was");
+            Ok(INTERRUPTED)
+        }
+        BuildError::Inputs(e @ InputsError::NoName) => {
+            Err(anyhow::Error::new(e).context("name the pack with -o PACK.zip"))
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// Errors in full, warnings as a count (`check` shows them), and why nothing was written.
+fn stopped(problems: &[Problem], quiet: bool) -> Result<u8> {
+    let errors: Vec<Problem> = problems.iter().filter(|p| p.is_error()).cloned().collect();
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    output::problems(&mut err, &errors)?;
+    if !quiet {
+        output::warning_summary(&mut err, problems)?;
+    }
+    let n = errors.len();
+    writeln!(
+        err,
+        "build stopped: {n} error{} in the data; nothing was written",
+        if n == 1 { "" } else { "s" }
+    )?;
+    err.flush()?;
+    Ok(if errors.iter().any(Problem::is_io) {
+        2
+    } else {
+        1
+    })
+}
+
+pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
+    let notes = Mutex::new(Vec::new());
+    let make = index_maker(args.paper, args.today, &notes);
+    let outcome = match build::index(&args.specs, &args.output, &make) {
+        Ok(outcome) => outcome,
+        Err(BuildError::Problems(problems)) => {
+            let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+            output::problems(&mut err, &problems)?;
+            err.flush()?;
+            return Ok(1);
+        }
+        Err(e) => return Err(e).context("no index was written"),
+    };
+    let mut err = std::io::stderr().lock();
+    output::warning_summary(&mut err, &outcome.problems)?;
+    drop(make);
+    for note in notes.into_inner().unwrap_or_default() {
+        writeln!(
+            err,
+            "warning: index: {note} (a placeholder stands in its place)"
+        )?;
+    }
+    writeln!(
+        err,
+        "wrote {} ({})",
+        outcome.output.display(),
+        assetpack::content::human_size(outcome.bytes)
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,38 @@
+//! `assetpack check`: manifests against their files.
+
+use std::io::Write;
+
+use anyhow::Result;
+use assetpack::check::{default_channel_limits, CheckOptions};
+use assetpack::manifest::Date;
+
+use crate::{output, progress, CheckArgs, Format};
+
+pub(crate) fn run(args: CheckArgs) -> Result<u8> {
+    let mut limits = default_channel_limits();
+    limits.extend(args.channel_limits);
+    let options = CheckOptions {
+        today: args.today.unwrap_or_else(Date::today),
+        fast: args.fast,
+        strict: args.strict,
+        channel_limits: limits,
+        ..CheckOptions::default()
+    };
+    let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
+    let report = assetpack::check(&args.paths, &options, &bar);
+    bar.clear();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match args.format {
+        Format::Json => output::json(&mut out, &report)?,
+        Format::Human => output::human(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(if report.has_io_errors() {
+        2
+    } else if report.ok() {
+        0
+    } else {
+        1
+    })
+}

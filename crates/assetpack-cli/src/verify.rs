@@ -1,0 +1,66 @@
+//! `assetpack verify`: a pack checked on the receiving side, and extracted only when intact.
+
+use std::io::Write;
+
+use anyhow::Result;
+use assetpack::verify::{verify, Verification, VerifyError, VerifyOptions};
+
+use crate::build::INTERRUPTED;
+use crate::{output, progress, Format, VerifyArgs};
+
+pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
+    progress::catch_interrupt();
+    let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
+    let options = VerifyOptions {
+        extract: args.extract.clone(),
+    };
+    let result = verify(&args.pack, &options, &bar);
+    bar.clear();
+    let v = match result {
+        Ok(v) => v,
+        Err(VerifyError::Cancelled) => {
+            eprintln!("interrupted: nothing was extracted");
+            return Ok(INTERRUPTED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        Format::Human => human(&mut out, &args, &v)?,
+    }
+    out.flush()?;
+    Ok(if v.ok { 0 } else { 1 })
+}
+
+fn human(out: &mut impl Write, args: &VerifyArgs, v: &Verification) -> Result<()> {
+    output::problems(out, &v.problems)?;
+    let s = &v.summary;
+    let name = s.name.as_deref().unwrap_or("?");
+    if v.ok {
+        writeln!(
+            out,
+            "{}: intact — {} files ({}) match their checksums in `{name}/`",
+            args.pack.display(),
+            s.files,
+            assetpack::content::human_size(s.bytes)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}: NOT intact — {} problem{}",
+            args.pack.display(),
+            s.errors,
+            if s.errors == 1 { "" } else { "s" }
+        )?;
+    }
+    if let Some(dir) = &s.extracted {
+        writeln!(out, "extracted to {}", dir.display())?;
+    } else if args.extract.is_some() {
+        writeln!(out, "nothing was extracted")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! A look at each asset's main file, once, before the layout: what to draw beside it (an
+//! image downscaled, a PDF's first page rendered, a page outline, an icon), what to call it
+//! (`A3 PDF`, `1200×630 px PNG`, `MP4 video, 0:42`), and a warning when it is damaged or is
+//! not what its name says. A damaged file gets a placeholder, never a failed index.
+
+use std::io::Read;
+
+use assetpack::content::{self, FileAt, Inspection};
+use assetpack::manifest::{Content, FileRef, Manifest};
+use image::imageops::FilterType;
+use printpdf::{RawImage, RawImageData, RawImageFormat};
+
+/// Longest side of a thumbnail, in pixels (about 2 pixels per point at 72 pt).
+const MAX_PX: u32 = 144;
+
+/// PDFs larger than this get an outline of unknown size instead of a rendering: the parser
+/// needs the whole file in memory.
+const MAX_PDF_BYTES: u64 = 64 << 20;
+
+/// What to draw beside an asset.
+pub enum Thumb {
+    /// A downscaled image.
+    Image(RawImage),
+    /// A page outline of this width and height ratio, with a label such as `A3 PDF`.
+    Page { ratio: f32, label: String },
+    /// An icon with a short label (`VIDEO`, `SVG`, `HTML`, `LINK`, `TEXT`).
+    Icon(String),
+    /// The file could not be read or decoded, or is not what its name says.
+    Broken,
+}
+
+/// What the look at one asset found.
+pub struct Look {
+    /// What to draw.
+    pub thumb: Thumb,
+    /// What the file is, for people; `None` for links and messages.
+    pub format: Option<String>,
+    /// Why a placeholder stands in for the file, naming provider and file.
+    pub warning: Option<String>,
+}
+
+impl Look {
+    fn icon(label: &str, format: Option<String>) -> Look {
+        Look {
+            thumb: Thumb::Icon(label.into()),
+            format,
+            warning: None,
+        }
+    }
+
+    fn broken(format: String, warning: String) -> Look {
+        Look {
+            thumb: Thumb::Broken,
+            format: Some(format),
+            warning: Some(warning),
+        }
+    }
+}
+
+/// Looks at the main file of an asset of `m` (see the module docs).
+pub fn look(m: &Manifest, content: &Content) -> Look {
+    match content {
+        Content::File(f) => look_at_file(m, f),
+        Content::Url(_) => Look::icon("LINK", None),
+        Content::Text { .. } => Look::icon("TEXT", None),
+    }
+}
+
+fn look_at_file(m: &Manifest, file: &FileRef) -> Look {
+    let name = format!("{}/{}", m.provider.id, file.file);
+    let ext = file
+        .file
+        .rsplit_once('.')
+        .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
+    // Never blocks on a FIFO or device listed as an asset (check reports those).
+    let Ok((f, len)) = content::open_regular(&m.resolve(&file.file)) else {
+        return Look::broken(ext, format!("{name}: cannot open the file"));
+    };
+    let Ok(found) = content::inspect(&FileAt { file: &f, len }) else {
+        return Look::broken(ext, format!("{name}: cannot read the file"));
+    };
+    if let Some(why) = misnamed(&file.file, &found) {
+        return Look::broken(ext, format!("{name}: {why}"));
+    }
+    match found.media_type {
+        Some("image/png" | "image/jpeg") => look_at_image(&f, &found, &name, ext),
+        Some("application/pdf") => look_at_pdf(&f, len, &found, &name),
+        Some(t) if t.starts_with("video/") => {
+            let format = match content::mp4_duration(&FileAt { file: &f, len }) {
+                Some(secs) => {
+                    let secs = secs.round() as u64;
+                    format!("{ext} video, {}:{:02}", secs / 60, secs % 60)
+                }
+                None => format!("{ext} video"),
+            };
+            Look::icon("VIDEO", Some(format))
+        }
+        _ => Look::icon(
+            if ext.is_empty() { "FILE" } else { &ext },
+            Some(ext.clone()),
+        ),
+    }
+}
+
+/// Why a file named as an image or a PDF is not one (a text file named `.png`, an error page
+/// saved as `.pdf`).
+fn misnamed(file: &str, found: &Inspection) -> Option<String> {
+    let expected = content::media_type_for_path(file)?;
+    if !matches!(expected, "image/png" | "image/jpeg" | "application/pdf") {
+        return None;
+    }
+    match found.media_type {
+        Some(t) if content::satisfies(t, expected) => None,
+        Some(t) => Some(format!("named as {expected} but its content is {t}")),
+        None => Some(format!(
+            "named as {expected} but its content is not a recognised type"
+        )),
+    }
+}
+
+fn look_at_image(f: &std::fs::File, found: &Inspection, name: &str, ext: String) -> Look {
+    let format = match found.pixels {
+        Some((w, h)) => format!("{w}×{h} px {ext}"),
+        None => ext.clone(),
+    };
+    if let Some(d) = &found.damage {
+        return Look::broken(format, format!("{name}: {d}"));
+    }
+    match image_thumb(f) {
+        Ok(raw) => Look {
+            thumb: Thumb::Image(raw),
+            format: Some(format),
+            warning: None,
+        },
+        Err(e) => Look::broken(format, format!("{name}: cannot decode the image ({e})")),
+    }
+}
+
+fn look_at_pdf(f: &std::fs::File, len: u64, found: &Inspection, name: &str) -> Look {
+    if let Some(d) = &found.damage {
+        return Look::broken("PDF".into(), format!("{name}: {d}"));
+    }
+    let mut bytes = Vec::new();
+    if len > MAX_PDF_BYTES || (&*f).read_to_end(&mut bytes).is_err() {
+        return outline(None);
+    }
+    match parse_first_page(bytes) {
+        Some(FirstPage {
+            size,
+            image: Some(raw),
+        }) => Look {
+            thumb: Thumb::Image(raw),
+            format: Some(format!("{} PDF", paper_name(size.0, size.1))),
+            warning: None,
+        },
+        Some(FirstPage { size, image: None }) => outline(Some(size)),
+        None => outline(None),
+    }
+}
+
+/// A page outline: of the page's size and named after it, or A4-shaped and plain `PDF`.
+fn outline(size: Option<(f32, f32)>) -> Look {
+    let (w, h) = size.unwrap_or((595.28, 841.89));
+    let label = size.map_or("PDF".to_owned(), |(w, h)| paper_name(w, h));
+    Look {
+        thumb: Thumb::Page {
+            ratio: w / h.max(1.0),
+            label: label.clone(),
+        },
+        format: Some(if size.is_some() {
+            format!("{label} PDF")
+        } else {
+            label
+        }),
+        warning: None,
+    }
+}
+
+/// A PDF's first page: its size in points and its rendering.
+struct FirstPage {
+    size: (f32, f32),
+    image: Option<RawImage>,
+}
+
+/// Parses the PDF with hayro's syntax layer (which follows inherited page attributes and
+/// reads compressed object streams) and renders its first page; `None` when it cannot be
+/// parsed. The size is the page's crop box within its media box.
+fn parse_first_page(bytes: Vec<u8>) -> Option<FirstPage> {
+    use hayro::hayro_syntax::Pdf;
+    // A hostile PDF must cost a placeholder, never the index.
+    std::panic::catch_unwind(move || {
+        let pdf = Pdf::new(bytes).ok()?;
+        let pages = pdf.pages();
+        let page = pages.first()?;
+        Some(FirstPage {
+            size: page.base_dimensions(),
+            image: render_page(page),
+        })
+    })
+    .ok()
+    .flatten()
+}
+
+fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<RawImage> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
+    let (w, h) = page.render_dimensions();
+    let scale = MAX_PX as f32 / w.max(h).max(1.0);
+    let pixmap = render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: scale,
+            y_scale: scale,
+            bg_color: WHITE,
+        },
+    );
+    let png = pixmap.into_png().ok()?;
+    let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).ok()?;
+    Some(raw_rgb(&img))
+}
+
+fn image_thumb(file: &std::fs::File) -> Result<RawImage, String> {
+    let mut file = file;
+    std::io::Seek::rewind(&mut file).map_err(|e| e.to_string())?;
+    let reader = image::ImageReader::new(std::io::BufReader::new(file))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let img = reader.decode().map_err(|e| e.to_string())?;
+    let small = if img.width() > MAX_PX || img.height() > MAX_PX {
+        img.resize(MAX_PX, MAX_PX, FilterType::Triangle)
+    } else {
+        img
+    };
+    Ok(raw_rgb(&small))
+}
+
+/// An image as 8-bit RGB pixels for the PDF.
+fn raw_rgb(img: &image::DynamicImage) -> RawImage {
+    let rgb = img.to_rgb8();
+    RawImage {
+        width: rgb.width() as usize,
+        height: rgb.height() as usize,
+        pixels: RawImageData::U8(rgb.into_raw()),
+        data_format: RawImageFormat::RGB8,
+        tag: Vec::new(),
+    }
+}
+
+/// A paper name for a page size in points (either way round), or its size in millimetres.
+pub(crate) fn paper_name(w: f32, h: f32) -> String {
+    let (a, b) = if w < h { (w, h) } else { (h, w) };
+    let named = [
+        ("A2", 1190.55, 1683.78),
+        ("A3", 841.89, 1190.55),
+        ("A4", 595.28, 841.89),
+        ("A5", 419.53, 595.28),
+        ("A6", 297.64, 419.53),
+        ("DL", 280.63, 595.28),
+        ("Letter", 612.0, 792.0),
+    ];
+    for (name, x, y) in named {
+        if (a - x).abs() < 3.0 && (b - y).abs() < 3.0 {
+            return name.to_owned();
+        }
+    }
+    format!("{:.0}×{:.0} mm", w / 72.0 * 25.4, h / 72.0 * 25.4)
+}

@@ -1,0 +1,107 @@
+//! Reading one file: opened once, hashed (when asked) and its content inspected in the same
+//! pass, with one reused buffer per thread. `check`, `scan` and `plan` read files through it.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::content::{self, FileAt, Inspection};
+use crate::digest::{self, BUFFER};
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What reading one file found.
+#[derive(Debug, Default)]
+pub struct Examined {
+    /// Size from the file's metadata.
+    pub len: u64,
+    /// SHA-256 (lowercase hex), when hashing was asked for.
+    pub sha256: Option<String>,
+    /// Media type and damage.
+    pub inspection: Inspection,
+    /// The whole content, when it was asked for and the file is under 1 MiB.
+    pub bytes: Option<Arc<[u8]>>,
+}
+
+/// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
+/// regular gives an `InvalidInput` error.
+pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
+    examine_keeping(path, hash, false, advance)
+}
+
+/// [`examine`], also returning the bytes of a small file when `keep` is set.
+pub fn examine_keeping(
+    path: &Path,
+    hash: bool,
+    keep: bool,
+    advance: &dyn Fn(u64),
+) -> io::Result<Examined> {
+    let (file, len) = content::open_regular(path)?;
+    BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        if buf.len() < BUFFER {
+            buf.resize(BUFFER, 0);
+        }
+        if len < BUFFER as u64 {
+            // Small file: one read, then hash and inspect the bytes in memory.
+            let mut n = 0;
+            let mut f = &file;
+            loop {
+                match f.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => {
+                        n += k;
+                        // Stop at the size the metadata gave, saving a read per file; a file
+                        // that grew meanwhile is caught by the size comparison.
+                        if n as u64 >= len || n == buf.len() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if n == buf.len() {
+                // The file grew while we read it: fall back to streaming.
+                return stream(&file, len, hash, &mut buf, advance);
+            }
+            let bytes = &buf[..n];
+            advance(n as u64);
+            Ok(Examined {
+                len: n as u64,
+                sha256: hash.then(|| digest::sha256_bytes(bytes)),
+                inspection: content::inspect(bytes)?,
+                bytes: keep.then(|| bytes.into()),
+            })
+        } else {
+            stream(&file, len, hash, &mut buf, advance)
+        }
+    })
+}
+
+fn stream(
+    file: &File,
+    len: u64,
+    hash: bool,
+    buf: &mut [u8],
+    advance: &dyn Fn(u64),
+) -> io::Result<Examined> {
+    let inspection = content::inspect(&FileAt { file, len })?;
+    let sha256 = if hash {
+        let mut f = file;
+        io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
+        let (hex, _) = digest::sha256_reader(f, buf, advance)?;
+        Some(hex)
+    } else {
+        None
+    };
+    Ok(Examined {
+        len,
+        sha256,
+        inspection,
+        bytes: None,
+    })
+}
