@@ -1,0 +1,308 @@
+//! The archive as written: the central directory read byte by byte (every record, duplicates
+//! included, names as raw bytes) and the layout it describes checked against the local
+//! headers. The ZIP library is not asked: it sanitises names and keeps one entry per name.
+
+use std::fs::File;
+use std::io;
+
+/// One central-directory record, as written.
+pub(super) struct RawEntry {
+    pub(super) name: Vec<u8>,
+    /// Unix mode from the external attributes, when the entry was made on Unix.
+    pub(super) unix_mode: Option<u32>,
+    /// General-purpose flags.
+    pub(super) flags: u16,
+    /// Where its local header starts.
+    pub(super) offset: u64,
+    /// Compressed and uncompressed sizes.
+    pub(super) compressed: u64,
+    pub(super) uncompressed: u64,
+    /// The CRC-32 the directory records.
+    pub(super) crc: u32,
+}
+
+/// Little-endian integers from untrusted bytes: `None` past the end.
+fn get16(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+fn get64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Applies a ZIP64 extra field (id 1) to the values the record marks with `0xFFFFFFFF`.
+fn zip64_values(extra: &[u8], e: &mut RawEntry) -> Option<()> {
+    let mut at = 0;
+    while at + 4 <= extra.len() {
+        let id = get16(extra, at)?;
+        let size = get16(extra, at + 2)? as usize;
+        let data = extra.get(at + 4..at + 4 + size)?;
+        if id == 1 {
+            let mut p = 0;
+            for v in [&mut e.uncompressed, &mut e.compressed, &mut e.offset] {
+                if *v == 0xFFFF_FFFF {
+                    *v = get64(data, p)?;
+                    p += 8;
+                }
+            }
+        }
+        at += 4 + size;
+    }
+    Some(())
+}
+
+fn le16(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+fn le32(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+}
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
+}
+
+fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; n];
+    let got = crate::content::ReadAt::read_at(&crate::content::FileAt { file, len }, &mut buf, at)?;
+    if got < n {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the archive is cut short",
+        ));
+    }
+    Ok(buf)
+}
+
+/// Every central-directory record, duplicates included (the ZIP library keeps one per name),
+/// where the directory starts, and by how much every recorded offset falls short of where
+/// things are (bytes joined to the front of the archive; 0 for an archive as written).
+pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEntry>, u64, u64)> {
+    let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
+    let tail_len = len.min(65_557) as usize;
+    let tail = read_exact_at(file, len, len - tail_len as u64, tail_len)?;
+    let eocd = tail
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .ok_or_else(|| bad("no end of central directory"))?;
+    if tail.len() < eocd + 22 {
+        return Err(bad("short end record"));
+    }
+    let eocd_pos = len - tail_len as u64 + eocd as u64;
+    let mut count = le16(&tail, eocd + 10) as u64;
+    let mut size = le32(&tail, eocd + 12);
+    let mut declared = le32(&tail, eocd + 16);
+    let mut end = eocd_pos;
+    if count == 0xFFFF || size == 0xFFFF_FFFF || le32(&tail, eocd + 16) == 0xFFFF_FFFF {
+        let loc = eocd_pos
+            .checked_sub(20)
+            .ok_or_else(|| bad("no ZIP64 locator"))?;
+        let l = read_exact_at(file, len, loc, 20)?;
+        if &l[..4] != b"PK\x06\x07" {
+            return Err(bad("no ZIP64 locator"));
+        }
+        let z = le64(&l, 8);
+        let z = read_exact_at(file, len, z.min(len), 56)?;
+        if &z[..4] != b"PK\x06\x06" {
+            return Err(bad("no ZIP64 end record"));
+        }
+        count = le64(&z, 32);
+        size = le64(&z, 40);
+        declared = le64(&z, 48);
+        end = loc - (56 + le64(&z, 4).saturating_sub(44)).min(loc);
+    }
+    let start = end
+        .checked_sub(size)
+        .ok_or_else(|| bad("central directory too large"))?;
+    if size > len || count > size / 46 + 1 {
+        return Err(bad("central directory sizes do not add up"));
+    }
+    let cd = read_exact_at(file, len, start, size as usize)?;
+    let mut out = Vec::with_capacity(count as usize);
+    let mut at = 0;
+    while at + 46 <= cd.len() && &cd[at..at + 4] == b"PK\x01\x02" {
+        let made_by = cd[at + 5];
+        let name_len = le16(&cd, at + 28);
+        let extra = le16(&cd, at + 30);
+        let comment = le16(&cd, at + 32);
+        let attrs = le32(&cd, at + 38) as u32;
+        let name_end = at + 46 + name_len;
+        if name_end + extra > cd.len() {
+            return Err(bad("central directory record runs past its end"));
+        }
+        let mut entry = RawEntry {
+            name: cd[at + 46..name_end].to_vec(),
+            unix_mode: (made_by == 3).then_some(attrs >> 16),
+            flags: le16(&cd, at + 8) as u16,
+            offset: le32(&cd, at + 42),
+            compressed: le32(&cd, at + 20),
+            uncompressed: le32(&cd, at + 24),
+            crc: le32(&cd, at + 16) as u32,
+        };
+        zip64_values(&cd[name_end..name_end + extra], &mut entry)
+            .ok_or_else(|| bad("a ZIP64 extra field runs past its end"))?;
+        out.push(entry);
+        at = name_end + extra + comment;
+    }
+    Ok((out, start, start.saturating_sub(declared)))
+}
+
+/// Checks the archive's layout against its central directory: every local header names its
+/// entry as the directory does, entries neither overlap nor leave bytes between them that
+/// belong to no entry, nothing precedes the first entry, and folder entries hold no data.
+/// Returns `(entry name, message)` for each problem.
+pub(super) fn structure(
+    file: &File,
+    len: u64,
+    (cd_start, shift): (u64, u64),
+    raw: &[RawEntry],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut spans: Vec<(u64, u64, bool, &[u8])> = Vec::with_capacity(raw.len());
+    for e in raw {
+        let shown = String::from_utf8_lossy(&e.name).into_owned();
+        if e.name.ends_with(b"/") && e.uncompressed > 0 {
+            out.push((
+                shown.clone(),
+                format!(
+                    "the folder entry `{shown}` holds {} bytes of data",
+                    e.uncompressed
+                ),
+            ));
+        } else if e.name.ends_with(b"/") && e.crc != 0 {
+            // Nothing has a CRC-32 but 0: readers such as 7-Zip call this entry damaged.
+            out.push((
+                shown.clone(),
+                format!(
+                    "the folder entry `{shown}` records CRC-32 {:08x}, but no data has one",
+                    e.crc
+                ),
+            ));
+        }
+        let offset = e.offset.saturating_add(shift);
+        let head = offset
+            .checked_add(30 + e.name.len() as u64)
+            .filter(|&end| end <= cd_start)
+            .and_then(|_| read_exact_at(file, len, offset, 30 + e.name.len()).ok());
+        let Some(head) = head.filter(|h| h.starts_with(b"PK\x03\x04")) else {
+            out.push((
+                shown.clone(),
+                format!("the entry `{shown}` has no local header where the directory says"),
+            ));
+            continue;
+        };
+        let local_name_len = le16(&head, 26);
+        let local_extra = le16(&head, 28) as u64;
+        let start = offset;
+        let end = offset + 30 + local_name_len as u64 + local_extra + e.compressed;
+        spans.push((start, end, e.flags & 8 != 0, &e.name));
+        if local_name_len != e.name.len() || head[30..] != e.name[..] {
+            let local = read_exact_at(file, len, offset + 30, local_name_len)
+                .map(|n| String::from_utf8_lossy(&n).into_owned())
+                .unwrap_or_default();
+            out.push((
+                shown.clone(),
+                format!(
+                    "the entry `{shown}` is named {local:?} in its local header: tools that read local headers would write it elsewhere"
+                ),
+            ));
+        }
+    }
+    spans.sort_unstable();
+    let mut at = 0u64;
+    let mut after: Option<(&[u8], bool)> = None;
+    for &(start, end, descriptor, name) in
+        spans
+            .iter()
+            .chain(std::iter::once(&(cd_start, cd_start, false, &b""[..])))
+    {
+        let shown = String::from_utf8_lossy(name).into_owned();
+        // A data descriptor (at most 24 bytes) may follow an entry that has the flag.
+        let allowed = match after {
+            Some((_, true)) => 24,
+            _ => 0,
+        };
+        if start < at {
+            out.push((
+                shown.clone(),
+                format!("the entry `{shown}` shares bytes with the entry before it"),
+            ));
+        } else if start - at > allowed {
+            let what = match after {
+                None => format!("{} bytes before the first entry", start - at),
+                Some((prev, _)) => format!(
+                    "{} bytes after `{}` that belong to no entry",
+                    start - at,
+                    String::from_utf8_lossy(prev)
+                ),
+            };
+            out.push((shown.clone(), format!("the archive holds {what}")));
+        }
+        at = at.max(end);
+        after = Some((name, descriptor));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A stored two-entry ZIP made by the zip crate, after `prefix`.
+    fn zip_bytes(prefix: &[u8]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .unix_permissions(0o644);
+        for (name, data) in [("p/a.txt", &b"hello"[..]), ("p/b.txt", b"world")] {
+            w.start_file(name, o).unwrap();
+            w.write_all(data).unwrap();
+        }
+        [prefix, &w.finish().unwrap().into_inner()].concat()
+    }
+
+    fn as_file(bytes: &[u8]) -> (tempfile::NamedTempFile, u64) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        (f, bytes.len() as u64)
+    }
+
+    fn zip_file(prefix: &[u8]) -> (tempfile::NamedTempFile, u64) {
+        as_file(&zip_bytes(prefix))
+    }
+
+    #[test]
+    fn records_come_back_as_written_and_a_clean_layout_has_no_problem() {
+        let (f, len) = zip_file(b"");
+        let (raw, start, shift) = central_directory(f.as_file(), len).unwrap();
+        let names: Vec<&[u8]> = raw.iter().map(|e| &e.name[..]).collect();
+        assert_eq!(names, [&b"p/a.txt"[..], b"p/b.txt"]);
+        assert_eq!(raw[0].unix_mode.map(|m| m & 0o777), Some(0o644));
+        assert_eq!((raw[1].compressed, raw[1].uncompressed), (5, 5));
+        assert_eq!(shift, 0);
+        assert!(structure(f.as_file(), len, (start, shift), &raw).is_empty());
+    }
+
+    #[test]
+    fn bytes_before_the_first_entry_are_reported() {
+        let (f, len) = zip_file(b"#!/bin/sh\n");
+        let (raw, start, shift) = central_directory(f.as_file(), len).unwrap();
+        assert_eq!(shift, 10);
+        let found = structure(f.as_file(), len, (start, shift), &raw);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.contains("10 bytes before the first entry"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_cut_archive_is_an_error_not_a_panic() {
+        let bytes = zip_bytes(b"");
+        for cut in [0, 1, 21, bytes.len() / 2, bytes.len() - 1] {
+            let (f, len) = as_file(&bytes[..cut]);
+            assert!(central_directory(f.as_file(), len).is_err(), "cut at {cut}");
+        }
+    }
+}

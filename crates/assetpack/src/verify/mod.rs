@@ -1,0 +1,538 @@
+//! Verifying a pack on the receiving side, and extracting it safely.
+//!
+//! [`verify`] judges every entry name *as written in the archive* (it never sanitises first:
+//! absolute paths, `..`, backslashes, drive letters, control characters, Windows reserved
+//! names and symbolic-link entries are problems), finds duplicate names in the central
+//! directory (and names one file on Windows or macOS would hold: case, accents, a file that is
+//! also a folder), checks the layout the directory describes (each local header names its
+//! entry the same way, entries do not share bytes, no bytes lie outside every entry, folder
+//! entries hold no data), then re-reads every entry in parallel — which also checks its CRC — and compares
+//! its SHA-256 with `SHA256SUMS` (or, for a BagIt pack, the bag's manifests). Missing, extra and
+//! altered files are reported by name. A readable ZIP without checksums is not a pack.
+//!
+//! With [`VerifyOptions::extract`], the entries are written while they are verified into a
+//! fresh temporary folder inside the target, and moved into place only when everything
+//! verified; otherwise the folder is removed. Nothing is written outside the target, and
+//! nothing is written through a link.
+//!
+//! ```no_run
+//! use assetpack::verify::{verify, VerifyOptions};
+//! use assetpack::NoProgress;
+//!
+//! let v = verify("north-west-spring-2027.zip".as_ref(), &VerifyOptions::default(), &NoProgress).unwrap();
+//! for p in &v.problems {
+//!     eprintln!("{p}");
+//! }
+//! assert!(v.ok);
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use zip::ZipArchive;
+
+mod checksums;
+mod directory;
+mod extract;
+mod names;
+
+use checksums::Expected;
+use directory::RawEntry;
+use extract::{Fault, Target};
+
+use crate::problem::{Code, Problem, Tally};
+use crate::progress::Progress;
+
+/// Options for [`verify`].
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Extract a pack that verifies into this folder (`DIR/<name>/…`).
+    pub extract: Option<PathBuf>,
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Verification {
+    /// True when the pack is complete and untouched.
+    pub ok: bool,
+    /// Every problem, by entry name.
+    pub problems: Vec<Problem>,
+    /// What was verified.
+    pub summary: VerifySummary,
+}
+
+/// Counts of a verification.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifySummary {
+    /// The pack's top folder.
+    pub name: Option<String>,
+    /// `plain` or `bagit`, when recognised.
+    pub layout: Option<String>,
+    /// Entries in the central directory (folders included).
+    pub entries: usize,
+    /// Files whose checksums were compared.
+    pub files: usize,
+    /// Bytes read back.
+    pub bytes: u64,
+    /// Errors found.
+    pub errors: usize,
+    /// Where the pack was extracted, when it was.
+    pub extracted: Option<PathBuf>,
+}
+
+/// Why verification could not run (the CLI exits 2).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not a readable ZIP (truncated, corrupt, something else).
+    #[error("{path} is not a readable ZIP archive: {message}")]
+    NotZip {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// [`Progress::cancelled`] said stop; nothing was extracted.
+    #[error("interrupted; nothing was extracted")]
+    Cancelled,
+    /// Extraction could not start or finish.
+    #[error("cannot extract into {path}: {message}")]
+    Extract {
+        /// The target.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A file shared between threads, read with positioned reads so clones seek independently.
+#[derive(Clone)]
+struct SharedFile {
+    file: Arc<File>,
+    pos: u64,
+    len: u64,
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = crate::content::ReadAt::read_at(
+            &crate::content::FileAt {
+                file: &self.file,
+                len: self.len,
+            },
+            buf,
+            self.pos,
+        )?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SharedFile {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos =
+            pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+        Ok(self.pos)
+    }
+}
+
+fn entry_name(ar: &ZipArchive<SharedFile>, i: usize) -> Option<String> {
+    ar.name_for_index(i)?.ok().map(|n| n.into_owned())
+}
+
+fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str) -> Problem {
+    let mut p = Problem::new(code, message, fix);
+    if !name.is_empty() {
+        p = p.with_file(name);
+    }
+    p.manifest = Some(pack.to_owned());
+    p
+}
+
+/// Verifies the pack at `path`; see the module docs.
+pub fn verify(
+    path: &Path,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<Verification, VerifyError> {
+    let (shared, archive) = open(path)?;
+    let mut summary = VerifySummary::default();
+    // 1. Names as written, from the central directory itself, and the archive's layout.
+    let (raw, mut problems, layout_unsafe) = read_directory(path, &shared);
+    summary.entries = raw.len();
+    let mut names = names::judge(path, &raw);
+    problems.append(&mut names.problems);
+    let mut unsafe_names = names.unsafe_names || layout_unsafe;
+    if archive.has_duplicate_names() && !problems.iter().any(|p| p.code == Code::DuplicateEntry) {
+        unsafe_names = true;
+        problems.push(entry_problem(
+            path,
+            Code::DuplicateEntry,
+            "",
+            "the archive holds entries with the same name".into(),
+            "do not trust this archive",
+        ));
+    }
+    let name = names.top.clone().unwrap_or_default();
+    summary.name = names.top;
+    // 2. The checksums.
+    let mut expected = Expected::read(&archive, &name, path);
+    problems.append(&mut expected.problems);
+    summary.layout = expected.layout.map(str::to_owned);
+    // 3. The extraction target, only for a pack whose names are all safe.
+    let target = match &options.extract {
+        Some(dir) if expected.layout.is_some() && !unsafe_names => {
+            Some(extract::prepare(dir, &name)?)
+        }
+        _ => None,
+    };
+    // 4. Every file read back: CRC, SHA-256, extraction.
+    let read = read_back(&archive, target.as_ref(), progress)?;
+    summary.bytes = read.bytes;
+    problems.extend(read.problems(path));
+    if expected.layout.is_some() {
+        summary.files = compare(path, &name, &expected, &read.got, &mut problems);
+    }
+    if expected.layout == Some("bagit") {
+        oxum(&archive, &name, &read.got, path, &mut problems);
+    }
+    problems.sort_by(|a, b| (a.file.as_deref(), a.code).cmp(&(b.file.as_deref(), b.code)));
+    let tally = Tally::of(&problems);
+    summary.errors = tally.errors;
+    let ok = tally.errors == 0;
+    summary.extracted = finish_extract(target, &name, ok, read.extract_failed)?;
+    Ok(Verification {
+        ok,
+        problems,
+        summary,
+    })
+}
+
+/// Opens `path` as a ZIP: not a regular file or not a readable ZIP is an error.
+fn open(path: &Path) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError> {
+    let io_err = |source| VerifyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let shared = SharedFile {
+        file: Arc::new(file),
+        pos: 0,
+        len: meta.len(),
+    };
+    let archive = ZipArchive::new(shared.clone()).map_err(|e| VerifyError::NotZip {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok((shared, archive))
+}
+
+/// The central directory's records as written and the layout problems; true when the
+/// archive must not be extracted.
+fn read_directory(path: &Path, shared: &SharedFile) -> (Vec<RawEntry>, Vec<Problem>, bool) {
+    const FIX: &str =
+        "do not extract this archive; ask the sender for the pack as assetpack built it";
+    match directory::central_directory(&shared.file, shared.len) {
+        Ok((raw, cd_start, shift)) => {
+            let found = directory::structure(&shared.file, shared.len, (cd_start, shift), &raw);
+            let unsafe_layout = !found.is_empty();
+            let problems = found
+                .into_iter()
+                .map(|(name, message)| {
+                    entry_problem(path, Code::UnsafeArchive, &name, message, FIX)
+                })
+                .collect();
+            (raw, problems, unsafe_layout)
+        }
+        Err(e) => {
+            let message = format!("the central directory cannot be read as written: {e}");
+            let p = entry_problem(path, Code::UnsafeArchive, "", message, FIX);
+            (Vec::new(), vec![p], true)
+        }
+    }
+}
+
+/// Every file entry read back.
+struct ReadBacks {
+    /// SHA-256 by entry name; empty for an entry that could not be read.
+    got: BTreeMap<String, String>,
+    /// Bytes read.
+    bytes: u64,
+    /// Entries that could not be read, and why.
+    faults: Vec<(String, String, bool)>,
+    /// The first extracted file that could not be written, and why.
+    extract_failed: Option<String>,
+}
+
+impl ReadBacks {
+    fn problems(&self, pack: &Path) -> Vec<Problem> {
+        self.faults
+            .iter()
+            .map(|(n, e, foreign)| {
+                let fix = if *foreign {
+                    "the archive was repacked by another tool; ask the sender for the pack as assetpack built it"
+                } else {
+                    "the pack is damaged; download it again"
+                };
+                let message = format!("entry `{n}` cannot be read back: {e}");
+                entry_problem(pack, Code::CorruptEntry, n, message, fix)
+            })
+            .collect()
+    }
+}
+
+/// Reads every file entry back in parallel (writing it into `target` when given).
+fn read_back(
+    archive: &ZipArchive<SharedFile>,
+    target: Option<&Target>,
+    progress: &dyn Progress,
+) -> Result<ReadBacks, VerifyError> {
+    let files: Vec<usize> = (0..archive.len())
+        .filter(|&i| entry_name(archive, i).is_some_and(|n| !n.ends_with('/')))
+        .collect();
+    let total: u64 = files
+        .iter()
+        .filter_map(|&i| archive.clone().by_index_raw(i).ok().map(|f| f.size()))
+        .sum();
+    progress.begin(files.len() as u64, total);
+    let results: Vec<(String, Result<(String, u64), Fault>)> = files
+        .par_iter()
+        .map_init(
+            || archive.clone(),
+            |ar, &i| read_one(ar, i, target, progress),
+        )
+        .collect();
+    progress.finish();
+    let mut out = ReadBacks {
+        got: BTreeMap::new(),
+        bytes: 0,
+        faults: Vec::new(),
+        extract_failed: None,
+    };
+    for (n, result) in results {
+        let sha256 = match result {
+            Ok((h, bytes)) => {
+                out.bytes += bytes;
+                h
+            }
+            Err(Fault::Cancelled) => return Err(VerifyError::Cancelled),
+            Err(Fault::Extract(why)) => {
+                out.extract_failed
+                    .get_or_insert(format!("cannot write {n}: {why}"));
+                String::new()
+            }
+            Err(Fault::Entry { what, foreign }) => {
+                out.faults.push((n.clone(), what, foreign));
+                String::new()
+            }
+        };
+        out.got.insert(n, sha256);
+    }
+    Ok(out)
+}
+
+/// Reads entry `i` back; a fault names a foreign method or a bad CRC plainly.
+fn read_one(
+    ar: &mut ZipArchive<SharedFile>,
+    i: usize,
+    target: Option<&Target>,
+    progress: &dyn Progress,
+) -> (String, Result<(String, u64), Fault>) {
+    let name = entry_name(ar, i).unwrap_or_default();
+    let out = target.map(|t| t.path_of(&name));
+    let read = CHUNK.with_borrow_mut(|buf| {
+        if buf.is_empty() {
+            buf.resize(1 << 20, 0);
+        }
+        extract::read_entry(ar, i, buf, out.as_deref(), progress)
+    });
+    let result = read.map_err(|f| {
+        let Fault::Entry { what, .. } = f else {
+            return f;
+        };
+        match foreign_entry(ar, i) {
+            Some(why) => Fault::Entry {
+                what: why,
+                foreign: true,
+            },
+            None if what == "Invalid checksum" => {
+                Fault::entry("its data does not match its CRC-32 (damaged bytes)".into())
+            }
+            None => Fault::entry(what),
+        }
+    });
+    (name, result)
+}
+
+/// Compares what was read with the checksums: missing, altered and extra files. The number
+/// of files that matched.
+fn compare(
+    pack: &Path,
+    name: &str,
+    expected: &Expected,
+    got: &BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> usize {
+    let mut matched = 0;
+    for (n, h) in &expected.want {
+        match got.get(n) {
+            None => problems.push(entry_problem(
+                pack,
+                Code::MissingEntry,
+                n,
+                format!("`{n}` is listed in the checksums but not in the archive"),
+                "the pack is incomplete; ask the sender for a new one",
+            )),
+            Some(g) if g.is_empty() => {}
+            Some(g) if g != h => problems.push(entry_problem(
+                pack,
+                Code::AlteredEntry,
+                n,
+                format!("`{n}` has been altered (SHA-256 {g}, expected {h})"),
+                "do not use this file; ask the sender for a new pack",
+            )),
+            Some(_) => matched += 1,
+        }
+    }
+    if expected.damaged {
+        return matched;
+    }
+    let inside = format!("{name}/");
+    for n in got.keys() {
+        if !expected.want.contains_key(n)
+            && !expected.unchecked.contains(n)
+            && n.starts_with(&inside)
+        {
+            problems.push(entry_problem(
+                pack,
+                Code::ExtraEntry,
+                n,
+                format!("`{n}` is in the archive but no checksum covers it"),
+                "it was added after the pack was built: do not trust it",
+            ));
+        }
+    }
+    matched
+}
+
+/// Moves an intact pack into place; anything else leaves nothing behind.
+fn finish_extract(
+    target: Option<Target>,
+    name: &str,
+    ok: bool,
+    failed: Option<String>,
+) -> Result<Option<PathBuf>, VerifyError> {
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    if let Some(why) = failed {
+        return Err(VerifyError::Extract {
+            path: target.dir.clone(),
+            message: format!("{why}; nothing was extracted"),
+        });
+    }
+    if !ok {
+        return Ok(None);
+    }
+    target.commit(name).map(Some)
+}
+
+/// Checks the bag's Payload-Oxum (`bytes.files` of the payload).
+fn oxum(
+    archive: &ZipArchive<SharedFile>,
+    name: &str,
+    got: &BTreeMap<String, String>,
+    pack: &Path,
+    problems: &mut Vec<Problem>,
+) {
+    let info_name = format!("{name}/bag-info.txt");
+    let mut ar = archive.clone();
+    let Ok(mut f) = ar.by_name(&info_name) else {
+        return;
+    };
+    let mut text = String::new();
+    if f.by_ref().take(1 << 20).read_to_string(&mut text).is_err() {
+        return;
+    }
+    let Some(declared) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Payload-Oxum:"))
+        .map(|v| v.trim().to_owned())
+    else {
+        return;
+    };
+    let prefix = format!("{name}/data/");
+    let payload: Vec<&String> = got.keys().filter(|k| k.starts_with(&prefix)).collect();
+    let mut bytes = 0;
+    for k in &payload {
+        if let Some(i) = archive.index_for_name(k) {
+            if let Ok(f) = archive.clone().by_index_raw(i) {
+                bytes += f.size();
+            }
+        }
+    }
+    let actual = format!("{bytes}.{}", payload.len());
+    if declared != actual {
+        problems.push(entry_problem(
+            pack,
+            Code::AlteredEntry,
+            &info_name,
+            format!("bag-info.txt says Payload-Oxum {declared}, the payload is {actual}"),
+            "files were added or removed: ask the sender for a new pack",
+        ));
+    }
+}
+
+thread_local! {
+    /// Each reader thread's 1 MiB read buffer, made once per thread: rayon calls a
+    /// `map_init` initialiser once per job split, hundreds of times on a pack of many small
+    /// files, and a fresh megabyte each time only made the heap grow and shrink.
+    static CHUNK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Why an entry that could not be read back is one no assetpack pack holds, if it is.
+fn foreign_entry(ar: &mut ZipArchive<SharedFile>, i: usize) -> Option<String> {
+    let f = ar.by_index_raw(i).ok()?;
+    if f.encrypted() {
+        return Some("it is encrypted, and a pack never is".into());
+    }
+    match f.compression() {
+        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated => None,
+        m => {
+            // A number is what the archive records; `to_u16` is deprecated only for matching.
+            #[allow(deprecated)]
+            let n = m.to_u16();
+            Some(format!(
+                "it uses compression method {n} ({}); a pack is only stored or deflated",
+                zip::CompressionMethod::name_from_u16(n)
+            ))
+        }
+    }
+}
