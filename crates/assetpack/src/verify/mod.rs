@@ -322,7 +322,7 @@ fn read_back(
         .filter_map(|&i| archive.clone().by_index_raw(i).ok().map(|f| f.size()))
         .sum();
     progress.begin(files.len() as u64, total);
-    let results: Vec<(String, Result<(String, u64), Fault>)> = files
+    let results: Vec<(String, ReadOne)> = files
         .par_iter()
         .map_init(
             || archive.clone(),
@@ -358,13 +358,16 @@ fn read_back(
     Ok(out)
 }
 
+/// One entry read back: its SHA-256 and size, or why not.
+type ReadOne = Result<(String, u64), Fault>;
+
 /// Reads entry `i` back; a fault names a foreign method or a bad CRC plainly.
 fn read_one(
     ar: &mut ZipArchive<SharedFile>,
     i: usize,
     target: Option<&Target>,
     progress: &dyn Progress,
-) -> (String, Result<(String, u64), Fault>) {
+) -> (String, ReadOne) {
     let name = entry_name(ar, i).unwrap_or_default();
     let out = target.map(|t| t.path_of(&name));
     let read = CHUNK.with_borrow_mut(|buf| {
