@@ -31,6 +31,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::catalog::{self, walk, Tree};
 use crate::content;
+use crate::examine::{examine_keeping, Examined};
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 use crate::problem::{Code, Problem, Severity, Tally};
 use crate::progress::Progress;
@@ -729,7 +730,7 @@ fn file_checks(
                 role,
                 file: f,
                 path: m.resolve(&f.file),
-                in_tree: tree.regular.contains(&f.file),
+                in_tree: tree.contains(&f.file),
             });
         }
     }
@@ -774,7 +775,7 @@ fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
             .flat_map(|o| o.manifest.borrow().assets.iter())
             .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
             .collect();
-        for rel in &tree.regular {
+        for rel in tree.files.iter().map(|f| &f.rel) {
             if names.contains(rel.as_str()) {
                 continue;
             }
@@ -836,6 +837,29 @@ fn examine_job(
     }
 }
 
+impl Job<'_> {
+    /// A problem about this file, located at `key` of its entry in the manifest.
+    fn problem(&self, code: Code, key: &str, message: String, fix: &str) -> Problem {
+        let key = format!("{}{key}", self.role.span_prefix());
+        self.manifest
+            .report(code, Some(self.asset), &key, message, fix)
+            .with_file(&self.file.file)
+    }
+
+    fn missing(&self) -> Problem {
+        self.problem(
+            Code::MissingFile,
+            "file",
+            format!(
+                "the {} `{}` does not exist",
+                self.role.describe(),
+                self.file.file
+            ),
+            "put the file there, or correct the path (it is relative to `base`)",
+        )
+    }
+}
+
 fn examine_file(
     job: &Job,
     options: &CheckOptions,
@@ -843,95 +867,15 @@ fn examine_file(
     kept: &mut Option<(PathBuf, Arc<[u8]>)>,
     progress: &dyn Progress,
 ) -> (Vec<Problem>, u64) {
-    let m = job.manifest;
-    let a = Some(job.asset);
-    let f = job.file;
-    let key = job.role.span_prefix();
-    let what = job.role.describe();
-    let mut out = Vec::new();
-    let report = |code: Code, k: &str, message: String, fix: &str| {
-        m.report(code, a, &format!("{key}{k}"), message, fix)
-            .with_file(&f.file)
-    };
-
     if !job.in_tree {
-        // Not a plain file inside base: missing, or reached through a symbolic link.
-        match fs::symlink_metadata(&job.path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                out.push(report(
-                    Code::MissingFile,
-                    "file",
-                    format!("the {what} `{}` does not exist", f.file),
-                    "put the file there, or correct the path (it is relative to `base`)",
-                ));
-                return (out, 0);
-            }
-            _ => {
-                let inside = match (fs::canonicalize(&m.base_dir), fs::canonicalize(&job.path)) {
-                    (Ok(base), Ok(target)) => target.starts_with(base),
-                    (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => {
-                        out.push(report(
-                            Code::MissingFile,
-                            "file",
-                            format!("the {what} `{}` is a broken symbolic link", f.file),
-                            "replace the link with the real file",
-                        ));
-                        return (out, 0);
-                    }
-                    _ => true,
-                };
-                if !inside {
-                    out.push(report(
-                        Code::SymlinkEscape,
-                        "file",
-                        format!(
-                            "the {what} `{}` goes through a symbolic link that leads outside base",
-                            f.file
-                        ),
-                        "copy the real file into the provider's folder instead of linking to it",
-                    ));
-                    return (out, 0);
-                }
-            }
+        if let Some(p) = outside_the_tree(job) {
+            return (vec![p], 0);
         }
     }
-
-    let hash = !options.fast && f.sha256.is_some();
-    let keep = job
-        .file
-        .bytes
-        .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
-    let examined =
-        match crate::examine::examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                out.push(report(
-                    Code::MissingFile,
-                    "file",
-                    format!("the {what} `{}` does not exist", f.file),
-                    "put the file there, or correct the path (it is relative to `base`)",
-                ));
-                return (out, 0);
-            }
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                out.push(report(
-                    Code::NotAFile,
-                    "file",
-                    format!("the {what} `{}` is not a regular file", f.file),
-                    "point `file` at a file, not a folder or device",
-                ));
-                return (out, 0);
-            }
-            Err(e) => {
-                out.push(report(
-                    Code::Unreadable,
-                    "file",
-                    format!("cannot read the {what} `{}`: {e}", f.file),
-                    "check the file's permissions and the disk",
-                ));
-                return (out, 0);
-            }
-        };
+    let examined = match read_file(job, options, budget, progress) {
+        Ok(e) => e,
+        Err(p) => return (vec![p], 0),
+    };
     progress.file_done(&job.path);
     if let Some(bytes) = &examined.bytes {
         let len = bytes.len() as u64;
@@ -947,19 +891,90 @@ fn examine_file(
     } else {
         0
     };
+    let mut out: Vec<Problem> = sum_problem(job, &examined).into_iter().collect();
+    content_problems(job, &examined, &mut out);
+    (out, hashed)
+}
 
-    // A changed file is a hash mismatch (whatever its size); a wrong `bytes` with the right
-    // content, or a size change seen without hashing, is a size mismatch.
-    let size_differs = f.bytes.is_some_and(|b| b != examined.len);
+/// A file the walk did not see as a regular file inside `base`: missing, a broken link, or a
+/// link that leads outside `base`. `None` when it is fine to read (a link within `base`).
+fn outside_the_tree(job: &Job) -> Option<Problem> {
+    match fs::symlink_metadata(&job.path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(job.missing()),
+        _ => {}
+    }
+    let what = job.role.describe();
+    let file = &job.file.file;
+    let inside = match (
+        fs::canonicalize(&job.manifest.base_dir),
+        fs::canonicalize(&job.path),
+    ) {
+        (Ok(base), Ok(target)) => target.starts_with(base),
+        (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => {
+            return Some(job.problem(
+                Code::MissingFile,
+                "file",
+                format!("the {what} `{file}` is a broken symbolic link"),
+                "replace the link with the real file",
+            ));
+        }
+        _ => true,
+    };
+    (!inside).then(|| {
+        job.problem(
+            Code::SymlinkEscape,
+            "file",
+            format!("the {what} `{file}` goes through a symbolic link that leads outside base"),
+            "copy the real file into the provider's folder instead of linking to it",
+        )
+    })
+}
+
+/// Reads the file once (hashing it unless `--fast`, keeping a small file's bytes when the
+/// budget allows); a file that cannot be read is a problem.
+fn read_file(
+    job: &Job,
+    options: &CheckOptions,
+    budget: &AtomicU64,
+    progress: &dyn Progress,
+) -> Result<Examined, Problem> {
+    let hash = !options.fast && job.file.sha256.is_some();
+    let keep = job
+        .file
+        .bytes
+        .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
+    let what = job.role.describe();
+    let file = &job.file.file;
+    examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => job.missing(),
+        io::ErrorKind::InvalidInput => job.problem(
+            Code::NotAFile,
+            "file",
+            format!("the {what} `{file}` is not a regular file"),
+            "point `file` at a file, not a folder or device",
+        ),
+        _ => job.problem(
+            Code::Unreadable,
+            "file",
+            format!("cannot read the {what} `{file}`: {e}"),
+            "check the file's permissions and the disk",
+        ),
+    })
+}
+
+/// A changed file is a hash mismatch (whatever its size); a wrong `bytes` with the right
+/// content, or a size change seen without hashing, is a size mismatch.
+fn sum_problem(job: &Job, examined: &Examined) -> Option<Problem> {
+    let f = job.file;
+    let what = job.role.describe();
+    let len = examined.len;
     match (&f.sha256, &examined.sha256) {
         (Some(want), Some(got)) if want != got => {
             let size = match f.bytes {
-                Some(b) if b != examined.len => {
-                    format!("now {} bytes, the manifest says {b}; ", examined.len)
-                }
+                Some(b) if b != len => format!("now {len} bytes, the manifest says {b}; "),
                 _ => String::new(),
             };
-            out.push(report(
+            Some(job.problem(
                 Code::HashMismatch,
                 "sha256",
                 format!(
@@ -967,43 +982,46 @@ fn examine_file(
                     f.file
                 ),
                 "if the change is intended, run `assetpack scan` to record the new hash and size; otherwise restore the file",
-            ));
+            ))
         }
-        _ if size_differs => {
+        _ if f.bytes.is_some_and(|b| b != len) => {
             let same = if examined.sha256.is_some() {
                 " (its content matches `sha256`, so `bytes` is wrong)"
             } else {
                 ""
             };
-            out.push(report(
+            Some(job.problem(
                 Code::SizeMismatch,
                 "bytes",
                 format!(
-                    "the {what} `{}` has {} bytes, the manifest says {}{same}",
+                    "the {what} `{}` has {len} bytes, the manifest says {}{same}",
                     f.file,
-                    examined.len,
                     f.bytes.unwrap_or(0)
                 ),
                 "if the file is right, run `assetpack scan` to record its size and hash",
-            ));
+            ))
         }
-        _ => {}
+        _ => None,
     }
+}
 
+/// The content against the name, the declared media type, and damage.
+fn content_problems(job: &Job, examined: &Examined, out: &mut Vec<Problem>) {
+    let f = job.file;
     let by_ext = content::media_type_for_path(&f.file);
     if examined.len == 0 && by_ext.is_some_and(|t| !t.starts_with("text/")) {
-        out.push(report(
+        out.push(job.problem(
             Code::CorruptContent,
             "file",
             format!("`{}` is empty", f.file),
             "export or download the file again",
         ));
-        return (out, hashed);
+        return;
     }
     let found = examined.inspection.media_type;
     if let (Some(found), Some(expected)) = (found, by_ext) {
         if !content::satisfies(found, expected) {
-            out.push(report(
+            out.push(job.problem(
                 Code::ContentMismatch,
                 "file",
                 format!(
@@ -1015,9 +1033,8 @@ fn examine_file(
         }
     }
     if let Some(declared) = &f.media_type {
-        let matches = found.is_some_and(|found| content::satisfies(found, declared));
-        if !matches {
-            out.push(report(
+        if !found.is_some_and(|found| content::satisfies(found, declared)) {
+            out.push(job.problem(
                 Code::MediaTypeMismatch,
                 "media_type",
                 format!(
@@ -1029,20 +1046,193 @@ fn examine_file(
             ));
         }
     }
-    if let Some(damage) = examined.inspection.damage {
-        out.push(report(
+    if let Some(damage) = &examined.inspection.damage {
+        out.push(job.problem(
             Code::CorruptContent,
             "file",
             format!("`{}`: {damage}", f.file),
             "export or download the file again",
         ));
     }
-    (out, hashed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A provider folder with `files`, and its manifest of `assets` (TOML), loaded.
+    struct Folder {
+        dir: tempfile::TempDir,
+    }
+
+    impl Folder {
+        fn new(files: &[(&str, &[u8])]) -> Folder {
+            let dir = tempfile::tempdir().unwrap();
+            for (name, bytes) in files {
+                let p = dir.path().join("files").join(name);
+                fs::create_dir_all(p.parent().unwrap()).unwrap();
+                fs::write(p, bytes).unwrap();
+            }
+            fs::create_dir_all(dir.path().join("files")).unwrap();
+            Folder { dir }
+        }
+
+        fn check(&self, assets: &str, options: &CheckOptions) -> Vec<(Code, Severity, String)> {
+            let text =
+                format!("[provider]\nid = \"p\"\nname = \"P\"\nbase = \"files\"\n\n{assets}");
+            let path = self.dir.path().join("p.toml");
+            let loaded = Manifest::parse(&path, text);
+            assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+            let report = check_loaded(&[loaded.manifest.unwrap()], options, &crate::NoProgress);
+            report
+                .problems
+                .into_iter()
+                .map(|p| (p.code, p.severity, p.asset.unwrap_or_default()))
+                .collect()
+        }
+    }
+
+    fn file_asset(id: &str, file: &str, bytes: &[u8]) -> String {
+        format!(
+            "[[asset]]\nid = \"{id}\"\ntitle = \"{id}\"\nkind = \"other\"\nfile = \"{file}\"\nsha256 = \"{}\"\nbytes = {}\n\n",
+            crate::digest::sha256_bytes(bytes),
+            bytes.len()
+        )
+    }
+
+    fn today(s: &str) -> CheckOptions {
+        CheckOptions {
+            today: Date::parse(s).unwrap(),
+            ..CheckOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_changed_file_is_a_hash_mismatch_and_a_wrong_size_alone_is_a_size_mismatch() {
+        let f = Folder::new(&[("a.txt", b"new text"), ("b.txt", b"same")]);
+        let assets = file_asset("a", "a.txt", b"old text")
+            + &file_asset("b", "b.txt", b"same").replace("bytes = 4", "bytes = 5");
+        let found = f.check(&assets, &today("2026-01-01"));
+        assert!(
+            found.contains(&(Code::HashMismatch, Severity::Error, "a".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Code::SizeMismatch, Severity::Error, "b".into())),
+            "{found:?}"
+        );
+        // Without hashing the same-size change goes unseen; the size change does not.
+        let fast = CheckOptions {
+            fast: true,
+            ..today("2026-01-01")
+        };
+        let found = f.check(&assets, &fast);
+        assert!(
+            !found.iter().any(|(c, _, _)| *c == Code::HashMismatch),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Code::SizeMismatch, Severity::Error, "b".into())),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn content_is_judged_by_its_bytes_not_its_name() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
+        let f = Folder::new(&[
+            ("logo.pdf", png),
+            ("empty.pdf", b""),
+            ("page.html", b"<!DOCTYPE html><p>hi</p>"),
+        ]);
+        let assets = file_asset("renamed", "logo.pdf", png)
+            + &file_asset("empty", "empty.pdf", b"")
+            + &file_asset("page", "page.html", b"<!DOCTYPE html><p>hi</p>");
+        let found = f.check(&assets, &today("2026-01-01"));
+        assert!(
+            found.contains(&(Code::ContentMismatch, Severity::Error, "renamed".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Code::CorruptContent, Severity::Error, "empty".into())),
+            "{found:?}"
+        );
+        assert!(!found.iter().any(|(_, _, a)| a == "page"), "{found:?}");
+    }
+
+    #[test]
+    fn missing_files_links_out_of_base_and_unlisted_files_are_reported() {
+        let f = Folder::new(&[("listed.txt", b"x"), ("stray.txt", b"y"), (".hidden", b"z")]);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/hostname", f.dir.path().join("files/out.txt")).unwrap();
+        let assets =
+            file_asset("listed", "listed.txt", b"x") + &file_asset("gone", "gone.txt", b"x");
+        #[cfg(unix)]
+        let assets = assets + &file_asset("out", "out.txt", b"x");
+        let found = f.check(&assets, &today("2026-01-01"));
+        assert!(
+            found.contains(&(Code::MissingFile, Severity::Error, "gone".into())),
+            "{found:?}"
+        );
+        #[cfg(unix)]
+        assert!(
+            found.contains(&(Code::SymlinkEscape, Severity::Error, "out".into())),
+            "{found:?}"
+        );
+        let unlisted: Vec<_> = found
+            .iter()
+            .filter(|(c, _, _)| *c == Code::UnlistedFile)
+            .collect();
+        assert_eq!(unlisted.len(), 1, "hidden files are not listed: {found:?}");
+    }
+
+    #[test]
+    fn review_dates_warn_and_strict_makes_warnings_errors() {
+        let f = Folder::new(&[]);
+        let link = |id: &str, due: &str| {
+            format!("[[asset]]\nid = \"{id}\"\ntitle = \"{id}\"\nkind = \"link\"\nurl = \"https://x.org/{id}\"\nnext_review_due = {due}\n\n")
+        };
+        let assets =
+            link("late", "2026-05-01") + &link("soon", "2026-06-30") + &link("fine", "2026-09-01");
+        let found = f.check(&assets, &today("2026-06-01"));
+        assert!(
+            found.contains(&(Code::ReviewOverdue, Severity::Warning, "late".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Code::ReviewDueSoon, Severity::Warning, "soon".into())),
+            "{found:?}"
+        );
+        assert!(!found.iter().any(|(_, _, a)| a == "fine"), "{found:?}");
+        let strict = CheckOptions {
+            strict: true,
+            ..today("2026-06-01")
+        };
+        assert!(f
+            .check(&assets, &strict)
+            .iter()
+            .all(|(_, s, _)| *s == Severity::Error));
+    }
+
+    #[test]
+    fn messages_are_measured_against_their_channel() {
+        let f = Folder::new(&[]);
+        let message = |id: &str, text: &str| {
+            format!("[[asset]]\nid = \"{id}\"\ntitle = \"{id}\"\nkind = \"message\"\nchannel = \"x\"\ntext = \"{text}\"\n\n")
+        };
+        let long = "word ".repeat(60);
+        let assets = message("long", &long)
+            + &message(
+                "short",
+                "Ask your librarian https://example.org/a/very/long/path/that/counts/as/23",
+            );
+        let found = f.check(&assets, &today("2026-01-01"));
+        assert!(
+            found.contains(&(Code::MessageTooLong, Severity::Error, "long".into())),
+            "{found:?}"
+        );
+        assert!(!found.iter().any(|(_, _, a)| a == "short"), "{found:?}");
+    }
 
     #[test]
     fn x_counts_links_as_23() {

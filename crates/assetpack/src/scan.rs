@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use toml_edit::{value, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike};
 
-use crate::catalog::relative_name;
+use crate::catalog::{relative_name, walk, Walked};
 use crate::examine::examine;
 use crate::manifest::{valid_id, Kind};
 use crate::progress::Progress;
@@ -143,174 +143,15 @@ pub fn scan(
     progress: &dyn Progress,
 ) -> Result<ScanOutcome, ScanError> {
     let mut outcome = ScanOutcome::default();
-    let io_err = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ScanError::Io { path, source }
-    };
-    let meta = std::fs::metadata(dir).map_err(io_err(dir))?;
-    if !meta.is_dir() {
-        return Err(ScanError::Io {
-            path: dir.to_owned(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, "not a folder"),
-        });
-    }
-    let skip_self = options
-        .output
-        .as_ref()
-        .and_then(|o| std::fs::canonicalize(o).ok());
-
-    // 1. Walk.
-    let mut paths = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_owned();
-            let msg = e.to_string();
-            ScanError::Io {
-                path,
-                source: e.into_io_error().unwrap_or_else(|| io::Error::other(msg)),
-            }
-        })?;
-        if entry.depth() == 0 {
-            continue;
-        }
-        let rel_path = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = relative_name(rel_path);
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            continue;
-        }
-        if ft.is_symlink() {
-            outcome
-                .skipped
-                .push((rel, "symbolic link, not followed".into()));
-            continue;
-        }
-        if !ft.is_file() {
-            outcome.skipped.push((rel, "special file".into()));
-            continue;
-        }
-        if rel_path.to_str().is_none() {
-            outcome
-                .skipped
-                .push((rel, "name is not valid UTF-8; rename the file".into()));
-            continue;
-        }
-        if let Err(why) = crate::safe_path::check(&rel) {
-            outcome
-                .skipped
-                .push((rel, format!("unsafe name ({why}); rename the file")));
-            continue;
-        }
-        if skip_self
-            .as_ref()
-            .is_some_and(|s| std::fs::canonicalize(entry.path()).is_ok_and(|c| &c == s))
-        {
-            continue;
-        }
-        paths.push((
-            rel,
-            entry.path().to_owned(),
-            entry.metadata().map(|m| m.len()).unwrap_or(0),
-        ));
-    }
-
-    // 2. Hash, in parallel.
-    progress.begin(paths.len() as u64, paths.iter().map(|p| p.2).sum());
-    let found: Result<Vec<Found>, ScanError> = paths
-        .par_iter()
-        .map(|(rel, full, _)| {
-            let e = examine(full, true, &|n| progress.advance(n)).map_err(io_err(full))?;
-            progress.file_done(full);
-            Ok(Found {
-                rel: rel.clone(),
-                len: e.len,
-                sha256: e.sha256.unwrap_or_default(),
-                media_type: e.inspection.media_type,
-            })
-        })
-        .collect();
-    progress.finish();
-    let found = found?;
+    let files = files_to_list(dir, options, &mut outcome)?;
+    let found = hash_all(&files, progress)?;
     outcome.files = found.len();
     let by_rel: BTreeMap<&str, &Found> = found.iter().map(|f| (f.rel.as_str(), f)).collect();
-
-    // 3. The document: existing, or new.
-    let mut doc = match existing {
-        Some((path, text)) => text.parse::<DocumentMut>().map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::source::Source::new(path, text.to_owned()).line_column(s.start))
-                .unwrap_or((1, 1));
-            ScanError::Manifest {
-                path: path.to_owned(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })?,
-        None => DocumentMut::new(),
-    };
-    if let Some((path, _)) = existing {
-        let foreign: Vec<&str> = doc
-            .iter()
-            .map(|(k, _)| k)
-            .filter(|k| *k != "provider" && *k != "asset")
-            .collect();
-        if !foreign.is_empty() || (doc.get("provider").is_none() && !doc.is_empty()) {
-            return Err(ScanError::NotAManifest {
-                path: path.to_owned(),
-                keys: foreign.join(", "),
-            });
-        }
-    }
+    let mut doc = open_document(existing)?;
     provider_table(&mut doc, dir, options, existing.is_some())?;
-
-    // 4. Update what is listed.
-    let mut listed: HashSet<String> = HashSet::new();
-    let mut ids: HashSet<String> = HashSet::new();
-    if let Some(assets) = doc.get_mut("asset").and_then(Item::as_array_of_tables_mut) {
-        for table in assets.iter_mut() {
-            if let Some(id) = table.get("id").and_then(Item::as_str) {
-                ids.insert(id.to_owned());
-            }
-            update_refs(table, false, &by_rel, &mut listed, &mut outcome);
-        }
-    }
-
-    // 5. Add the rest.
+    let (listed, mut ids) = update_listed(&mut doc, &by_rel, &mut outcome);
     let new: Vec<&Found> = found.iter().filter(|f| !listed.contains(&f.rel)).collect();
-    let new_set: HashSet<&str> = new.iter().map(|f| f.rel.as_str()).collect();
-    let mut attached: HashSet<&str> = HashSet::new();
-    let mut tables = Vec::new();
-    for f in &new {
-        if attached.contains(f.rel.as_str()) {
-            continue;
-        }
-        let mut t = new_asset(f, &mut ids);
-        if guess_kind(&f.rel) == Kind::Video {
-            let stem = f.rel.rsplit_once('.').map_or(f.rel.as_str(), |(s, _)| s);
-            for (key, exts) in [
-                ("transcript", &["txt", "md"][..]),
-                ("captions", &["vtt", "srt"]),
-            ] {
-                let sibling = exts
-                    .iter()
-                    .map(|e| format!("{stem}.{e}"))
-                    .find(|s| new_set.contains(s.as_str()));
-                if let Some(s) = sibling {
-                    let sf = by_rel[s.as_str()];
-                    t.insert(key, value(file_inline(sf)));
-                    attached.insert(&sf.rel);
-                }
-            }
-        }
-        tables.push((f.rel.clone(), t));
-    }
+    let tables = new_assets(&new, &by_rel, &mut ids);
     if !tables.is_empty() {
         let aot = doc
             .entry("asset")
@@ -324,6 +165,170 @@ pub fn scan(
     }
     outcome.text = doc.to_string();
     Ok(outcome)
+}
+
+/// The files of `dir` a manifest can list, from the catalog's walk; the rest (links, special
+/// files, names that are not UTF-8 or not safe) go to `outcome.skipped` with the reason.
+fn files_to_list(
+    dir: &Path,
+    options: &ScanOptions,
+    outcome: &mut ScanOutcome,
+) -> Result<Vec<Walked>, ScanError> {
+    let io_err = |source| ScanError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    if !std::fs::metadata(dir).map_err(io_err)?.is_dir() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a folder",
+        )));
+    }
+    let tree = walk(dir).map_err(io_err)?;
+    for (rel, what) in tree.other {
+        let why = match what {
+            "symbolic link" => "symbolic link, not followed",
+            other => other,
+        };
+        outcome.skipped.push((rel, why.into()));
+    }
+    // The manifest being written is not one of the provider's files.
+    let output = options
+        .output
+        .as_ref()
+        .and_then(|o| std::fs::canonicalize(o).ok());
+    let mut files = Vec::with_capacity(tree.files.len());
+    for f in tree.files {
+        if !f.utf8 {
+            let why = "name is not valid UTF-8; rename the file".to_owned();
+            outcome.skipped.push((f.rel, why));
+        } else if let Err(why) = crate::safe_path::check(&f.rel) {
+            let why = format!("unsafe name ({why}); rename the file");
+            outcome.skipped.push((f.rel, why));
+        } else if !output
+            .as_ref()
+            .is_some_and(|o| std::fs::canonicalize(&f.path).is_ok_and(|c| &c == o))
+        {
+            files.push(f);
+        }
+    }
+    Ok(files)
+}
+
+/// Every file hashed and inspected, in parallel.
+fn hash_all(files: &[Walked], progress: &dyn Progress) -> Result<Vec<Found>, ScanError> {
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
+    progress.begin(files.len() as u64, sizes.iter().sum());
+    let found = files
+        .par_iter()
+        .map(|f| {
+            let e = examine(&f.path, true, &|n| progress.advance(n)).map_err(|source| {
+                ScanError::Io {
+                    path: f.path.clone(),
+                    source,
+                }
+            })?;
+            progress.file_done(&f.path);
+            Ok(Found {
+                rel: f.rel.clone(),
+                len: e.len,
+                sha256: e.sha256.unwrap_or_default(),
+                media_type: e.inspection.media_type,
+            })
+        })
+        .collect();
+    progress.finish();
+    found
+}
+
+/// The manifest document to edit: the existing one (which must be a provider manifest), or a
+/// new one.
+fn open_document(existing: Option<(&Path, &str)>) -> Result<DocumentMut, ScanError> {
+    let Some((path, text)) = existing else {
+        return Ok(DocumentMut::new());
+    };
+    let doc = text.parse::<DocumentMut>().map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| crate::source::Source::new(path, text.to_owned()).line_column(s.start))
+            .unwrap_or((1, 1));
+        ScanError::Manifest {
+            path: path.to_owned(),
+            line,
+            column,
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+    let foreign: Vec<&str> = doc
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| *k != "provider" && *k != "asset")
+        .collect();
+    if !foreign.is_empty() || (doc.get("provider").is_none() && !doc.is_empty()) {
+        return Err(ScanError::NotAManifest {
+            path: path.to_owned(),
+            keys: foreign.join(", "),
+        });
+    }
+    Ok(doc)
+}
+
+/// Updates the sums of every file the document lists: the files it lists, and the ids used.
+fn update_listed(
+    doc: &mut DocumentMut,
+    by_rel: &BTreeMap<&str, &Found>,
+    outcome: &mut ScanOutcome,
+) -> (HashSet<String>, HashSet<String>) {
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut ids: HashSet<String> = HashSet::new();
+    if let Some(assets) = doc.get_mut("asset").and_then(Item::as_array_of_tables_mut) {
+        for table in assets.iter_mut() {
+            if let Some(id) = table.get("id").and_then(Item::as_str) {
+                ids.insert(id.to_owned());
+            }
+            update_refs(table, false, by_rel, &mut listed, outcome);
+        }
+    }
+    (listed, ids)
+}
+
+/// An `[[asset]]` table for each file not listed yet; a video takes its same-named transcript
+/// (`.txt`, `.md`) and captions (`.vtt`, `.srt`) along instead of listing them apart.
+fn new_assets(
+    new: &[&Found],
+    by_rel: &BTreeMap<&str, &Found>,
+    ids: &mut HashSet<String>,
+) -> Vec<(String, Table)> {
+    let new_set: HashSet<&str> = new.iter().map(|f| f.rel.as_str()).collect();
+    let mut attached: HashSet<&str> = HashSet::new();
+    let mut tables = Vec::new();
+    for f in new {
+        if attached.contains(f.rel.as_str()) {
+            continue;
+        }
+        let mut t = new_asset(f, ids);
+        if guess_kind(&f.rel) == Kind::Video {
+            let stem = f.rel.rsplit_once('.').map_or(f.rel.as_str(), |(s, _)| s);
+            for (key, exts) in [
+                ("transcript", &["txt", "md"][..]),
+                ("captions", &["vtt", "srt"]),
+            ] {
+                let sibling = exts
+                    .iter()
+                    .map(|e| format!("{stem}.{e}"))
+                    .find(|s| new_set.contains(s.as_str()));
+                if let Some(sf) = sibling.and_then(|s| by_rel.get(s.as_str())) {
+                    t.insert(key, value(file_inline(sf)));
+                    attached.insert(&sf.rel);
+                }
+            }
+        }
+        tables.push((f.rel.clone(), t));
+    }
+    tables
 }
 
 fn provider_table(

@@ -29,7 +29,7 @@ use serde::Serialize;
 pub(crate) use find::io_problem;
 pub use find::{duplicate_providers, find_manifests, is_bundle_spec, load_manifests, load_one};
 pub use select::{select, select_all, Selected};
-pub use walk::{relative_name, walk, Tree};
+pub use walk::{relative_name, walk, Tree, Walked};
 
 use crate::bundle::{self, Bundle, Header};
 use crate::manifest::{Date, LoadError, Manifest};

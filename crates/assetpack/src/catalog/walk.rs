@@ -1,38 +1,70 @@
-//! The walk of a provider's folder, shared by `check` (files no asset lists) and `scan`.
+//! The walk of a provider's folder, shared by `check` (files no asset lists) and `scan`
+//! (files to list): hidden files and folders are skipped, no link is followed, and links and
+//! special files are reported apart from the regular files.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use foldhash::HashSet;
 
-/// What the walk of a `base` folder found, by `/`-separated relative path.
-#[derive(Default)]
-pub struct Tree {
-    /// Regular files.
-    pub regular: HashSet<String>,
-    /// Symlinks and special files, with a word for what they are.
-    pub other: Vec<(String, &'static str)>,
+/// A regular file the walk found.
+#[derive(Clone, Debug)]
+pub struct Walked {
+    /// Its path relative to the folder walked, `/`-separated (decoded lossily when the name
+    /// is not UTF-8).
+    pub rel: String,
+    /// Its path on disk.
+    pub path: PathBuf,
+    /// False when its name is not valid UTF-8 (a manifest cannot name it).
+    pub utf8: bool,
 }
 
-/// Walks `base`, skipping hidden files and folders and following no link.
+/// What the walk of a folder found.
+#[derive(Default)]
+pub struct Tree {
+    /// Regular files, in walk order: each folder's entries sorted by name, depth first.
+    pub files: Vec<Walked>,
+    /// Symbolic links and special files, with a word for what they are.
+    pub other: Vec<(String, &'static str)>,
+    names: HashSet<String>,
+}
+
+impl Tree {
+    /// True when `rel` is a regular file of the tree (not a link, not a folder).
+    pub fn contains(&self, rel: &str) -> bool {
+        self.names.contains(rel)
+    }
+}
+
+/// Walks `base` (see the module docs). A folder that cannot be read is an error.
 pub fn walk(base: &Path) -> io::Result<Tree> {
     let mut tree = Tree::default();
     let walker = walkdir::WalkDir::new(base)
         .follow_links(false)
+        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = entry.map_err(|e| {
-            let msg = e.to_string();
-            e.into_io_error().unwrap_or_else(|| io::Error::other(msg))
+            let msg = match e.path() {
+                Some(p) => format!("{}: {e}", p.display()),
+                None => e.to_string(),
+            };
+            io::Error::new(e.io_error().map_or(io::ErrorKind::Other, |i| i.kind()), msg)
         })?;
         if entry.depth() == 0 {
             continue;
         }
-        let rel = relative_name(entry.path().strip_prefix(base).unwrap_or(entry.path()));
+        let rel_path = entry.path().strip_prefix(base).unwrap_or(entry.path());
+        let rel = relative_name(rel_path);
         let ft = entry.file_type();
         if ft.is_file() {
-            tree.regular.insert(rel);
+            tree.names.insert(rel.clone());
+            tree.files.push(Walked {
+                rel,
+                path: entry.path().to_owned(),
+                utf8: rel_path.to_str().is_some(),
+            });
         } else if ft.is_symlink() {
             tree.other.push((rel, "symbolic link"));
         } else if !ft.is_dir() {
@@ -53,4 +85,27 @@ pub fn relative_name(p: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_files_are_skipped_and_links_are_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("b/.git")).unwrap();
+        for f in ["b/z.txt", "a.txt", ".DS_Store", "b/.git/config"] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc", d.join("link")).unwrap();
+        let tree = walk(d).unwrap();
+        let rels: Vec<&str> = tree.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a.txt", "b/z.txt"]);
+        assert!(tree.contains("b/z.txt") && !tree.contains("b"));
+        #[cfg(unix)]
+        assert_eq!(tree.other, [("link".to_owned(), "symbolic link")]);
+    }
 }

@@ -243,99 +243,116 @@ fn asset(
     mut f: Fields,
     ids: &mut foldhash::HashMap<String, Range<usize>>,
 ) -> Option<Asset> {
-    let id = f.string(sink, "id", true).and_then(|(id, span)| {
-        if !valid_id(&id, true) {
-            f.bad(
-                sink,
-                span,
-                format!("asset id `{id}` may hold only lowercase letters, digits, `-` and `_`"),
-                format!("use an id such as `{}`", suggest_id(&id)),
-            );
-            return None;
-        }
-        if let Some(first) = ids.get(&id) {
-            let (line, _) = sink.source.line_column(first.start);
-            sink.push(
-                Code::DuplicateId,
-                span,
-                Some(&id),
-                format!("asset id `{id}` is already used on line {line}"),
-                "give each asset of a provider its own id".into(),
-            );
-            return None;
-        }
-        ids.insert(id.clone(), span);
-        Some(id)
-    });
+    let id = asset_id(sink, &mut f, ids);
     if let Some(id) = &id {
         f.asset_root = true;
         f.asset = Some(id.clone());
     }
     let title = f.text(sink, "title", true).map(|(s, _)| s);
-    let kind = f
-        .string(sink, "kind", true)
-        .and_then(|(k, span)| match k.parse::<Kind>() {
-            Ok(k) => Some(k),
-            Err(()) => {
-                let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-                let near = all
-                    .iter()
-                    .min_by_key(|s| strsim::damerau_levenshtein(s, &k))
-                    .copied()
-                    .unwrap_or("other");
-                f.bad(
-                    sink,
-                    span,
-                    format!("unknown kind `{k}`"),
-                    format!("did you mean `{near}`? Kinds: {}", all.join(", ")),
-                );
-                None
-            }
-        });
+    let kind = asset_kind(sink, &mut f);
+    let content = asset_content(sink, &mut f, kind);
+    let description = f.text(sink, "description", false).map(|(s, _)| s);
+    let alt = f.text(sink, "alt", false).map(|(s, _)| s);
+    let tags = f.strings(sink, "tags").unwrap_or_default();
+    let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
+    let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
+    let print = print_table(sink, &mut f);
+    let usage = f.text(sink, "usage", false).map(|(s, _)| s);
+    let renditions = renditions(sink, &mut f);
+    let transcript = attachment(sink, &mut f, "transcript", "`transcript`");
+    let captions = attachment(sink, &mut f, "captions", "`captions`");
+    let spans = Spans(f.finish(sink));
+    Some(Asset {
+        id: id?,
+        title: title?,
+        kind: kind?,
+        content: content?,
+        description,
+        alt,
+        tags,
+        last_reviewed,
+        next_review_due,
+        print,
+        usage,
+        renditions,
+        transcript,
+        captions,
+        spans,
+    })
+}
 
+/// The asset's id: valid, and not used before in this manifest (`ids`).
+fn asset_id(
+    sink: &mut Sink,
+    f: &mut Fields,
+    ids: &mut foldhash::HashMap<String, Range<usize>>,
+) -> Option<String> {
+    let (id, span) = f.string(sink, "id", true)?;
+    if !valid_id(&id, true) {
+        f.bad(
+            sink,
+            span,
+            format!("asset id `{id}` may hold only lowercase letters, digits, `-` and `_`"),
+            format!("use an id such as `{}`", suggest_id(&id)),
+        );
+        return None;
+    }
+    if let Some(first) = ids.get(&id) {
+        let (line, _) = sink.source.line_column(first.start);
+        sink.push(
+            Code::DuplicateId,
+            span,
+            Some(&id),
+            format!("asset id `{id}` is already used on line {line}"),
+            "give each asset of a provider its own id".into(),
+        );
+        return None;
+    }
+    ids.insert(id.clone(), span);
+    Some(id)
+}
+
+/// The asset's kind, with the nearest known kind suggested for an unknown one.
+fn asset_kind(sink: &mut Sink, f: &mut Fields) -> Option<Kind> {
+    let (k, span) = f.string(sink, "kind", true)?;
+    if let Ok(kind) = k.parse::<Kind>() {
+        return Some(kind);
+    }
+    let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    let near = all
+        .iter()
+        .min_by_key(|s| strsim::damerau_levenshtein(s, &k))
+        .copied()
+        .unwrap_or("other");
+    f.bad(
+        sink,
+        span,
+        format!("unknown kind `{k}`"),
+        format!("did you mean `{near}`? Kinds: {}", all.join(", ")),
+    );
+    None
+}
+
+/// Exactly one of `file`, `url` and `text` (with `channel` only beside `text`), and the one
+/// the kind needs.
+fn asset_content(sink: &mut Sink, f: &mut Fields, kind: Option<Kind>) -> Option<Content> {
     let present: Vec<&str> = ["file", "url", "text"]
         .into_iter()
         .filter(|k| f.has(k))
         .collect();
     let file = if f.has("file") {
-        file_ref(sink, &mut f, true)
+        file_ref(sink, f, true)
     } else {
         // Read the checksum keys anyway so they are not reported as unknown.
-        let _ = sha256(sink, &mut f);
+        let _ = sha256(sink, f);
         let _ = f.count(sink, "bytes");
-        let _ = media_type(sink, &mut f);
+        let _ = media_type(sink, f);
         None
     };
     let url = f.text(sink, "url", false).map(|(s, _)| s);
     let text = f.text(sink, "text", false).map(|(s, _)| s);
     let channel = f.text(sink, "channel", false);
-    let content_ok = match present.len() {
-        1 => true,
-        0 => {
-            sink.push(
-                Code::ContentChoice,
-                f.span.clone(),
-                f.asset.as_deref(),
-                format!("{} has none of `file`, `url` or `text`", f.what()),
-                "add `file = \"…\"` for a download, `url = \"…\"` for a link, or `text = \"…\"` for a message".into(),
-            );
-            false
-        }
-        _ => {
-            sink.push(
-                Code::ContentChoice,
-                f.span.clone(),
-                f.asset.as_deref(),
-                format!(
-                    "{} has {}: an asset is exactly one of them",
-                    f.what(),
-                    present.join(" and ")
-                ),
-                "split it into separate assets, one per file, link or message".into(),
-            );
-            false
-        }
-    };
+    let content_ok = one_content(sink, f, &present);
     let content = match (file, url, text) {
         (Some(file), None, None) => Some(Content::File(file)),
         (None, Some(url), None) => Some(Content::Url(url)),
@@ -356,97 +373,107 @@ fn asset(
         }
     }
     if let (Some(kind), Some(content)) = (kind, &content) {
-        let mismatch = match (kind, content) {
-            (Kind::Link, c) if !matches!(c, Content::Url(_)) => Some("a link needs `url`"),
-            (Kind::Message, c) if !matches!(c, Content::Text { .. }) => {
-                Some("a message needs `text`")
-            }
-            (k, Content::Text { .. }) if k != Kind::Message => {
-                Some("only a `message` asset carries `text`")
-            }
-            _ => None,
-        };
-        if let Some(why) = mismatch {
-            sink.push(
-                Code::ContentChoice,
-                f.span.clone(),
-                f.asset.as_deref(),
-                format!("{} is of kind `{kind}`, but {why}", f.what()),
-                "change `kind`, or give the asset the right content".into(),
-            );
-        }
+        content_fits_kind(sink, f, kind, content);
     }
+    content.filter(|_| content_ok)
+}
 
-    let description = f.text(sink, "description", false).map(|(s, _)| s);
-    let alt = f.text(sink, "alt", false).map(|(s, _)| s);
-    let tags = f.strings(sink, "tags").unwrap_or_default();
-    let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
-    let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
-    let print = f.table(sink, "print", "`print`").and_then(|mut p| {
-        let available = p.boolean(sink, "available");
-        if available.is_none() && !p.has("available") {
-            sink.push(
-                Code::MissingField,
-                p.span.clone(),
-                p.asset.as_deref(),
-                "`print` has no `available`".into(),
-                "add `available = true` (or false)".into(),
-            );
+/// True when exactly one of `file`, `url` and `text` is `present`; a problem otherwise.
+fn one_content(sink: &mut Sink, f: &Fields, present: &[&str]) -> bool {
+    let (message, fix) = match present.len() {
+        1 => return true,
+        0 => (
+            format!("{} has none of `file`, `url` or `text`", f.what()),
+            "add `file = \"…\"` for a download, `url = \"…\"` for a link, or `text = \"…\"` for a message",
+        ),
+        _ => (
+            format!(
+                "{} has {}: an asset is exactly one of them",
+                f.what(),
+                present.join(" and ")
+            ),
+            "split it into separate assets, one per file, link or message",
+        ),
+    };
+    sink.push(
+        Code::ContentChoice,
+        f.span.clone(),
+        f.asset.as_deref(),
+        message,
+        fix.into(),
+    );
+    false
+}
+
+/// A link needs `url`, a message `text`, and only a message carries `text`.
+fn content_fits_kind(sink: &mut Sink, f: &Fields, kind: Kind, content: &Content) {
+    let mismatch = match (kind, content) {
+        (Kind::Link, c) if !matches!(c, Content::Url(_)) => Some("a link needs `url`"),
+        (Kind::Message, c) if !matches!(c, Content::Text { .. }) => Some("a message needs `text`"),
+        (k, Content::Text { .. }) if k != Kind::Message => {
+            Some("only a `message` asset carries `text`")
         }
-        let sizes = p.strings(sink, "sizes").unwrap_or_default();
-        let max_quantity = p.count(sink, "max_quantity").and_then(|(n, span)| {
-            if n == 0 {
-                p.bad(
-                    sink,
-                    span,
-                    "`max_quantity` is 0".into(),
-                    "give the most copies one library may ask for, or set `available = false`"
-                        .into(),
-                );
-                None
-            } else {
-                Some(n)
-            }
-        });
-        let spans = p.finish(sink);
-        f.spans.extend(spans);
-        available.map(|available| Print {
-            available,
-            sizes,
-            max_quantity,
-        })
+        _ => None,
+    };
+    if let Some(why) = mismatch {
+        sink.push(
+            Code::ContentChoice,
+            f.span.clone(),
+            f.asset.as_deref(),
+            format!("{} is of kind `{kind}`, but {why}", f.what()),
+            "change `kind`, or give the asset the right content".into(),
+        );
+    }
+}
+
+/// `print = { available, sizes, max_quantity }`.
+fn print_table(sink: &mut Sink, f: &mut Fields) -> Option<Print> {
+    let mut p = f.table(sink, "print", "`print`")?;
+    let available = p.boolean(sink, "available");
+    if available.is_none() && !p.has("available") {
+        sink.push(
+            Code::MissingField,
+            p.span.clone(),
+            p.asset.as_deref(),
+            "`print` has no `available`".into(),
+            "add `available = true` (or false)".into(),
+        );
+    }
+    let sizes = p.strings(sink, "sizes").unwrap_or_default();
+    let max_quantity = p.count(sink, "max_quantity").and_then(|(n, span)| {
+        if n > 0 {
+            return Some(n);
+        }
+        p.bad(
+            sink,
+            span,
+            "`max_quantity` is 0".into(),
+            "give the most copies one library may ask for, or set `available = false`".into(),
+        );
+        None
     });
-    let usage = f.text(sink, "usage", false).map(|(s, _)| s);
-    let mut renditions = Vec::new();
+    let spans = p.finish(sink);
+    f.spans.extend(spans);
+    available.map(|available| Print {
+        available,
+        sizes,
+        max_quantity,
+    })
+}
+
+/// `renditions = [{ role, file, … }, …]`.
+fn renditions(sink: &mut Sink, f: &mut Fields) -> Vec<Rendition> {
+    let mut out = Vec::new();
     for mut r in f.tables(sink, "renditions", "rendition") {
         let role = r.text(sink, "role", true).map(|(s, _)| s);
         let file = file_ref(sink, &mut r, true);
         let spans = r.finish(sink);
         f.spans.extend(spans);
         if let (Some(role), Some(file)) = (role, file) {
-            renditions.push(Rendition { role, file });
+            out.push(Rendition { role, file });
         }
     }
-    let transcript = attachment(sink, &mut f, "transcript", "`transcript`");
-    let captions = attachment(sink, &mut f, "captions", "`captions`");
-    let spans = Spans(f.finish(sink));
-    Some(Asset {
-        id: id?,
-        title: title?,
-        kind: kind?,
-        content: content.filter(|_| content_ok)?,
-        description,
-        alt,
-        tags,
-        last_reviewed,
-        next_review_due,
-        print,
-        usage,
-        renditions,
-        transcript,
-        captions,
-        spans,
-    })
+    out
 }
 
 #[cfg(test)]
