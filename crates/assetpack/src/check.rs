@@ -874,7 +874,7 @@ fn examine_file(
     }
     let examined = match read_file(job, options, budget, progress) {
         Ok(e) => e,
-        Err(p) => return (vec![p], 0),
+        Err(p) => return (vec![*p], 0),
     };
     progress.file_done(&job.path);
     if let Some(bytes) = &examined.bytes {
@@ -937,7 +937,7 @@ fn read_file(
     options: &CheckOptions,
     budget: &AtomicU64,
     progress: &dyn Progress,
-) -> Result<Examined, Problem> {
+) -> Result<Examined, Box<Problem>> {
     let hash = !options.fast && job.file.sha256.is_some();
     let keep = job
         .file
@@ -945,20 +945,23 @@ fn read_file(
         .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
     let what = job.role.describe();
     let file = &job.file.file;
-    examine_keeping(&job.path, hash, keep, &|n| progress.advance(n)).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => job.missing(),
-        io::ErrorKind::InvalidInput => job.problem(
-            Code::NotAFile,
-            "file",
-            format!("the {what} `{file}` is not a regular file"),
-            "point `file` at a file, not a folder or device",
-        ),
-        _ => job.problem(
-            Code::Unreadable,
-            "file",
-            format!("cannot read the {what} `{file}`: {e}"),
-            "check the file's permissions and the disk",
-        ),
+    let examined = examine_keeping(&job.path, hash, keep, &|n| progress.advance(n));
+    examined.map_err(|e| {
+        Box::new(match e.kind() {
+            io::ErrorKind::NotFound => job.missing(),
+            io::ErrorKind::InvalidInput => job.problem(
+                Code::NotAFile,
+                "file",
+                format!("the {what} `{file}` is not a regular file"),
+                "point `file` at a file, not a folder or device",
+            ),
+            _ => job.problem(
+                Code::Unreadable,
+                "file",
+                format!("cannot read the {what} `{file}`: {e}"),
+                "check the file's permissions and the disk",
+            ),
+        })
     })
 }
 
