@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use assetpack::catalog::Selected;
+use assetpack::manifest::{Asset, Print, Provider};
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
@@ -28,9 +29,6 @@ fn field(l: &mut Layout, x: f32, y: f32, w: f32, h: f32, name: String, tooltip: 
 
 /// Draws the form and records its fields.
 pub fn request_form(l: &mut Layout, input: &Input, by_manifest: &BTreeMap<usize, Vec<&Selected>>) {
-    let dark = rgb(20, 20, 20);
-    let grey = rgb(90, 90, 90);
-    let accent = rgb(0, 94, 184);
     let tw = l.text_width();
     l.paragraph(
         0.0,
@@ -38,7 +36,7 @@ pub fn request_form(l: &mut Layout, input: &Input, by_manifest: &BTreeMap<usize,
         "Printed-materials request form",
         18.0,
         true,
-        accent.clone(),
+        rgb(0, 94, 184),
     );
     l.paragraph(
         0.0,
@@ -46,10 +44,40 @@ pub fn request_form(l: &mut Layout, input: &Input, by_manifest: &BTreeMap<usize,
         "Enter how many copies you would like of each item and size, complete your details, and send the form to the provider's print contact shown above its items. You can fill it in on screen and email it, or print it and fill it in by hand.",
         9.0,
         false,
-        grey.clone(),
+        rgb(90, 90, 90),
     );
     l.gap(8.0);
-    // The requester's details.
+    requester_boxes(l);
+    l.gap(12.0);
+    let mut any = false;
+    for (&mi, chosen) in by_manifest {
+        let m = &input.manifests[mi];
+        let printable: Vec<&Asset> = chosen
+            .iter()
+            .map(|s| &m.assets[s.asset])
+            .filter(|a| a.print.as_ref().is_some_and(|p| p.available))
+            .collect();
+        if !printable.is_empty() {
+            any = true;
+            provider_rows(l, &m.provider, &printable);
+        }
+    }
+    if !any {
+        let grey = rgb(90, 90, 90);
+        l.paragraph(
+            0.0,
+            tw,
+            "No item in this pack is offered in print.",
+            10.0,
+            false,
+            grey,
+        );
+    }
+}
+
+/// The requester's details: a labelled box each (`requester.*`).
+fn requester_boxes(l: &mut Layout) {
+    let tw = l.text_width();
     for (label, name, lines) in [
         ("Name", "requester.name", 1.0),
         ("Organisation", "requester.organisation", 1.0),
@@ -62,104 +90,86 @@ pub fn request_form(l: &mut Layout, input: &Input, by_manifest: &BTreeMap<usize,
         l.y -= h + 6.0;
         let y = l.y;
         let m = l.margin;
-        l.text_at(m, y + h - 11.0, label, 9.5, true, dark.clone());
+        l.text_at(m, y + h - 11.0, label, 9.5, true, rgb(20, 20, 20));
         field(l, m + 110.0, y, tw - 110.0, h, name.into(), label.into());
     }
-    l.gap(12.0);
-    let mut any = false;
-    for (&mi, sel) in by_manifest {
-        let m = &input.manifests[mi];
-        let printable: Vec<_> = sel
-            .iter()
-            .map(|s| &m.assets[s.asset])
-            .filter(|a| a.print.as_ref().is_some_and(|p| p.available))
-            .collect();
-        if printable.is_empty() {
-            continue;
-        }
-        any = true;
-        let p = &m.provider;
-        // A provider's heading never stands alone at a page foot: keep its first item with it.
-        l.need(120.0);
-        l.gap(6.0);
-        l.paragraph(0.0, tw, &p.name, 13.0, true, accent.clone());
-        match &p.print {
-            Some(pc) => {
-                l.paragraph(
-                    0.0,
-                    tw,
-                    &format!("Send to: {}", pc.contact),
-                    9.5,
-                    false,
-                    dark.clone(),
-                );
-                if let Some(n) = &pc.notes {
-                    l.paragraph(0.0, tw, n, 9.0, false, grey.clone());
-                }
-            }
-            None => {
-                l.paragraph(
-                    0.0,
-                    tw,
-                    "Send to: the provider's contact",
-                    9.5,
-                    false,
-                    dark.clone(),
-                );
+}
+
+/// A provider's heading with its print contact, then a row per printable asset.
+fn provider_rows(l: &mut Layout, p: &Provider, printable: &[&Asset]) {
+    let tw = l.text_width();
+    let (dark, grey) = (rgb(20, 20, 20), rgb(90, 90, 90));
+    // A provider's heading never stands alone at a page foot: keep its first item with it.
+    l.need(120.0);
+    l.gap(6.0);
+    l.paragraph(0.0, tw, &p.name, 13.0, true, rgb(0, 94, 184));
+    match &p.print {
+        Some(pc) => {
+            l.paragraph(
+                0.0,
+                tw,
+                &format!("Send to: {}", pc.contact),
+                9.5,
+                false,
+                dark,
+            );
+            if let Some(n) = &pc.notes {
+                l.paragraph(0.0, tw, n, 9.0, false, grey);
             }
         }
-        for a in printable {
-            let Some(print) = &a.print else { continue };
-            let sizes: Vec<String> = if print.sizes.is_empty() {
-                vec!["copies".into()]
-            } else {
-                print.sizes.clone()
-            };
-            // Measure the row first, so a page break never falls inside it.
-            let per_row = sizes.len().clamp(1, 4);
-            let label_w = (tw - 70.0 * per_row as f32 - 10.0).max(120.0);
-            let mut lines = l.regular.wrap(&a.title, 9.5, label_w);
-            if let Some(max) = print.max_quantity {
-                lines.push(format!("at most {max}"));
-            }
-            let box_rows = sizes.len().div_ceil(4);
-            let height = (lines.len() as f32 * 12.5).max(box_rows as f32 * 26.0) + 8.0;
-            l.need(height);
-            let top = l.y;
-            let m = l.margin;
-            for (i, line) in lines.iter().enumerate() {
-                let small = print.max_quantity.is_some() && i + 1 == lines.len();
-                let (size, color) = if small {
-                    (7.5, grey.clone())
-                } else {
-                    (9.5, dark.clone())
-                };
-                l.text_at(m, top - 12.0 - i as f32 * 12.5, line, size, false, color);
-            }
-            for (i, size) in sizes.iter().enumerate() {
-                let x = m + tw - 70.0 * (per_row - i % 4) as f32;
-                let row_y = top - 24.0 - (i / 4) as f32 * 26.0;
-                l.text_at(x, row_y + 18.0, size, 7.5, false, grey.clone());
-                let name = format!("qty.{}.{}.{}", p.id, a.id, size);
-                let tooltip = match print.max_quantity {
-                    Some(max) => format!("{} – {} ({size}; at most {max})", p.name, a.title),
-                    None => format!("{} – {} ({size})", p.name, a.title),
-                };
-                field(l, x, row_y, 60.0, 15.0, name, tooltip);
-            }
-            l.y = top - height;
+        None => {
+            l.paragraph(0.0, tw, "Send to: the provider's contact", 9.5, false, dark);
         }
     }
-    if !any {
-        l.paragraph(
-            0.0,
-            tw,
-            "No item in this pack is offered in print.",
-            10.0,
-            false,
-            grey.clone(),
-        );
+    for a in printable {
+        if let Some(print) = &a.print {
+            asset_row(l, p, a, print);
+        }
     }
+}
+
+/// One asset's row: its title (and the most one library may ask for) on the left, a box per
+/// size (`qty.<provider>.<asset>.<size>`) on the right, four to a line.
+fn asset_row(l: &mut Layout, p: &Provider, a: &Asset, print: &Print) {
+    let tw = l.text_width();
+    let sizes: Vec<String> = if print.sizes.is_empty() {
+        vec!["copies".into()]
+    } else {
+        print.sizes.clone()
+    };
+    // Measure the row first, so a page break never falls inside it.
+    let per_row = sizes.len().clamp(1, 4);
+    let label_w = (tw - 70.0 * per_row as f32 - 10.0).max(120.0);
+    let mut lines = l.regular.wrap(&a.title, 9.5, label_w);
+    if let Some(max) = print.max_quantity {
+        lines.push(format!("at most {max}"));
+    }
+    let box_rows = sizes.len().div_ceil(4);
+    let height = (lines.len() as f32 * 12.5).max(box_rows as f32 * 26.0) + 8.0;
+    l.need(height);
+    let top = l.y;
+    let m = l.margin;
+    for (i, line) in lines.iter().enumerate() {
+        let small = print.max_quantity.is_some() && i + 1 == lines.len();
+        let (size, color) = if small {
+            (7.5, rgb(90, 90, 90))
+        } else {
+            (9.5, rgb(20, 20, 20))
+        };
+        l.text_at(m, top - 12.0 - i as f32 * 12.5, line, size, false, color);
+    }
+    for (i, size) in sizes.iter().enumerate() {
+        let x = m + tw - 70.0 * (per_row - i % 4) as f32;
+        let row_y = top - 24.0 - (i / 4) as f32 * 26.0;
+        l.text_at(x, row_y + 18.0, size, 7.5, false, rgb(90, 90, 90));
+        let name = format!("qty.{}.{}.{}", p.id, a.id, size);
+        let tooltip = match print.max_quantity {
+            Some(max) => format!("{} – {} ({size}; at most {max})", p.name, a.title),
+            None => format!("{} – {} ({size})", p.name, a.title),
+        };
+        field(l, x, row_y, 60.0, 15.0, name, tooltip);
+    }
+    l.y = top - height;
 }
 
 /// A PDF text string: plain when ASCII, UTF-16BE with a byte-order mark otherwise.
@@ -183,9 +193,22 @@ pub(crate) fn finish(
     title: &str,
     font: &FieldFont,
 ) -> Result<Vec<u8>, IndexError> {
-    let err = |e: lopdf::Error| IndexError::Pdf(e.to_string());
-    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
-    // The field font: embedded DejaVu Sans, Windows-1252 plus ŵ ŷ Ŵ Ŷ.
+    let font_id = add_field_font(&mut doc, font);
+    let field_refs = add_widgets(&mut doc, fields, font_id)?;
+    fix_catalog(&mut doc, field_refs, font_id)?;
+    fix_info(&mut doc, title);
+    doc.prune_objects();
+    compress_streams(&mut doc);
+    doc.renumber_objects();
+    save_with_id(&mut doc)
+}
+
+fn pdf_error(e: lopdf::Error) -> IndexError {
+    IndexError::Pdf(e.to_string())
+}
+
+/// The field font: embedded DejaVu Sans, Windows-1252 plus ŵ ŷ Ŵ Ŷ.
+fn add_field_font(doc: &mut Document, font: &FieldFont) -> lopdf::ObjectId {
     let program = doc.add_object(Stream::new(
         dictionary! { "Length1" => font.program.len() as i64 },
         font.program.clone(),
@@ -207,7 +230,7 @@ pub(crate) fn finish(
         differences.push(i64::from(*code).into());
         differences.push(Object::Name(name.as_bytes().to_vec()));
     }
-    let helv = doc.add_object(dictionary! {
+    doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "TrueType",
         "BaseFont" => "DejaVuSans",
@@ -220,7 +243,16 @@ pub(crate) fn finish(
             "Differences" => differences,
         },
         "FontDescriptor" => descriptor,
-    });
+    })
+}
+
+/// A text-field widget for each field, on its page: the references to put in `/AcroForm`.
+fn add_widgets(
+    doc: &mut Document,
+    fields: &[FieldSpec],
+    font: lopdf::ObjectId,
+) -> Result<Vec<Object>, IndexError> {
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     let mut field_refs = Vec::new();
     for f in fields {
         let Some(&page) = pages.get(f.page) else {
@@ -232,7 +264,7 @@ pub(crate) fn finish(
                 "Type" => "XObject",
                 "Subtype" => "Form",
                 "BBox" => vec![0.into(), 0.into(), Object::Real(w), Object::Real(h)],
-                "Resources" => dictionary! { "Font" => dictionary! { "DejaVu" => helv } },
+                "Resources" => dictionary! { "Font" => dictionary! { "DejaVu" => font } },
             },
             b"/Tx BMC EMC".to_vec(),
         ));
@@ -253,7 +285,7 @@ pub(crate) fn finish(
         let page_dict = doc
             .get_object_mut(page)
             .and_then(Object::as_dict_mut)
-            .map_err(err)?;
+            .map_err(pdf_error)?;
         let mut annots = match page_dict.get(b"Annots") {
             Ok(Object::Array(a)) => a.clone(),
             _ => Vec::new(),
@@ -261,22 +293,32 @@ pub(crate) fn finish(
         annots.push(Object::Reference(widget));
         page_dict.set("Annots", annots);
     }
+    Ok(field_refs)
+}
+
+/// The form's fields and default font, the document's language, no XMP packet, and
+/// `/PageMode` as the name it must be.
+fn fix_catalog(
+    doc: &mut Document,
+    field_refs: Vec<Object>,
+    font: lopdf::ObjectId,
+) -> Result<(), IndexError> {
     let root = doc
         .trailer
         .get(b"Root")
         .and_then(Object::as_reference)
-        .map_err(err)?;
+        .map_err(pdf_error)?;
     let catalog: &mut Dictionary = doc
         .get_object_mut(root)
         .and_then(Object::as_dict_mut)
-        .map_err(err)?;
+        .map_err(pdf_error)?;
     if !field_refs.is_empty() {
         catalog.set(
             "AcroForm",
             dictionary! {
                 "Fields" => field_refs,
                 "DA" => Object::string_literal("/DejaVu 10 Tf 0 g"),
-                "DR" => dictionary! { "Font" => dictionary! { "DejaVu" => helv } },
+                "DR" => dictionary! { "Font" => dictionary! { "DejaVu" => font } },
             },
         );
     }
@@ -286,17 +328,24 @@ pub(crate) fn finish(
         let name = s.clone();
         catalog.set("PageMode", Object::Name(name));
     }
-    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) {
-        if let Ok(d) = doc.get_object_mut(info).and_then(Object::as_dict_mut) {
-            if matches!(d.get(b"GTS_PDFXVersion"), Ok(Object::String(s, _)) if s.is_empty()) {
-                d.remove(b"GTS_PDFXVersion");
-            }
-            d.set("Title", text(title));
+    Ok(())
+}
+
+/// The title in Unicode, and no empty `/GTS_PDFXVersion`.
+fn fix_info(doc: &mut Document, title: &str) {
+    let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) else {
+        return;
+    };
+    if let Ok(d) = doc.get_object_mut(info).and_then(Object::as_dict_mut) {
+        if matches!(d.get(b"GTS_PDFXVersion"), Ok(Object::String(s, _)) if s.is_empty()) {
+            d.remove(b"GTS_PDFXVersion");
         }
+        d.set("Title", text(title));
     }
-    doc.prune_objects();
-    compress_streams(&mut doc);
-    doc.renumber_objects();
+}
+
+/// The document's bytes, with a `/ID` made from its content (not from a counter or a clock).
+fn save_with_id(doc: &mut Document) -> Result<Vec<u8>, IndexError> {
     doc.trailer.remove(b"ID");
     let mut first = Vec::new();
     doc.save_to(&mut first)
