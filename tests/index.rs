@@ -298,3 +298,119 @@ fn contents_links_and_bookmarks_lead_to_the_provider_pages() {
         "a contents link per provider and one for the form"
     );
 }
+
+#[test]
+fn files_that_are_not_what_their_names_say_get_a_placeholder_and_a_warning() {
+    let pdf = real_pdf();
+    let f = Fixture::new(&[
+        ("logo.png", b"just some text"),
+        (
+            "poster.pdf",
+            b"<!DOCTYPE html><html><body>Not found</body></html>",
+        ),
+        ("real.pdf", &pdf),
+    ]);
+    f.manifest(&format!(
+        "{}{}{}",
+        file_asset("logo", "logo.png", b"just some text")
+            .replace("kind = \"other\"", "kind = \"logo\"\nalt = \"x\""),
+        file_asset(
+            "poster",
+            "poster.pdf",
+            b"<!DOCTYPE html><html><body>Not found</body></html>"
+        )
+        .replace("kind = \"other\"", "kind = \"poster\""),
+        file_asset("real", "real.pdf", &pdf).replace("kind = \"other\"", "kind = \"poster\""),
+    ));
+    let o = run(f.path(), &["index", "test.toml", "-o", "idx.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("test/logo.png: named as image/png but its content is text/plain"),
+        "{err}"
+    );
+    assert!(
+        err.contains("test/poster.pdf: named as application/pdf but its content is text/html"),
+        "{err}"
+    );
+    assert!(!err.contains("real.pdf"), "{err}");
+    qpdf_check(&f.path().join("idx.pdf"));
+}
+
+/// A provider manifest for `folder` of the tiny corpus, written by `assetpack scan`.
+fn scanned(dir: &Path, provider: &str) -> String {
+    let manifest = format!("{provider}.toml");
+    let folder = corpus().join(provider);
+    let o = run(
+        dir,
+        &[
+            "scan",
+            folder.to_str().expect("utf-8"),
+            "--provider",
+            provider,
+            "-o",
+            &manifest,
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    manifest
+}
+
+#[test]
+fn page_sizes_are_read_from_pdfs_of_every_producer_style() {
+    // The corpus's A3 posters cycle through a cross-reference table, a /MediaBox inherited
+    // from the page tree, and compressed object streams (where a byte search finds nothing).
+    let dir = TempDir::new().expect("tempdir");
+    let manifest = scanned(dir.path(), "oup");
+    let o = run(dir.path(), &["index", &manifest, "-o", "idx.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let Some(text) = pdftotext(&dir.path().join("idx.pdf")) else {
+        return;
+    };
+    let text = text.replace('\n', " ");
+    assert!(
+        text.matches("A3 PDF").count() >= 4,
+        "every A3 poster is named A3:\n{text}"
+    );
+    assert!(text.contains("Letter PDF"), "the US Letter guide:\n{text}");
+    assert!(text.contains("DL PDF") && text.contains("A6 PDF"), "{text}");
+}
+
+#[test]
+fn a_bag_index_shows_paths_under_data_and_the_same_edition_as_its_manifest() {
+    let dir = TempDir::new().expect("tempdir");
+    let manifest = scanned(dir.path(), "maudsley");
+    // No bundle, so no bundle date: the edition comes from the newest review date.
+    let text = fs::read_to_string(dir.path().join(&manifest)).expect("read");
+    let text = text.replacen("[[asset]]", "last_reviewed = 2026-04-30\n\n[[asset]]", 1);
+    fs::write(dir.path().join(&manifest), text).expect("write");
+    let o = bin()
+        .current_dir(dir.path())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args([
+            "build", &manifest, "-o", "m.zip", "--layout", "bagit", "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let x = TempDir::new().expect("tempdir");
+    zip::ZipArchive::new(fs::File::open(dir.path().join("m.zip")).expect("open"))
+        .expect("a ZIP")
+        .extract(x.path())
+        .expect("extracts");
+    let bag = x.path().join("m");
+    let info = fs::read_to_string(bag.join("bag-info.txt")).expect("bag-info");
+    assert!(info.contains("Source-Organization: maudsley"), "{info}");
+    assert!(info.contains("Bagging-Date: 2026-04-30"), "{info}");
+    let resolved = fs::read_to_string(bag.join("data/manifest.toml")).expect("manifest");
+    assert!(resolved.contains("edition = \"2026-04-30\""), "{resolved}");
+    let Some(text) = pdftotext(&bag.join("data/index.pdf")) else {
+        return;
+    };
+    assert!(text.contains("2026-04-30"), "the cover's edition:\n{text}");
+    assert!(
+        text.contains("data/maudsley/posters/"),
+        "paths in the bag:\n{text}"
+    );
+}
