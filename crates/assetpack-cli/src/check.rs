@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use anyhow::Result;
-use assetpack::check::{default_channel_limits, CheckOptions};
+use assetpack::channel::default_channel_limits;
+use assetpack::check::CheckOptions;
 use assetpack::manifest::Date;
 
 use crate::{output, progress, CheckArgs, Format};

@@ -271,6 +271,12 @@ fn set_metadata(doc: &mut PdfDocument, input: &Input, title: &str) -> Result<(),
     Ok(())
 }
 
+/// The README's Rust examples (which use both library crates), compiled as doc tests so they
+/// stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
+
 #[cfg(test)]
 mod tests {
     use super::*;

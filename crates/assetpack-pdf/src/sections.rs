@@ -327,7 +327,7 @@ impl Card<'_> {
             }
             Content::Text { text, channel } => {
                 l.paragraph(x0 + 8.0, text_w - 8.0, text, 9.5, false, dark());
-                let count = assetpack::check::channel_length(text, channel.as_deref());
+                let count = assetpack::channel::channel_length(text, channel.as_deref());
                 let limit = channel
                     .as_deref()
                     .and_then(|c| channel_limit(c).map(|n| (c, n)));
@@ -413,7 +413,7 @@ impl Card<'_> {
 }
 
 fn channel_limit(channel: &str) -> Option<usize> {
-    assetpack::check::default_channel_limits()
+    assetpack::channel::default_channel_limits()
         .get(channel)
         .copied()
 }

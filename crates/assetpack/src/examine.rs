@@ -7,6 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::content::{self, FileAt, Inspection};
+
+/// File contents kept while they were read (a build's check keeps the bytes of small files so
+/// that packing does not read them again), by the path they were read from.
+pub type Contents = foldhash::HashMap<std::path::PathBuf, Arc<[u8]>>;
 use crate::digest::{self, BUFFER};
 
 thread_local! {

@@ -1,9 +1,18 @@
 //! assetpack: marketing asset packs for library services.
 //!
 //! Publishers describe the posters, flyers, videos, links and campaign messages they offer in
-//! one TOML manifest per provider ([`manifest`]). [`check`] verifies that the files match
-//! (sizes, SHA-256, content type, safe paths, review dates) and [`scan`] writes or updates a
-//! manifest from a folder of files.
+//! one TOML manifest per provider ([`manifest`]); a regional lead picks assets across providers
+//! in a bundle spec ([`bundle`]). [`check`] verifies that the files match (sizes, SHA-256,
+//! content type, safe paths, review dates), [`scan`] writes or updates a manifest from a folder
+//! of files, [`build`] makes a reproducible, checksummed ZIP pack and [`verify`] checks one on
+//! the receiving side.
+//!
+//! The crate is in two layers. The **model** says what things are: [`manifest`], [`bundle`],
+//! [`channel`], the inputs' [`catalog`] (which files, their paths in the pack, the edition)
+//! and the checksum formats ([`sums`]). The **behaviour** does things with them: [`check`],
+//! [`scan`], [`plan`] (a plain-data plan of a pack), [`pack`] (the writer), [`verify`] (the
+//! reader, which never uses the writer's code) and [`build`] (the one build). Files are read
+//! through [`examine`]. The model calls no behaviour.
 //!
 //! The library prints nothing: findings come back as [`Problem`] values and progress is
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
@@ -13,6 +22,7 @@ pub mod atomic;
 pub mod build;
 pub mod bundle;
 pub mod catalog;
+pub mod channel;
 pub mod check;
 pub mod content;
 pub mod digest;
@@ -32,8 +42,3 @@ pub use check::{check, CheckOptions, Report};
 pub use manifest::{Asset, Kind, Manifest};
 pub use problem::{Code, Problem, Severity};
 pub use progress::{NoProgress, Progress};
-
-/// The README's Rust examples, compiled as doc tests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeExamples;

@@ -1039,7 +1039,7 @@ mod tests {
         std::fs::write(&path, &text).expect("write");
         let mut plan = file_plan(&path, &text);
         let from_file = pack(&plan).expect("pack");
-        let mut contents = crate::check::Contents::default();
+        let mut contents = crate::examine::Contents::default();
         contents.insert(path.clone(), text.clone().into());
         plan.use_contents(&contents);
         assert!(matches!(plan.entries[0].data, EntryData::Kept(..)));

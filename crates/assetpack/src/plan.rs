@@ -111,9 +111,9 @@ impl Plan {
         format!("{}/{}", self.name, entry.path)
     }
 
-    /// Packs the files whose bytes a check kept ([`crate::check::Report::contents`]) from
+    /// Packs the files whose bytes a check kept ([`crate::examine::Contents`]) from
     /// those bytes instead of reading them again. The pack is the same either way.
-    pub fn use_contents(&mut self, contents: &crate::check::Contents) {
+    pub fn use_contents(&mut self, contents: &crate::examine::Contents) {
         if contents.is_empty() {
             return;
         }
