@@ -3,6 +3,9 @@
 #
 #   bench/build.sh [WORKDIR]      (default: a new temporary folder, deleted at the end)
 #   HUGE=1 bench/build.sh DIR     also measures peak memory on the huge corpus (4.8 GB video)
+#   BASELINE=path/to/assetpack bench/build.sh
+#                                 also times another assetpack binary (an older commit's) on the
+#                                 same data in the same run, to show what a change did
 #
 # Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, GNU time. Makes the
 # `national` and `many` corpora with the workspace's generator (assetpack-corpus), scans each into nine
@@ -18,6 +21,8 @@ for profile in national many; do
   scan_corpus "$profile"
   c="$work/$profile"; m="$work/manifests-$profile"
   find "$c" -type f -print0 | xargs -0 cat >/dev/null
+  baseline=()
+  [ -n "${BASELINE:-}" ] && baseline=(-n "baseline build --no-index" "$BASELINE build $m/*.toml -o $out/ap.zip --quiet --no-index")
   hyperfine --warmup 1 --runs "$runs" --export-json "$work/build-$profile.json" \
     --prepare "rm -f $out/*.zip $out/cat.out" \
     -n "assetpack build --no-index" "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index" \
@@ -26,11 +31,16 @@ for profile in national many; do
     -n "7z a -tzip -mx0 -mmt2" "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null" \
     -n "bsdtar --format zip (store)" "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ." \
     -n "zip -r -0" "cd $c && zip -q -r -0 $out/zip.zip ." \
-    -n "cat into one file" "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out"
+    -n "cat into one file" "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out" \
+    "${baseline[@]}"
   "$ap" build "$m"/*.toml -o "$out/verify-$profile.zip" --quiet
+  baseline=()
+  [ -n "${BASELINE:-}" ] && baseline=(-n "baseline verify" "$BASELINE verify $out/verify-$profile.zip --quiet > /dev/null" \
+    -n "baseline check" "$BASELINE check $m --quiet > /dev/null")
   hyperfine --warmup 1 --runs "$runs" --export-json "$work/verify-$profile.json" \
     -n "assetpack verify" "$ap verify $out/verify-$profile.zip --quiet > /dev/null" \
-    -n "assetpack check" "$ap check $m --quiet > /dev/null"
+    -n "assetpack check" "$ap check $m --quiet > /dev/null" \
+    "${baseline[@]}"
   rm -f "$out"/*.zip "$out/cat.out"
 done
 

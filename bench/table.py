@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turn hyperfine JSON exports into Markdown tables: means and ratios to the first command."""
+"""Turn hyperfine JSON exports into Markdown tables: best, mean and the ratio of means to the
+first command."""
 import json
 import sys
 
@@ -9,8 +10,8 @@ for path in sys.argv[1:]:
     base = results[0]["mean"]
     first = results[0]["command"]
     print(f"\n{path.rsplit('/', 1)[-1].removesuffix('.json')}\n")
-    print(f"| command | mean (s) | ± σ | ratio to `{first}` |")
-    print("|---|---:|---:|---:|")
+    print(f"| command | best (s) | mean (s) | ± σ | ratio to `{first}` |")
+    print("|---|---:|---:|---:|---:|")
     for r in results:
         name = r["command"]
-        print(f"| `{name}` | {r['mean']:.3f} | {r['stddev']:.3f} | {r['mean'] / base:.2f}× |")
+        print(f"| `{name}` | {r['min']:.3f} | {r['mean']:.3f} | {r['stddev']:.3f} | {r['mean'] / base:.2f}× |")

@@ -358,6 +358,40 @@ fn scanned(dir: &Path, provider: &str) -> String {
 }
 
 #[test]
+fn page_sizes_are_read_from_pdfs_another_tool_rewrote() {
+    // qpdf rewrites a classic PDF with compressed object streams and a cross-reference stream,
+    // as many producers write them.
+    let Some(qpdf) = judge(Judge::Qpdf) else {
+        return;
+    };
+    let pdf = real_pdf();
+    let f = Fixture::new(&[("orig.pdf", &pdf)]);
+    let o = qpdf
+        .cmd()
+        .args(["--object-streams=generate", "--compress-streams=y"])
+        .arg(f.path().join("files/orig.pdf"))
+        .arg(f.path().join("files/poster.pdf"))
+        .output()
+        .expect("qpdf runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rewritten = fs::read(f.path().join("files/poster.pdf")).expect("read");
+    assert!(
+        !rewritten.windows(9).any(|w| w == b"/MediaBox"),
+        "the page size is compressed"
+    );
+    fs::remove_file(f.path().join("files/orig.pdf")).expect("rm");
+    f.manifest(
+        &file_asset("poster", "poster.pdf", &rewritten)
+            .replace("kind = \"other\"", "kind = \"poster\""),
+    );
+    let o = run(f.path(), &["index", "test.toml", "-o", "idx.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(text) = pdftotext(&f.path().join("idx.pdf")) {
+        assert!(text.contains("A3 PDF"), "{text}");
+    }
+}
+
+#[test]
 fn page_sizes_are_read_from_pdfs_of_every_producer_style() {
     // The corpus's A3 posters cycle through a cross-reference table, a /MediaBox inherited
     // from the page tree, and compressed object streams (where a byte search finds nothing).
