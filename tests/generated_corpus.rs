@@ -4,34 +4,15 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use tempfile::TempDir;
-
-/// Scans `folder` into `manifest` as provider `id`.
-fn scan(dir: &Path, folder: &Path, id: &str, manifest: &str) {
-    let o = run(
-        dir,
-        &[
-            "scan",
-            folder.to_str().expect("utf-8"),
-            "--provider",
-            id,
-            "-o",
-            manifest,
-            "--quiet",
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-}
 
 #[test]
 fn every_generated_provider_checks_without_errors() {
     let c = corpus();
     let dir = TempDir::new().expect("tempdir");
     for p in assetpack_corpus::PROVIDERS {
-        scan(
+        scan_into(
             dir.path(),
             &c.join(p.slug),
             p.slug,
@@ -55,7 +36,7 @@ fn every_generated_provider_checks_without_errors() {
 fn every_damaged_file_is_reported() {
     let c = corpus();
     let dir = TempDir::new().expect("tempdir");
-    scan(dir.path(), &c.join("damaged"), "damaged", "damaged.toml");
+    scan_into(dir.path(), &c.join("damaged"), "damaged", "damaged.toml");
     let o = run(dir.path(), &["check", "damaged.toml", "--format", "json"]);
     let v = json(&o);
     assert_eq!(code(&o), 1, "{v:#}");

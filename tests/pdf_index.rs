@@ -337,23 +337,10 @@ fn files_that_are_not_what_their_names_say_get_a_placeholder_and_a_warning() {
     qpdf_check(&f.path().join("idx.pdf"));
 }
 
-/// A provider manifest for `folder` of the tiny corpus, written by `assetpack scan`.
+/// A provider manifest for `provider`'s folder of the tiny corpus, written by `assetpack scan`.
 fn scanned(dir: &Path, provider: &str) -> String {
     let manifest = format!("{provider}.toml");
-    let folder = corpus().join(provider);
-    let o = run(
-        dir,
-        &[
-            "scan",
-            folder.to_str().expect("utf-8"),
-            "--provider",
-            provider,
-            "-o",
-            &manifest,
-            "--quiet",
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    scan_into(dir, &corpus().join(provider), provider, &manifest);
     manifest
 }
 

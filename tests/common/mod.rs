@@ -106,6 +106,23 @@ pub fn corpus() -> &'static Path {
         .as_path()
 }
 
+/// Runs `assetpack scan FOLDER --provider ID -o MANIFEST --quiet` in `dir`; it must succeed.
+pub fn scan_into(dir: &Path, folder: &Path, id: &str, manifest: &str) {
+    let o = run(
+        dir,
+        &[
+            "scan",
+            folder.to_str().expect("utf-8"),
+            "--provider",
+            id,
+            "-o",
+            manifest,
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// A one-provider manifest in a fresh folder, with `files` written under `files/`.
 pub struct Fixture {
     pub dir: TempDir,

@@ -70,12 +70,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         output::warning_summary(&mut err, &outcome.warnings)?;
     }
     drop(make);
-    for note in notes.into_inner().unwrap_or_default() {
-        writeln!(
-            err,
-            "warning: index: {note} (a placeholder stands in its place)"
-        )?;
-    }
+    index_notes(&mut err, notes)?;
     if let Some(e) = &outcome.index_failure {
         writeln!(
             err,
@@ -99,6 +94,17 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     // system instead of freeing every string one by one.
     std::mem::forget(outcome);
     Ok(0)
+}
+
+/// The index maker's warnings: each damaged or misnamed file it drew a placeholder for.
+fn index_notes(err: &mut impl Write, notes: Mutex<Vec<String>>) -> Result<()> {
+    for note in notes.into_inner().unwrap_or_default() {
+        writeln!(
+            err,
+            "warning: index: {note} (a placeholder stands in its place)"
+        )?;
+    }
+    Ok(())
 }
 
 /// Every entry of the plan: SHA-256, size, compression, name in the ZIP.
@@ -176,12 +182,7 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     let mut err = std::io::stderr().lock();
     output::warning_summary(&mut err, &outcome.problems)?;
     drop(make);
-    for note in notes.into_inner().unwrap_or_default() {
-        writeln!(
-            err,
-            "warning: index: {note} (a placeholder stands in its place)"
-        )?;
-    }
+    index_notes(&mut err, notes)?;
     writeln!(
         err,
         "wrote {} ({})",

@@ -890,31 +890,7 @@ pub fn write_pack_file(
         path: path.to_owned(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let stem = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "pack".into());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{stem}."))
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            with_path(if dir.is_dir() {
-                io::Error::from(e.kind())
-            } else {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "the folder {} does not exist; create it or choose another -o",
-                        dir.display()
-                    ),
-                )
-            })
-        })?;
+    let mut tmp = crate::atomic::temp_beside(path).map_err(with_path)?;
     {
         let writer = PosWriter {
             inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
@@ -929,18 +905,7 @@ pub fn write_pack_file(
         };
         writer.flush().map_err(with_path)?;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(with_path)?;
-    }
-    if options.sync {
-        tmp.as_file().sync_all().map_err(with_path)?;
-    }
-    tmp.persist(path).map_err(|e| with_path(e.error))?;
-    Ok(())
+    crate::atomic::persist(tmp, path, options.sync).map_err(with_path)
 }
 
 #[cfg(test)]
