@@ -8,45 +8,67 @@
 #                                 same data in the same run, to show what a change did
 #
 # Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, GNU time. Makes the
-# `national` and `many` corpora with the workspace's generator (assetpack-corpus), scans each into nine
-# manifests, then times, page cache warm, every tool writing a new file in the same folder:
+# `national` and `many` corpora with the workspace's generator (assetpack-corpus), scans each
+# into nine manifests, then times, page cache warm, every tool writing a new file in the same
+# folder:
 #   assetpack build (SHA-256 of every file, checked against the manifests) |
 #   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one
-# and `assetpack verify` beside `assetpack check` on the same content.
+# and `assetpack verify` beside `assetpack check` on the same content; then runs each command
+# once more under GNU time for its peak memory, and says which of the speed issue's goals the
+# run meets (bench/goals.py).
 source "$(dirname "$0")/common.sh"
 mkdir -p "$work/out"
 out="$work/out"
+
+# Times the commands named in `names`/`cmds` with hyperfine into $work/$1.json (cleaning the
+# outputs before each run), then measures each one's peak RSS into $work/$1.peak.
+time_all() {
+  local label=$1 args=() i
+  for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+  hyperfine --warmup 1 --runs "$runs" --export-json "$work/$label.json" \
+    --prepare "rm -f $out/*.zip $out/cat.out" "${args[@]}"
+  : >"$work/$label.peak"
+  for i in "${!names[@]}"; do
+    rm -f "$out"/*.zip "$out/cat.out"
+    /usr/bin/time -f "%M" -o "$work/peak.kb" sh -c "${cmds[$i]}" >/dev/null 2>&1
+    printf '%s\t%s\n' "${names[$i]}" "$(cat "$work/peak.kb")" >>"$work/$label.peak"
+  done
+}
 
 for profile in national many; do
   scan_corpus "$profile"
   c="$work/$profile"; m="$work/manifests-$profile"
   find "$c" -type f -print0 | xargs -0 cat >/dev/null
-  baseline=()
-  [ -n "${BASELINE:-}" ] && baseline=(-n "baseline build --no-index" "$BASELINE build $m/*.toml -o $out/ap.zip --quiet --no-index")
-  hyperfine --warmup 1 --runs "$runs" --export-json "$work/build-$profile.json" \
-    --prepare "rm -f $out/*.zip $out/cat.out" \
-    -n "assetpack build --no-index" "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index" \
-    -n "assetpack build (with index.pdf)" "$ap build $m/*.toml -o $out/ap.zip --quiet" \
-    -n "assetpack build --no-index --compression store" "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --compression store" \
-    -n "7z a -tzip -mx0 -mmt2" "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null" \
-    -n "bsdtar --format zip (store)" "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ." \
-    -n "zip -r -0" "cd $c && zip -q -r -0 $out/zip.zip ." \
-    -n "cat into one file" "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out" \
-    "${baseline[@]}"
-  "$ap" build "$m"/*.toml -o "$out/verify-$profile.zip" --quiet
-  baseline=()
-  [ -n "${BASELINE:-}" ] && baseline=(-n "baseline verify" "$BASELINE verify $out/verify-$profile.zip --quiet > /dev/null" \
-    -n "baseline check" "$BASELINE check $m --quiet > /dev/null")
-  hyperfine --warmup 1 --runs "$runs" --export-json "$work/verify-$profile.json" \
-    -n "assetpack verify" "$ap verify $out/verify-$profile.zip --quiet > /dev/null" \
-    -n "assetpack check" "$ap check $m --quiet > /dev/null" \
-    "${baseline[@]}"
-  rm -f "$out"/*.zip "$out/cat.out"
+  names=("assetpack build --no-index" "assetpack build (with index.pdf)"
+    "assetpack build --no-index --compression store" "7z a -tzip -mx0 -mmt2"
+    "bsdtar --format zip (store)" "zip -r -0" "cat into one file")
+  cmds=("$ap build $m/*.toml -o $out/ap.zip --quiet --no-index"
+    "$ap build $m/*.toml -o $out/ap.zip --quiet"
+    "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --compression store"
+    "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null"
+    "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ."
+    "cd $c && zip -q -r -0 $out/zip.zip ."
+    "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out")
+  if [ -n "${BASELINE:-}" ]; then
+    names+=("baseline build --no-index")
+    cmds+=("$BASELINE build $m/*.toml -o $out/ap.zip --quiet --no-index")
+  fi
+  time_all "build-$profile"
+  "$ap" build "$m"/*.toml -o "$work/verify-$profile.zip" --quiet
+  names=("assetpack verify" "assetpack check")
+  cmds=("$ap verify $work/verify-$profile.zip --quiet > /dev/null" "$ap check $m --quiet > /dev/null")
+  if [ -n "${BASELINE:-}" ]; then
+    names+=("baseline verify" "baseline check")
+    cmds+=("$BASELINE verify $work/verify-$profile.zip --quiet > /dev/null" "$BASELINE check $m --quiet > /dev/null")
+  fi
+  time_all "verify-$profile"
+  rm -f "$out"/*.zip "$out/cat.out" "$work/verify-$profile.zip"
 done
 
 echo
 echo "date: $(date -u +%Y-%m-%d), machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 python3 "$here/table.py" "$work"/build-national.json "$work"/build-many.json "$work"/verify-national.json "$work"/verify-many.json
+python3 "$here/goals.py" "$work"
 
 if [ "${HUGE:-0}" = 1 ]; then
   scan_corpus huge

@@ -19,7 +19,12 @@ ap="$repo/target/release/assetpack"
 corpus="$repo/target/release/assetpack-corpus"
 
 scan_corpus() {
-  local profile=$1 c="$work/$1" m="$work/manifests-$1"
+  scan_corpus_as "$1" "$1"
+}
+
+# scan_corpus_as PROFILE NAME: the corpus of PROFILE (with CORPUS_ARGS) in $work/NAME.
+scan_corpus_as() {
+  local profile=$1 c="$work/$2" m="$work/manifests-$2"
   [ -d "$c" ] || "$corpus" "$c" --profile "$profile" ${CORPUS_ARGS:-} >/dev/null
   if [ ! -d "$m" ]; then
     mkdir -p "$m"

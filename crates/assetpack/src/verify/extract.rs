@@ -149,14 +149,14 @@ fn create_file(path: &Path) -> Result<io::BufWriter<fs::File>, Fault> {
 }
 
 /// Reads entry `i` (checking its CRC and that it holds exactly the size it declares), hashes
-/// it, and writes it to `out` when given: its SHA-256 and size.
+/// it, and writes it to `out` when given: its SHA-256 (raw) and size.
 pub(super) fn read_entry(
     ar: &mut ZipArchive<SharedFile>,
     i: usize,
     buf: &mut [u8],
     out: Option<&Path>,
     progress: &dyn Progress,
-) -> Result<(String, u64), Fault> {
+) -> Result<([u8; 32], u64), Fault> {
     let mut f = ar.by_index(i).map_err(|e| Fault::entry(e.to_string()))?;
     let declared = f.size();
     let mut writer = out.map(create_file).transpose()?;
@@ -193,7 +193,7 @@ pub(super) fn read_entry(
         let file = w.into_inner().map_err(|e| Fault::extract(e.error()))?;
         file.sync_all().map_err(|e| Fault::extract(&e))?;
     }
-    Ok((hex::encode(hasher.finalize()), n))
+    Ok((hasher.finalize().into(), n))
 }
 
 #[cfg(test)]

@@ -322,7 +322,11 @@ fn read_back(
         .filter_map(|&i| archive.clone().by_index_raw(i).ok().map(|f| f.size()))
         .sum();
     progress.begin(files.len() as u64, total);
-    let results: Vec<(String, ReadOne)> = files
+    // Each result holds the entry's index and its raw digest, nothing on the heap: a small
+    // long-lived allocation per entry (a name, a hex string) lands in the memory the entry's
+    // inflater has just freed, so the next inflater cannot reuse it and the heap grows with
+    // the number of entries (267 MB for 20,000 entries on one thread, against 50 MB).
+    let results: Vec<(usize, ReadOne)> = files
         .par_iter()
         .map_init(
             || archive.clone(),
@@ -336,11 +340,12 @@ fn read_back(
         faults: Vec::new(),
         extract_failed: None,
     };
-    for (n, result) in results {
+    for (i, result) in results {
+        let n = entry_name(archive, i).unwrap_or_default();
         let sha256 = match result {
-            Ok((h, bytes)) => {
+            Ok((digest, bytes)) => {
                 out.bytes += bytes;
-                h
+                hex::encode(digest)
             }
             Err(Fault::Cancelled) => return Err(VerifyError::Cancelled),
             Err(Fault::Extract(why)) => {
@@ -359,7 +364,7 @@ fn read_back(
 }
 
 /// One entry read back: its SHA-256 and size, or why not.
-type ReadOne = Result<(String, u64), Fault>;
+type ReadOne = Result<([u8; 32], u64), Fault>;
 
 /// Reads entry `i` back; a fault names a foreign method or a bad CRC plainly.
 fn read_one(
@@ -367,9 +372,8 @@ fn read_one(
     i: usize,
     target: Option<&Target>,
     progress: &dyn Progress,
-) -> (String, ReadOne) {
-    let name = entry_name(ar, i).unwrap_or_default();
-    let out = target.map(|t| t.path_of(&name));
+) -> (usize, ReadOne) {
+    let out = target.map(|t| t.path_of(&entry_name(ar, i).unwrap_or_default()));
     let read = CHUNK.with_borrow_mut(|buf| {
         if buf.is_empty() {
             buf.resize(1 << 20, 0);
@@ -391,7 +395,7 @@ fn read_one(
             None => Fault::entry(what),
         }
     });
-    (name, result)
+    (i, result)
 }
 
 /// Compares what was read with the checksums: missing, altered and extra files. The number

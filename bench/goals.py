@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Which goals of the speed issue a bench/build.sh run meets: ratios of means within one run,
+and peak memory. Usage: goals.py WORKDIR (holding build-*.json/.peak and verify-*.json)."""
+import json
+import os
+import sys
+
+work = sys.argv[1]
+
+
+def load(label):
+    with open(os.path.join(work, label + ".json")) as f:
+        means = {r["command"]: r["mean"] for r in json.load(f)["results"]}
+    peak = {}
+    path = os.path.join(work, label + ".peak")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                name, kb = line.rstrip("\n").split("\t")
+                peak[name] = int(kb) / 1024
+    return means, peak
+
+
+rows = []
+for corpus in ("national", "many"):
+    b, bp = load(f"build-{corpus}")
+    v, _ = load(f"verify-{corpus}")
+    build = b["assetpack build --no-index"]
+    peer = min(b["7z a -tzip -mx0 -mmt2"], b["bsdtar --format zip (store)"])
+    rows.append((corpus, "build --no-index ≤ 1.0× the faster of 7-Zip and bsdtar", build / peer, 1.0, "×"))
+    if corpus == "national":
+        rows.append((corpus, "build --no-index ≤ 1.5× cat into one file", build / b["cat into one file"], 1.5, "×"))
+        rows.append((corpus, "build with the index ≤ 1.3× build --no-index",
+                     b["assetpack build (with index.pdf)"] / build, 1.3, "×"))
+    rows.append((corpus, "verify ≤ 1.2× check", v["assetpack verify"] / v["assetpack check"], 1.2, "×"))
+    if "assetpack build --no-index" in bp:
+        rows.append((corpus, "build --no-index peak memory ≤ 64 MB", bp["assetpack build --no-index"], 64, " MB"))
+
+print("\ngoals (speed issue), this run\n")
+print("| corpus | goal | this run | met |")
+print("|---|---|---:|---|")
+for corpus, goal, value, limit, unit in rows:
+    shown = f"{value:.2f}{unit}" if unit == "×" else f"{value:.0f}{unit}"
+    print(f"| {corpus} | {goal} | {shown} | {'yes' if value <= limit else 'no'} |")
