@@ -883,6 +883,19 @@ fn write_hostile_layouts(dir: &Path) {
             RawEntry::new("p/SHA256SUMS", &sums(&["a.txt", "a.txt/b"])),
         ]),
     );
+
+    // End records that readers may read two ways.
+    let good_zip = zip(&good());
+    let eocd = good_zip.len() - 22;
+    let mut d = good_zip.clone();
+    let fake = d[eocd..].to_vec();
+    d[eocd + 20..eocd + 22].copy_from_slice(&(fake.len() as u16).to_le_bytes());
+    d.extend(&fake);
+    write("two-ends.zip", &d);
+    write("trailing.zip", &[good_zip.as_slice(), b"appended"].concat());
+    let mut d = good_zip.clone();
+    d[eocd + 8..eocd + 12].copy_from_slice(&[1, 0, 1, 0]);
+    write("miscounted.zip", &d);
 }
 
 #[test]
@@ -903,6 +916,13 @@ fn verify_judges_hostile_layouts() {
         ("case", "duplicate-entry", "differ only by case"),
         ("nfd", "duplicate-entry", "differ only by case"),
         ("file-and-folder", "unsafe-entry", "is a file"),
+        (
+            "two-ends",
+            "ambiguous-archive",
+            "two end-of-directory records",
+        ),
+        ("trailing", "ambiguous-archive", "8 bytes follow it"),
+        ("miscounted", "ambiguous-archive", "counts 1 entries"),
     ];
     for (label, want, says) in cases {
         let zip = dir.path().join(format!("{label}.zip"));

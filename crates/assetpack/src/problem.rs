@@ -123,6 +123,11 @@ codes! {
     /// every entry (a prepended script, hidden data), or a folder entry holds data or records
     /// a CRC.
     UnsafeArchive = "unsafe-archive", Error;
+    /// `verify`: the archive's end records can be read more than one way, so readers may see
+    /// different directories: two end records that each end the file, a comment length that
+    /// does not reach the end, an entry count that disagrees with the directory, a ZIP64
+    /// locator that points elsewhere, or the ZIP library finding the directory elsewhere.
+    AmbiguousArchive = "ambiguous-archive", Error;
     /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
     CorruptEntry = "corrupt-entry", Error;
     /// `verify`: a readable ZIP that is not an assetpack pack (no `SHA256SUMS` or bag manifest),

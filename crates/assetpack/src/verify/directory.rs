@@ -74,10 +74,54 @@ fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>
     Ok(buf)
 }
 
-/// Every central-directory record, duplicates included (the ZIP library keeps one per name),
-/// where the directory starts, and by how much every recorded offset falls short of where
-/// things are (bytes joined to the front of the archive; 0 for an archive as written).
-pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEntry>, u64, u64)> {
+/// The central directory as written.
+pub(super) struct Directory {
+    /// Every record, duplicates included (the ZIP library keeps one per name).
+    pub records: Vec<RawEntry>,
+    /// Where the directory starts.
+    pub start: u64,
+    /// By how much every recorded offset falls short of where things are (bytes joined to
+    /// the front of the archive; 0 for an archive as written).
+    pub shift: u64,
+    /// Ways the end records could be read otherwise, so that another reader would see another
+    /// directory (see [`Code::AmbiguousArchive`](crate::problem::Code::AmbiguousArchive)).
+    pub doubts: Vec<String>,
+}
+
+/// Doubts about the end record at `eocd` in `tail` (the last bytes of a file of `len` bytes,
+/// starting at `tail_start`): another record that also ends the file, a comment that does not
+/// reach the end, several disks.
+fn end_record_doubts(tail: &[u8], eocd: usize, tail_start: u64, len: u64) -> Vec<String> {
+    let mut doubts = Vec::new();
+    let ends_file = |at: usize| {
+        at + 22 <= tail.len() && tail_start + (at + 22 + le16(tail, at + 20)) as u64 == len
+    };
+    let at = tail_start + eocd as u64;
+    if !ends_file(eocd) {
+        doubts.push(format!(
+            "the end-of-directory record at byte {at} says its comment is {} bytes, but {} bytes follow it",
+            le16(tail, eocd + 20),
+            len - at - 22
+        ));
+    }
+    for other in (0..eocd).filter(|&p| &tail[p..p + 4] == b"PK\x05\x06" && ends_file(p)) {
+        doubts.push(format!(
+            "two end-of-directory records each end the archive (at bytes {} and {at}): readers may see different directories",
+            tail_start + other as u64
+        ));
+    }
+    let (disk, cd_disk) = (le16(tail, eocd + 4), le16(tail, eocd + 6));
+    if disk != 0 || cd_disk != 0 || le16(tail, eocd + 8) != le16(tail, eocd + 10) {
+        doubts.push(
+            "the end-of-directory record describes an archive split over several disks".into(),
+        );
+    }
+    doubts
+}
+
+/// Reads the central directory as written (see [`Directory`]). An archive whose end records
+/// cannot be found or do not add up is an error.
+pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
     let tail_len = len.min(65_557) as usize;
     let tail = read_exact_at(file, len, len - tail_len as u64, tail_len)?;
@@ -88,7 +132,10 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEnt
     if tail.len() < eocd + 22 {
         return Err(bad("short end record"));
     }
-    let eocd_pos = len - tail_len as u64 + eocd as u64;
+    let tail_start = len - tail_len as u64;
+    let eocd_pos = tail_start + eocd as u64;
+    let mut doubts = end_record_doubts(&tail, eocd, tail_start, len);
+    let mut zip64_at = None;
     let mut count = le16(&tail, eocd + 10) as u64;
     let mut size = le32(&tail, eocd + 12);
     let mut declared = le32(&tail, eocd + 16);
@@ -101,8 +148,8 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEnt
         if &l[..4] != b"PK\x06\x07" {
             return Err(bad("no ZIP64 locator"));
         }
-        let z = le64(&l, 8);
-        let z = read_exact_at(file, len, z.min(len), 56)?;
+        let z_at = le64(&l, 8);
+        let z = read_exact_at(file, len, z_at.min(len), 56)?;
         if &z[..4] != b"PK\x06\x06" {
             return Err(bad("no ZIP64 end record"));
         }
@@ -110,6 +157,7 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEnt
         size = le64(&z, 40);
         declared = le64(&z, 48);
         end = loc - (56 + le64(&z, 4).saturating_sub(44)).min(loc);
+        zip64_at = Some(z_at);
     }
     let start = end
         .checked_sub(size)
@@ -144,7 +192,31 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<(Vec<RawEnt
         out.push(entry);
         at = name_end + extra + comment;
     }
-    Ok((out, start, start.saturating_sub(declared)))
+    let shift = start.saturating_sub(declared);
+    if out.len() as u64 != count {
+        doubts.push(format!(
+            "the end record counts {count} entries, but the directory holds {} records",
+            out.len()
+        ));
+    }
+    if at != cd.len() {
+        doubts.push(format!(
+            "{} bytes of the central directory are not directory records",
+            cd.len().saturating_sub(at)
+        ));
+    }
+    if let Some(z_at) = zip64_at.filter(|&z| z.saturating_add(shift) != end) {
+        doubts.push(format!(
+            "the ZIP64 locator points at byte {z_at}, not at the ZIP64 end record (byte {})",
+            end - shift
+        ));
+    }
+    Ok(Directory {
+        records: out,
+        start,
+        shift,
+        doubts,
+    })
 }
 
 /// Checks the archive's layout against its central directory: every local header names its
@@ -275,7 +347,13 @@ mod tests {
     #[test]
     fn records_come_back_as_written_and_a_clean_layout_has_no_problem() {
         let (f, len) = zip_file(b"");
-        let (raw, start, shift) = central_directory(f.as_file(), len).unwrap();
+        let Directory {
+            records: raw,
+            start,
+            shift,
+            doubts,
+        } = central_directory(f.as_file(), len).unwrap();
+        assert!(doubts.is_empty(), "{doubts:?}");
         let names: Vec<&[u8]> = raw.iter().map(|e| &e.name[..]).collect();
         assert_eq!(names, [&b"p/a.txt"[..], b"p/b.txt"]);
         assert_eq!(raw[0].unix_mode.map(|m| m & 0o777), Some(0o644));
@@ -287,7 +365,12 @@ mod tests {
     #[test]
     fn bytes_before_the_first_entry_are_reported() {
         let (f, len) = zip_file(b"#!/bin/sh\n");
-        let (raw, start, shift) = central_directory(f.as_file(), len).unwrap();
+        let Directory {
+            records: raw,
+            start,
+            shift,
+            ..
+        } = central_directory(f.as_file(), len).unwrap();
         assert_eq!(shift, 10);
         let found = structure(f.as_file(), len, (start, shift), &raw);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -295,6 +378,35 @@ mod tests {
             found[0].1.contains("10 bytes before the first entry"),
             "{found:?}"
         );
+    }
+
+    fn doubts(bytes: &[u8]) -> Vec<String> {
+        let (f, len) = as_file(bytes);
+        central_directory(f.as_file(), len).unwrap().doubts
+    }
+
+    #[test]
+    fn end_records_that_can_be_read_two_ways_are_doubted() {
+        let good = zip_bytes(b"");
+        let eocd = good.len() - 22;
+        // A comment that hides a second end record ending the file.
+        let mut two = good.clone();
+        let fake = good[eocd..].to_vec();
+        two[eocd + 20..eocd + 22].copy_from_slice(&(fake.len() as u16).to_le_bytes());
+        two.extend(&fake);
+        let d = doubts(&two);
+        assert!(
+            d.iter().any(|m| m.contains("two end-of-directory records")),
+            "{d:?}"
+        );
+        // Bytes after the end record that its comment length does not cover.
+        let d = doubts(&[good.as_slice(), b"trailing"].concat());
+        assert!(d.iter().any(|m| m.contains("8 bytes follow it")), "{d:?}");
+        // A count that disagrees with the records.
+        let mut counted = good.clone();
+        counted[eocd + 8..eocd + 12].copy_from_slice(&[3, 0, 3, 0]);
+        let d = doubts(&counted);
+        assert!(d.iter().any(|m| m.contains("counts 3 entries")), "{d:?}");
     }
 
     #[test]

@@ -178,8 +178,17 @@ pub fn verify(
     let (shared, archive) = open(path)?;
     let mut summary = VerifySummary::default();
     // 1. Names as written, from the central directory itself, and the archive's layout.
-    let (raw, mut problems, layout_unsafe) = read_directory(path, &shared);
+    let (raw, mut problems, layout_unsafe, ambiguous) = read_directory(path, &shared, &archive);
     summary.entries = raw.len();
+    if ambiguous {
+        // Refused before any entry is read: which entries there are depends on the reader.
+        summary.errors = Tally::of(&problems).errors;
+        return Ok(Verification {
+            ok: false,
+            problems,
+            summary,
+        });
+    }
     let mut names = names::judge(path, &raw);
     problems.append(&mut names.problems);
     let mut unsafe_names = names.unsafe_names || layout_unsafe;
@@ -255,26 +264,47 @@ fn open(path: &Path) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError
 }
 
 /// The central directory's records as written and the layout problems; true when the
-/// archive must not be extracted.
-fn read_directory(path: &Path, shared: &SharedFile) -> (Vec<RawEntry>, Vec<Problem>, bool) {
+/// archive must not be extracted, and true when its end records are ambiguous (then nothing
+/// is read at all).
+fn read_directory(
+    path: &Path,
+    shared: &SharedFile,
+    archive: &ZipArchive<SharedFile>,
+) -> (Vec<RawEntry>, Vec<Problem>, bool, bool) {
     const FIX: &str =
         "do not extract this archive; ask the sender for the pack as assetpack built it";
     match directory::central_directory(&shared.file, shared.len) {
-        Ok((raw, cd_start, shift)) => {
-            let found = directory::structure(&shared.file, shared.len, (cd_start, shift), &raw);
-            let unsafe_layout = !found.is_empty();
-            let problems = found
+        Ok(mut dir) => {
+            // The ZIP library finds its own end record; it must agree with ours.
+            if archive.central_directory_start() != dir.start {
+                dir.doubts.push(format!(
+                    "the ZIP library finds the central directory at byte {}, the end record as written puts it at byte {}",
+                    archive.central_directory_start(),
+                    dir.start
+                ));
+            }
+            let found = directory::structure(
+                &shared.file,
+                shared.len,
+                (dir.start, dir.shift),
+                &dir.records,
+            );
+            let ambiguous = !dir.doubts.is_empty();
+            let unsafe_layout = !found.is_empty() || ambiguous;
+            let mut problems: Vec<Problem> = dir
+                .doubts
                 .into_iter()
-                .map(|(name, message)| {
-                    entry_problem(path, Code::UnsafeArchive, &name, message, FIX)
-                })
+                .map(|message| entry_problem(path, Code::AmbiguousArchive, "", message, FIX))
                 .collect();
-            (raw, problems, unsafe_layout)
+            problems.extend(found.into_iter().map(|(name, message)| {
+                entry_problem(path, Code::UnsafeArchive, &name, message, FIX)
+            }));
+            (dir.records, problems, unsafe_layout, ambiguous)
         }
         Err(e) => {
             let message = format!("the central directory cannot be read as written: {e}");
             let p = entry_problem(path, Code::UnsafeArchive, "", message, FIX);
-            (Vec::new(), vec![p], true)
+            (Vec::new(), vec![p], true, false)
         }
     }
 }
