@@ -19,6 +19,66 @@ pub(super) struct RawEntry {
     pub(super) uncompressed: u64,
     /// The CRC-32 the directory records.
     pub(super) crc: u32,
+    /// The fields a local header repeats, as the directory writes them: version needed,
+    /// flags, method, time, date, CRC-32, sizes (bytes 6 to 28 of the record).
+    pub(super) repeated: [u8; 22],
+    /// The disk the entry starts on.
+    pub(super) disk: u16,
+    /// Version made by, internal and external attributes, as written.
+    pub(super) made_by: [u8; 2],
+    pub(super) internal: u16,
+    pub(super) external: u32,
+}
+
+/// What about an entry's directory-only fields is not as assetpack writes them (made by Unix,
+/// with the version it needs; no internal attributes; a file 0644, a folder 0755, and no
+/// MS-DOS attributes). These fields change nothing of the content, so only this check sees a
+/// damaged or rewritten one.
+fn foreign_metadata(e: &RawEntry) -> Option<String> {
+    let folder = e.name.ends_with(b"/");
+    let mode = if folder { 0o40755 } else { 0o100644 };
+    if e.made_by[1] != 3 {
+        Some(format!("made by system {}, not Unix", e.made_by[1]))
+    } else if e.made_by[0] != e.repeated[0] {
+        Some(format!(
+            "made by version {} but needing version {}",
+            e.made_by[0], e.repeated[0]
+        ))
+    } else if e.internal != 0 {
+        Some(format!("internal attributes {:#06x}", e.internal))
+    } else if e.external != mode << 16 {
+        Some(format!(
+            "attributes {:#010x} where a pack has mode {mode:o}",
+            e.external
+        ))
+    } else {
+        None
+    }
+}
+
+/// Names of the fields a local header repeats, by offset into [`RawEntry::repeated`].
+const REPEATED: [(usize, usize, &str); 8] = [
+    (0, 2, "the version needed"),
+    (2, 4, "the flags"),
+    (4, 6, "the compression method"),
+    (6, 8, "the time"),
+    (8, 10, "the date"),
+    (10, 14, "the CRC-32"),
+    (14, 18, "the compressed size"),
+    (18, 22, "the size"),
+];
+
+/// The first field in which a local header (its bytes 4 to 26) says otherwise than the
+/// directory. CRC and sizes may be left out (zero) before a data descriptor, and sizes stand
+/// in a ZIP64 extra field when either side writes 0xFFFFFFFF.
+fn repeated_differs(local: &[u8], e: &RawEntry) -> Option<&'static str> {
+    let descriptor = local[2] & 8 != 0;
+    REPEATED.iter().find_map(|&(from, to, what)| {
+        let (l, c) = (&local[from..to], &e.repeated[from..to]);
+        let deferred = from >= 10 && descriptor && l.iter().all(|&b| b == 0);
+        let zip64 = from >= 14 && (l == [0xff; 4] || c == [0xff; 4]);
+        (l != c && !deferred && !zip64).then_some(what)
+    })
 }
 
 /// Little-endian integers from untrusted bytes: `None` past the end.
@@ -186,6 +246,11 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> 
             compressed: le32(&cd, at + 20),
             uncompressed: le32(&cd, at + 24),
             crc: le32(&cd, at + 16) as u32,
+            repeated: cd[at + 6..at + 28].try_into().unwrap_or([0; 22]),
+            disk: le16(&cd, at + 34) as u16,
+            made_by: [cd[at + 4], cd[at + 5]],
+            internal: le16(&cd, at + 36) as u16,
+            external: attrs,
         };
         zip64_values(&cd[name_end..name_end + extra], &mut entry)
             .ok_or_else(|| bad("a ZIP64 extra field runs past its end"))?;
@@ -263,6 +328,20 @@ pub(super) fn structure(
             ));
             continue;
         };
+        if let Some(what) = repeated_differs(&head[4..26], e) {
+            out.push((
+                shown.clone(),
+                format!(
+                    "the entry `{shown}`'s local header gives {what} otherwise than the central directory: tools that read local headers would read it otherwise"
+                ),
+            ));
+        }
+        if e.disk != 0 {
+            out.push((
+                shown.clone(),
+                format!("the entry `{shown}` is said to start on disk {}", e.disk),
+            ));
+        }
         let local_name_len = le16(&head, 26);
         let local_extra = le16(&head, 28) as u64;
         let start = offset;
@@ -279,6 +358,21 @@ pub(super) fn structure(
                 ),
             ));
         }
+    }
+    let foreign: Vec<(&RawEntry, String)> = raw
+        .iter()
+        .filter_map(|e| foreign_metadata(e).map(|why| (e, why)))
+        .collect();
+    if let Some((first, why)) = foreign.first() {
+        let shown = String::from_utf8_lossy(&first.name).into_owned();
+        out.push((
+            shown.clone(),
+            format!(
+                "{} entr{} carry directory fields assetpack never writes (first `{shown}`: {why}): the archive was rewritten by another tool or damaged",
+                foreign.len(),
+                if foreign.len() == 1 { "y" } else { "ies" }
+            ),
+        ));
     }
     spans.sort_unstable();
     let mut at = 0u64;

@@ -202,6 +202,11 @@ mod tests {
             compressed: 0,
             uncompressed: 0,
             crc: 0,
+            repeated: [0; 22],
+            disk: 0,
+            made_by: [0, 3],
+            internal: 0,
+            external: mode << 16,
         }
     }
 
