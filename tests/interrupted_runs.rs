@@ -1,4 +1,4 @@
-//! Ctrl-C in the middle of a long `build` or `verify --extract`: exit 130, no partial pack, an
+//! Ctrl-C or SIGTERM in the middle of a long `build` or `verify --extract`: exit 130, no partial pack, an
 //! older pack byte-identical to before, nothing left in the extraction target.
 
 #![cfg(unix)]
@@ -37,9 +37,10 @@ fn spawn(dir: &Path, args: &[&str]) -> Child {
         .expect("assetpack starts")
 }
 
-/// Waits (at most a minute) until `ready` holds, then sends SIGINT to `child`; its exit code
-/// and standard error. `None` when the run ended before it could be interrupted.
-fn interrupt_when(child: Child, ready: impl Fn() -> bool) -> Option<(i32, String)> {
+/// Waits (at most a minute) until `ready` holds, then sends `signal` (INT, TERM...) to
+/// `child`; its exit code and standard error. `None` when the run ended before it could be
+/// interrupted.
+fn signal_when(child: Child, signal: &str, ready: impl Fn() -> bool) -> Option<(i32, String)> {
     let start = Instant::now();
     let mut child = child;
     while !ready() {
@@ -71,7 +72,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn an_interrupted_build_exits_130_and_keeps_the_older_pack() {
+fn an_interrupted_or_terminated_build_exits_130_and_keeps_the_older_pack() {
     let dir = TempDir::new().expect("tempdir");
     big_provider(dir.path(), 2);
     let out = dir.path().join("out");
@@ -91,25 +92,28 @@ fn an_interrupted_build_exits_130_and_keeps_the_older_pack() {
     );
     assert_eq!(code(&o), 0);
     let before = fs::read(&old).expect("read");
-    let child = spawn(
-        dir.path(),
-        &["build", "big.toml", "-o", "out/big.zip", "--no-index"],
-    );
     let partial = || names_in(&out).iter().any(|n| n.ends_with(".partial"));
-    let Some((code, err)) = interrupt_when(child, partial) else {
-        panic!("the build ended before it could be interrupted");
-    };
-    assert_eq!(code, 130, "{err}");
-    assert!(err.contains("interrupted"), "{err}");
-    assert_eq!(names_in(&out), ["big.zip"], "no partial pack is left");
-    assert!(
-        fs::read(&old).expect("read") == before,
-        "the older pack is untouched"
-    );
+    for signal in ["INT", "TERM"] {
+        let args = ["build", "big.toml", "-o", "out/big.zip", "--no-index"];
+        let Some((code, err)) = signal_when(spawn(dir.path(), &args), signal, partial) else {
+            panic!("the build ended before it could be interrupted");
+        };
+        assert_eq!(code, 130, "SIG{signal}: {err}");
+        assert!(err.contains("interrupted"), "{err}");
+        assert_eq!(
+            names_in(&out),
+            ["big.zip"],
+            "SIG{signal}: no partial pack is left"
+        );
+        assert!(
+            fs::read(&old).expect("read") == before,
+            "the older pack is untouched"
+        );
+    }
 }
 
 #[test]
-fn an_interrupted_extraction_exits_130_and_leaves_nothing() {
+fn a_terminated_extraction_exits_130_and_leaves_nothing() {
     let dir = TempDir::new().expect("tempdir");
     big_provider(dir.path(), 2);
     let o = run(
@@ -129,7 +133,7 @@ fn an_interrupted_extraction_exits_130_and_leaves_nothing() {
     let target = dir.path().join("unpacked");
     let child = spawn(dir.path(), &["verify", "big.zip", "--extract", "unpacked"]);
     let started = || target.is_dir() && !names_in(&target).is_empty();
-    let Some((code, err)) = interrupt_when(child, started) else {
+    let Some((code, err)) = signal_when(child, "TERM", started) else {
         panic!("the extraction ended before it could be interrupted");
     };
     assert_eq!(code, 130, "{err}");

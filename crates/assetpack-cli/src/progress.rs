@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Set by the Ctrl-C handler; long operations stop and clean up when they see it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler (once).
+/// Installs the handler of Ctrl-C (SIGINT), SIGTERM and SIGHUP (once): a long operation then
+/// stops where it is, removes what it started and exits 130, instead of dying with a partial
+/// file left behind.
 pub fn catch_interrupt() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
