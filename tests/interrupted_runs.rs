@@ -52,9 +52,9 @@ fn signal_when(child: Child, signal: &str, ready: impl Fn() -> bool) -> Option<(
     }
     let pid = child.id().to_string();
     let sent = Std::new("sh")
-        .args(["-c", &format!("kill -INT {pid}")])
+        .args(["-c", &format!("kill -{signal} {pid}")])
         .status();
-    assert!(sent.is_ok_and(|s| s.success()), "kill -INT");
+    assert!(sent.is_ok_and(|s| s.success()), "kill -{signal}");
     let o = child.wait_with_output().expect("exits");
     Some((
         o.status.code().expect("exited, not killed"),
