@@ -898,6 +898,52 @@ fn write_hostile_layouts(dir: &Path) {
     write("miscounted.zip", &d);
 }
 
+/// An entry that declares a few bytes but inflates to a megabyte (a "zip bomb" in small) is
+/// stopped at its declared size: reported, and nothing extracted.
+#[test]
+fn an_entry_that_inflates_past_its_declared_size_is_stopped() {
+    use std::io::Write as _;
+    let dir = TempDir::new().expect("tempdir");
+    let big = vec![b'a'; 1 << 20];
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&big).expect("deflate");
+    let deflated = z.finish().expect("deflate");
+    let small = b"hello\n";
+    let sums = sums_for(&[("a.txt", "hello\n")]);
+    let bomb = craft::RawEntry {
+        method: 8,
+        declared: Some((small.len() as u32, {
+            let mut c = flate2::Crc::new();
+            c.update(small);
+            c.sum()
+        })),
+        ..craft::RawEntry::new("p/a.txt", &deflated)
+    };
+    let zip = dir.path().join("bomb.zip");
+    fs::write(
+        &zip,
+        craft::zip(&[bomb, craft::RawEntry::new("p/SHA256SUMS", sums.as_bytes())]),
+    )
+    .expect("write");
+    let o = run(dir.path(), &["verify", "bomb.zip", "--format", "json"]);
+    let v = json(&o);
+    assert_eq!(code(&o), 1, "{v:#}");
+    assert!(
+        v["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["code"] == "corrupt-entry"
+                && p["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("declared"))),
+        "{v:#}"
+    );
+    let (o, left) = extract_into(&zip, &dir.path().join("x"));
+    assert_eq!(code(&o), 1);
+    assert!(left.is_empty(), "nothing extracted: {left:?}");
+}
+
 #[test]
 fn verify_judges_hostile_layouts() {
     let dir = TempDir::new().expect("tempdir");

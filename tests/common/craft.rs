@@ -12,8 +12,11 @@ pub struct RawEntry {
     pub data: Vec<u8>,
     /// The Unix mode (file type and permissions) in the external attributes.
     pub mode: u32,
-    /// The compression method recorded (0 stored; anything else is a lie about the data).
+    /// The compression method recorded (0 stored; 8 when `data` is raw DEFLATE; anything else
+    /// is a lie about the data).
     pub method: u16,
+    /// The uncompressed size and CRC-32 recorded, when they are to lie (default: `data`'s).
+    pub declared: Option<(u32, u32)>,
 }
 
 impl RawEntry {
@@ -34,6 +37,7 @@ impl RawEntry {
             data: data.to_vec(),
             mode,
             method: 0,
+            declared: None,
         }
     }
 }
@@ -56,9 +60,10 @@ fn common_fields(out: &mut Vec<u8>, e: &RawEntry) {
     out.extend(e.method.to_le_bytes());
     out.extend(0u16.to_le_bytes());
     out.extend(DOS_DATE.to_le_bytes());
-    out.extend(crc32(&e.data).to_le_bytes());
+    let (size, crc) = e.declared.unwrap_or((e.data.len() as u32, crc32(&e.data)));
+    out.extend(crc.to_le_bytes());
     out.extend((e.data.len() as u32).to_le_bytes());
-    out.extend((e.data.len() as u32).to_le_bytes());
+    out.extend(size.to_le_bytes());
     out.extend((e.name.len() as u16).to_le_bytes());
 }
 
