@@ -45,19 +45,6 @@ pub enum Profile {
     Huge,
 }
 
-impl Profile {
-    /// The profile called `name` (`tiny`, `national`, `many`, `huge`).
-    pub fn from_name(name: &str) -> Option<Profile> {
-        match name {
-            "tiny" => Some(Profile::Tiny),
-            "national" => Some(Profile::National),
-            "many" => Some(Profile::Many),
-            "huge" => Some(Profile::Huge),
-            _ => None,
-        }
-    }
-}
-
 /// What [`write`] makes.
 #[derive(Clone, Debug)]
 pub struct Options {

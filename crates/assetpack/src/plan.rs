@@ -528,13 +528,12 @@ impl Draft {
             gathered.add_provider(&inputs.manifests[mi], chosen, options.compression)?;
         }
         let mut files = generated_files(header, &gathered);
-        let resolved = resolved_manifest(header, edition, options.layout, &files, gathered.assets);
-        let (toml, json) = resolved.serialise(gathered.providers)?;
+        let mut payload = std::mem::take(&mut gathered.payload);
+        let (toml, json) = resolved_manifests(header, edition, options.layout, &files, gathered)?;
         files.push(("manifest.toml".into(), toml.into_bytes()));
         files.push(("manifest.json".into(), json.into_bytes()));
         let readme = readme(inputs, &by_manifest, options.layout, edition);
         files.push(("README.txt".into(), readme.into_bytes()));
-        let mut payload = gathered.payload;
         payload.extend(
             files
                 .into_iter()
@@ -547,10 +546,9 @@ impl Draft {
             header: header.clone(),
             options: *options,
             edition,
-            providers: inputs
-                .providers()
-                .iter()
-                .map(|m| m.provider.name.clone())
+            providers: by_manifest
+                .keys()
+                .map(|&mi| inputs.manifests[mi].provider.name.clone())
                 .collect(),
             payload,
         })
@@ -707,52 +705,43 @@ fn generated_files(header: &Header, g: &Gathered) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-/// The header of `manifest.toml`/`.json`. Its counts leave out `index.pdf`: the index prints
-/// `manifest.toml`'s SHA-256 on its cover, so `manifest.toml` must not depend on the index.
-fn resolved_manifest<'a>(
-    header: &'a Header,
+/// `manifest.toml` and `manifest.json`: the pack's header, then each provider with its
+/// assets. The counts leave out `index.pdf`: the index prints `manifest.toml`'s SHA-256 on its
+/// cover, so `manifest.toml` must not depend on the index.
+fn resolved_manifests(
+    header: &Header,
     edition: Edition,
     layout: Layout,
     generated: &[(String, Vec<u8>)],
-    assets: usize,
-) -> PackInfo<'a> {
-    PackInfo {
-        header,
-        edition: edition.date.to_string(),
-        layout,
-        software: software(),
-        providers: 0,
-        assets,
-        // + manifest.toml, manifest.json and README.txt
-        files: generated.len() + 3,
-        bytes: generated.iter().map(|(_, b)| b.len() as u64).sum(),
-    }
-}
-
-impl<'a> PackInfo<'a> {
-    /// `manifest.toml` and `manifest.json` of the pack with these `providers`.
-    fn serialise(mut self, providers: Vec<ProviderOut<'a>>) -> Result<(String, String), PlanError> {
-        self.providers = providers.len();
-        for p in &providers {
-            for a in &p.asset {
-                for f in a.files() {
-                    self.files += 1;
-                    self.bytes += f.bytes;
-                }
-            }
-        }
-        let resolved = Resolved {
-            pack: self,
-            provider: providers,
-        };
-        let (toml, json) = rayon::join(
-            || toml::to_string(&resolved),
-            || serde_json::to_string_pretty(&resolved),
-        );
-        let toml = toml.map_err(|e| PlanError::Serialise(e.to_string()))?;
-        let json = json.map_err(|e| PlanError::Serialise(e.to_string()))? + "\n";
-        Ok((toml, json))
-    }
+    g: Gathered,
+) -> Result<(String, String), PlanError> {
+    let files = g
+        .providers
+        .iter()
+        .flat_map(|p| &p.asset)
+        .flat_map(|a| a.files());
+    let (count, bytes) = files.fold((0, 0), |(n, b), f| (n + 1, b + f.bytes));
+    let resolved = Resolved {
+        pack: PackInfo {
+            header,
+            edition: edition.date.to_string(),
+            layout,
+            software: software(),
+            providers: g.providers.len(),
+            assets: g.assets,
+            // + manifest.toml, manifest.json and README.txt
+            files: count + generated.len() + 3,
+            bytes: bytes + generated.iter().map(|(_, b)| b.len() as u64).sum::<u64>(),
+        },
+        provider: g.providers,
+    };
+    let (toml, json) = rayon::join(
+        || toml::to_string(&resolved),
+        || serde_json::to_string_pretty(&resolved),
+    );
+    let toml = toml.map_err(|e| PlanError::Serialise(e.to_string()))?;
+    let json = json.map_err(|e| PlanError::Serialise(e.to_string()))? + "\n";
+    Ok((toml, json))
 }
 
 fn generated_entry(path: String, bytes: Vec<u8>, compression: Compression) -> Entry {

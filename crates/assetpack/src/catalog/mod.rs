@@ -329,18 +329,6 @@ impl Inputs {
     pub fn edition(&self) -> Edition {
         Edition::of(&self.header, &self.manifests, &self.selected)
     }
-
-    /// The providers of the chosen assets, in manifest order, each once.
-    pub fn providers(&self) -> Vec<&Manifest> {
-        let mut seen = vec![false; self.manifests.len()];
-        let mut out = Vec::new();
-        for s in &self.selected {
-            if !std::mem::replace(&mut seen[s.manifest], true) {
-                out.push(&self.manifests[s.manifest]);
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]
