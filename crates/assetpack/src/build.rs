@@ -152,14 +152,10 @@ pub fn build_inputs(
     })
 }
 
-/// Most bytes of small files' contents the build's check keeps for the pack.
-const KEEP_CONTENTS: u64 = 64 << 20;
-
 /// The check a build runs: `check --fast` (hashes are verified while packing).
-fn build_check(inputs: &Inputs, keep_contents: u64) -> Report {
+fn build_check(inputs: &Inputs) -> Report {
     let options = CheckOptions {
         fast: true,
-        keep_contents,
         ..CheckOptions::default()
     };
     check::check_loaded(&inputs.manifests, &options, &NoProgress)
@@ -173,16 +169,15 @@ fn plan_options(options: &BuildOptions) -> PlanOptions {
 }
 
 /// Checks the inputs and, at the same time, drafts the plan; then, when the check found no
-/// errors, makes the index and finishes the plan. The plan packs the small files (under
-/// 64 KiB, up to 64 MiB of them) from the bytes the check read. The index is made after the
-/// check, not beside it, so that their memory does not add up.
+/// errors, makes the index and finishes the plan. The index is made after the check, not
+/// beside it, so that their memory does not add up.
 fn check_and_plan(
     inputs: &Inputs,
     options: &BuildOptions,
     index: Option<&IndexMaker>,
 ) -> (Report, Result<(Plan, Option<IndexFailure>), PlanError>) {
-    let (mut report, draft) = rayon::join(
-        || build_check(inputs, KEEP_CONTENTS),
+    let (report, draft) = rayon::join(
+        || build_check(inputs),
         || Draft::new(inputs, &plan_options(options)),
     );
     let planned = draft.and_then(|draft| {
@@ -193,11 +188,8 @@ fn check_and_plan(
             },
             None => (None, None),
         };
-        let mut plan = draft.finish(pdf)?;
-        plan.use_contents(&report.contents);
-        Ok((plan, failure))
+        Ok((draft.finish(pdf)?, failure))
     });
-    report.contents.clear();
     (report, planned)
 }
 
@@ -286,7 +278,7 @@ pub fn index(
     make: &IndexMaker,
 ) -> Result<IndexOutcome, BuildError> {
     let (inputs, mut problems) = Inputs::read(specs, Some(output))?;
-    problems.extend(build_check(&inputs, 0).problems);
+    problems.extend(build_check(&inputs).problems);
     let spec_errors: Vec<Problem> = problems
         .iter()
         .filter(|p| p.is_error() && p.file.is_none())

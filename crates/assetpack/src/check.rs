@@ -21,8 +21,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
@@ -30,7 +28,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, walk, Tree};
 use crate::content;
-use crate::examine::{examine_keeping, Examined};
+use crate::examine::{examine, Examined};
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 use crate::problem::{Code, Problem, Severity, Tally};
 use crate::progress::Progress;
@@ -49,19 +47,9 @@ pub struct CheckOptions {
     pub due_soon_days: i64,
     /// Longest message each channel takes, in characters (lowercase channel names).
     pub channel_limits: BTreeMap<String, usize>,
-    /// Keep the bytes of the small files (under [`KEEP_FILES_UNDER`]) the check reads, up to
-    /// this many bytes in all, in [`Report::contents`], so that a build that follows packs them
-    /// without opening them again. 0 (the default) keeps nothing.
-    pub keep_contents: u64,
 }
 
-/// Only files smaller than this are kept (see [`CheckOptions::keep_contents`]): for them,
-/// opening and closing the file costs more than reading it, while larger files would only
-/// hold memory for little gain.
-pub const KEEP_FILES_UNDER: u64 = 64 << 10;
-
 use crate::channel::{channel_length, default_channel_limits};
-pub use crate::examine::Contents;
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -71,7 +59,6 @@ impl Default for CheckOptions {
             strict: false,
             due_soon_days: 30,
             channel_limits: default_channel_limits(),
-            keep_contents: 0,
         }
     }
 }
@@ -105,9 +92,6 @@ pub struct Report {
     /// The manifests that loaded, for callers that go on to build.
     #[serde(skip)]
     pub manifests: Vec<Manifest>,
-    /// The file contents kept, when [`CheckOptions::keep_contents`] asked for them.
-    #[serde(skip)]
-    pub contents: Contents,
 }
 
 impl Report {
@@ -151,13 +135,12 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     }
     let mut seen = std::collections::HashSet::new();
     paths.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    let budget = AtomicU64::new(options.keep_contents);
     let checked: Vec<(Option<Checked<Manifest>>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
-            let checked = catalog::load_one(p, &mut problems)
-                .map(|m| check_one(m, options, &budget, progress));
+            let checked =
+                catalog::load_one(p, &mut problems).map(|m| check_one(m, options, progress));
             (checked, problems)
         })
         .collect();
@@ -212,10 +195,9 @@ pub fn check_loaded(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
-    let budget = AtomicU64::new(options.keep_contents);
     let done: Vec<Checked<&Manifest>> = manifests
         .par_iter()
-        .map(|m| check_one(m, options, &budget, progress))
+        .map(|m| check_one(m, options, progress))
         .collect();
     assemble(done, Vec::new(), options, progress).0
 }
@@ -228,27 +210,23 @@ struct Checked<M> {
     tree: Option<Tree>,
     files: usize,
     hashed: u64,
-    /// Contents kept (see [`CheckOptions::keep_contents`]).
-    kept: Vec<(PathBuf, Arc<[u8]>)>,
 }
 
-/// Checks one manifest. `budget` is how many more bytes of contents may be kept.
+/// Checks one manifest.
 fn check_one<M: Borrow<Manifest>>(
     manifest: M,
     options: &CheckOptions,
-    budget: &AtomicU64,
     progress: &dyn Progress,
 ) -> Checked<M> {
     let mut problems = Vec::new();
     metadata_checks(manifest.borrow(), options, &mut problems);
-    let files = file_checks(manifest.borrow(), options, budget, progress, &mut problems);
+    let files = file_checks(manifest.borrow(), options, progress, &mut problems);
     Checked {
         manifest,
         problems,
         tree: files.tree,
         files: files.files,
         hashed: files.hashed,
-        kept: files.kept,
     }
 }
 
@@ -269,14 +247,12 @@ fn assemble<M: Borrow<Manifest>>(
         ..Summary::default()
     };
     let mut manifests = Vec::with_capacity(done.len());
-    let mut contents = Contents::default();
     for c in done {
         summary.assets += c.manifest.borrow().assets.len();
         summary.files += c.files;
         summary.bytes_hashed += c.hashed;
         problems.extend(c.problems);
         manifests.push(c.manifest);
-        contents.extend(c.kept);
     }
     let order: Vec<&Path> = manifests
         .iter()
@@ -288,7 +264,6 @@ fn assemble<M: Borrow<Manifest>>(
         problems,
         summary,
         manifests: Vec::new(),
-        contents,
     };
     report.tally();
     (report, manifests)
@@ -621,14 +596,12 @@ struct FileChecks {
     tree: Option<Tree>,
     files: usize,
     hashed: u64,
-    kept: Vec<(PathBuf, Arc<[u8]>)>,
 }
 
 /// Walks the manifest's `base` and examines every file it lists, in parallel.
 fn file_checks(
     m: &Manifest,
     options: &CheckOptions,
-    budget: &AtomicU64,
     progress: &dyn Progress,
     out: &mut Vec<Problem>,
 ) -> FileChecks {
@@ -676,7 +649,7 @@ fn file_checks(
     progress.begin(jobs.len() as u64, total);
     let results: Vec<Examination> = jobs
         .par_iter()
-        .map(|job| examine_job(job, options, budget, progress))
+        .map(|job| examine_job(job, options, progress))
         .collect();
     let mut checks = FileChecks {
         files: jobs.len(),
@@ -685,7 +658,6 @@ fn file_checks(
     for r in results {
         out.extend(r.problems);
         checks.hashed += r.hashed;
-        checks.kept.extend(r.kept);
     }
     checks.tree = Some(tree);
     checks
@@ -754,23 +726,11 @@ struct Examination {
     problems: Vec<Problem>,
     /// Bytes hashed.
     hashed: u64,
-    /// The file's contents, when kept.
-    kept: Option<(PathBuf, Arc<[u8]>)>,
 }
 
-fn examine_job(
-    job: &Job,
-    options: &CheckOptions,
-    budget: &AtomicU64,
-    progress: &dyn Progress,
-) -> Examination {
-    let mut kept = None;
-    let (problems, hashed) = examine_file(job, options, budget, &mut kept, progress);
-    Examination {
-        problems,
-        hashed,
-        kept,
-    }
+fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Examination {
+    let (problems, hashed) = examine_file(job, options, progress);
+    Examination { problems, hashed }
 }
 
 impl Job<'_> {
@@ -796,32 +756,17 @@ impl Job<'_> {
     }
 }
 
-fn examine_file(
-    job: &Job,
-    options: &CheckOptions,
-    budget: &AtomicU64,
-    kept: &mut Option<(PathBuf, Arc<[u8]>)>,
-    progress: &dyn Progress,
-) -> (Vec<Problem>, u64) {
+fn examine_file(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (Vec<Problem>, u64) {
     if !job.in_tree {
         if let Some(p) = outside_the_tree(job) {
             return (vec![p], 0);
         }
     }
-    let examined = match read_file(job, options, budget, progress) {
+    let examined = match read_file(job, options, progress) {
         Ok(e) => e,
         Err(p) => return (vec![*p], 0),
     };
     progress.file_done(&job.path);
-    if let Some(bytes) = &examined.bytes {
-        let len = bytes.len() as u64;
-        if budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(len))
-            .is_ok()
-        {
-            *kept = Some((job.path.clone(), bytes.clone()));
-        }
-    }
     let hashed = if examined.sha256.is_some() {
         examined.len
     } else {
@@ -866,22 +811,16 @@ fn outside_the_tree(job: &Job) -> Option<Problem> {
     })
 }
 
-/// Reads the file once (hashing it unless `--fast`, keeping a small file's bytes when the
-/// budget allows); a file that cannot be read is a problem.
+/// Reads the file once (hashing it unless `--fast`); a file that cannot be read is a problem.
 fn read_file(
     job: &Job,
     options: &CheckOptions,
-    budget: &AtomicU64,
     progress: &dyn Progress,
 ) -> Result<Examined, Box<Problem>> {
     let hash = !options.fast && job.file.sha256.is_some();
-    let keep = job
-        .file
-        .bytes
-        .is_some_and(|b| b < KEEP_FILES_UNDER && b <= budget.load(Ordering::Relaxed));
     let what = job.role.describe();
     let file = &job.file.file;
-    let examined = examine_keeping(&job.path, hash, keep, &|n| progress.advance(n));
+    let examined = examine(&job.path, hash, &|n| progress.advance(n));
     examined.map_err(|e| {
         Box::new(match e.kind() {
             io::ErrorKind::NotFound => job.missing(),

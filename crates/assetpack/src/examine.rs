@@ -4,13 +4,9 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::content::{self, FileAt, Inspection};
 
-/// File contents kept while they were read (a build's check keeps the bytes of small files so
-/// that packing does not read them again), by the path they were read from.
-pub type Contents = foldhash::HashMap<std::path::PathBuf, Arc<[u8]>>;
 use crate::digest::{self, BUFFER};
 
 thread_local! {
@@ -26,23 +22,11 @@ pub struct Examined {
     pub sha256: Option<String>,
     /// Media type and damage.
     pub inspection: Inspection,
-    /// The whole content, when it was asked for and the file is under 1 MiB.
-    pub bytes: Option<Arc<[u8]>>,
 }
 
 /// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
 /// regular gives an `InvalidInput` error.
 pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
-    examine_keeping(path, hash, false, advance)
-}
-
-/// [`examine`], also returning the bytes of a small file when `keep` is set.
-pub fn examine_keeping(
-    path: &Path,
-    hash: bool,
-    keep: bool,
-    advance: &dyn Fn(u64),
-) -> io::Result<Examined> {
     let (file, len) = content::open_regular(path)?;
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
@@ -78,7 +62,6 @@ pub fn examine_keeping(
                 len: n as u64,
                 sha256: hash.then(|| digest::sha256_bytes(bytes)),
                 inspection: content::inspect(bytes)?,
-                bytes: keep.then(|| bytes.into()),
             })
         } else {
             stream(&file, len, hash, &mut buf, advance)
@@ -106,6 +89,5 @@ fn stream(
         len,
         sha256,
         inspection,
-        bytes: None,
     })
 }

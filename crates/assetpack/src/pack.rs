@@ -50,7 +50,7 @@ const CHUNK: usize = 1 << 20;
 const AHEAD: usize = IN_FLIGHT + 2;
 /// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
-const WINDOW: usize = 8;
+const WINDOW: usize = 4;
 /// Most entries in one fragment.
 const BATCH_FILES: usize = 64;
 /// Most bytes of content in one fragment (a single larger generated file makes its own).
@@ -268,8 +268,8 @@ enum Item<'a> {
     Dir,
     /// Bytes assetpack made.
     Bytes(&'a Entry, &'a [u8]),
-    /// A file on disk, with its bytes when the check kept them.
-    File(&'a Entry, &'a Path, Option<&'a [u8]>),
+    /// A file on disk.
+    File(&'a Entry, &'a Path),
 }
 
 impl Item<'_> {
@@ -308,11 +308,18 @@ fn make_fragment(
     range: std::ops::Range<usize>,
     base: SimpleFileOptions,
 ) -> Msg {
+    // Room for the entries as stored; text that is always deflated (the resolved manifests,
+    // megabytes on a large bundle) gets a third, and the vector grows if that is short.
     let capacity = range
         .clone()
-        .map(|k| match &items[k].1 {
-            Item::Dir => 128,
-            Item::Bytes(e, _) | Item::File(e, ..) => e.bytes as usize + 128,
+        .map(|k| {
+            let (name, item) = &items[k];
+            let header = 2 * name.len() + 128;
+            match item {
+                Item::Dir => header,
+                Item::Bytes(e, _) if e.method == Method::Deflate => header + e.bytes as usize / 3,
+                Item::Bytes(e, _) | Item::File(e, ..) => header + e.bytes as usize,
+            }
         })
         .sum();
     let mut zip = ZipWriter::new(io::Cursor::new(Vec::with_capacity(capacity)));
@@ -335,18 +342,15 @@ fn make_fragment(
                 .map_err(io::Error::other)
                 .and_then(|()| zip.write_all(bytes))
             }
-            Item::File(e, path, kept) => {
-                let bytes = match kept {
-                    Some(bytes) => Ok((hex::encode(Sha256::digest(bytes)), *bytes)),
-                    None => match read_small(path, &mut buf) {
-                        Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
-                        // The writer reports the new size; the fragment goes no further.
-                        Ok(Err(size)) => {
-                            read.push(Some((String::new(), size)));
-                            break;
-                        }
-                        Err(e) => Err(e),
-                    },
+            Item::File(e, path) => {
+                let bytes = match read_small(path, &mut buf) {
+                    Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
+                    // The writer reports the new size; the fragment goes no further.
+                    Ok(Err(size)) => {
+                        read.push(Some((String::new(), size)));
+                        break;
+                    }
+                    Err(e) => Err(e),
                 };
                 match bytes {
                     Ok((sha256, bytes)) => {
@@ -490,8 +494,7 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
     let mut items: Vec<(String, Item)> = dirs.into_iter().map(|d| (d, Item::Dir)).collect();
     for e in &plan.entries {
         let item = match &e.data {
-            EntryData::File(path) => Item::File(e, path.as_path(), None),
-            EntryData::Kept(path, bytes) => Item::File(e, path.as_path(), Some(bytes)),
+            EntryData::File(path) => Item::File(e, path.as_path()),
             EntryData::Bytes(bytes) => Item::Bytes(e, bytes),
         };
         items.push((plan.zip_name(e), item));
@@ -574,7 +577,7 @@ pub fn write_zip<W: Write + Seek>(
                         tx.send(make_fragment(&items, range.clone(), base)).is_ok()
                     }
                     Job::Large(k) => match &items[*k].1 {
-                        Item::File(e, path, _) => {
+                        Item::File(e, path) => {
                             read_large(j, e.method, path, &tx, &pool, &window, &stop)
                         }
                         _ => false,
@@ -755,14 +758,14 @@ fn write_entries<W: Write + Seek>(
         match job {
             Job::Fragment(range) => {
                 let first = match &items[range.start].1 {
-                    Item::File(_, p, _) => *p,
+                    Item::File(_, p) => *p,
                     _ => Path::new(""),
                 };
                 let (fragment, read) = match rx.recv().map_err(|_| stopped(first))? {
                     Msg::Fragment { zip, read } => (zip, read),
                     Msg::FragmentFailed(k, source) => {
                         return Err(match items.get(k) {
-                            Some((_, Item::File(_, path, _))) => PackError::Read {
+                            Some((_, Item::File(_, path))) => PackError::Read {
                                 path: path.to_path_buf(),
                                 source,
                             },
@@ -776,7 +779,7 @@ fn write_entries<W: Write + Seek>(
                 };
                 let mut bytes = 0;
                 for (k, r) in range.clone().zip(&read) {
-                    if let (Item::File(e, path, _), Some((sha256, len))) = (&items[k].1, r) {
+                    if let (Item::File(e, path), Some((sha256, len))) = (&items[k].1, r) {
                         changed(e, path, sha256, *len)?;
                         bytes += len;
                     }
@@ -787,13 +790,13 @@ fn write_entries<W: Write + Seek>(
                 zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
                 progress.advance(bytes);
                 for k in range.clone() {
-                    if let Item::File(_, path, _) = &items[k].1 {
+                    if let Item::File(_, path) = &items[k].1 {
                         progress.file_done(path);
                     }
                 }
             }
             Job::Large(k) => {
-                let (name, Item::File(e, path, _)) = &items[*k] else {
+                let (name, Item::File(e, path)) = &items[*k] else {
                     continue;
                 };
                 let deflate = match rx.recv().map_err(|_| stopped(path))? {
@@ -994,22 +997,5 @@ mod tests {
                 other => panic!("expected a changed file, got {:?}", other.map(|z| z.len())),
             }
         }
-    }
-
-    #[test]
-    fn kept_bytes_pack_to_the_same_zip_as_the_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("a.txt");
-        let text = b"Poster text, repeated. ".repeat(100);
-        std::fs::write(&path, &text).expect("write");
-        let mut plan = file_plan(&path, &text);
-        let from_file = pack(&plan).expect("pack");
-        let mut contents = crate::examine::Contents::default();
-        contents.insert(path.clone(), text.clone().into());
-        plan.use_contents(&contents);
-        assert!(matches!(plan.entries[0].data, EntryData::Kept(..)));
-        // The file is gone: the kept bytes alone make the same pack.
-        std::fs::remove_file(&path).expect("rm");
-        assert_eq!(pack(&plan).expect("pack"), from_file);
     }
 }

@@ -17,7 +17,6 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bundle::Header;
@@ -54,9 +53,6 @@ pub struct PlanOptions {
 pub enum EntryData {
     /// A file on disk (hashed again while it is packed).
     File(PathBuf),
-    /// A file whose bytes were kept when it was checked: packed from them (and hashed while
-    /// packed) without reading the file again.
-    Kept(PathBuf, Arc<[u8]>),
     /// Bytes made by assetpack.
     Bytes(Arc<[u8]>),
 }
@@ -109,22 +105,6 @@ impl Plan {
     /// The entry's full name in the ZIP: `<name>/<path>`.
     pub fn zip_name(&self, entry: &Entry) -> String {
         format!("{}/{}", self.name, entry.path)
-    }
-
-    /// Packs the files whose bytes a check kept ([`crate::examine::Contents`]) from
-    /// those bytes instead of reading them again. The pack is the same either way.
-    pub fn use_contents(&mut self, contents: &crate::examine::Contents) {
-        if contents.is_empty() {
-            return;
-        }
-        // Hashing a path walks its components: tens of thousands of them take milliseconds.
-        self.entries.par_iter_mut().for_each(|e| {
-            if let EntryData::File(path) = &mut e.data {
-                if let Some(bytes) = contents.get(path) {
-                    e.data = EntryData::Kept(std::mem::take(path), Arc::clone(bytes));
-                }
-            }
-        });
     }
 }
 

@@ -58,6 +58,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
         }
     }
     top.finish(&mut sink);
+    assets.shrink_to_fit();
 
     let mut problems = sink.problems;
     let manifest = provider.map(|provider| {
