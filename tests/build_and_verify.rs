@@ -945,6 +945,50 @@ fn an_entry_that_inflates_past_its_declared_size_is_stopped() {
 }
 
 #[test]
+fn an_entry_that_would_inflate_past_the_ratio_limit_is_refused_unread() {
+    use std::io::Write as _;
+    let dir = TempDir::new().expect("tempdir");
+    // Declared honestly: 8 MiB that deflate about a thousand times.
+    let text = "a".repeat(8 << 20);
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(text.as_bytes()).expect("deflate");
+    let deflated = z.finish().expect("deflate");
+    let mut crc = flate2::Crc::new();
+    crc.update(text.as_bytes());
+    let bomb = craft::RawEntry {
+        method: 8,
+        declared: Some((text.len() as u32, crc.sum())),
+        ..craft::RawEntry::new("p/blank.txt", &deflated)
+    };
+    let sums = sums_for(&[("blank.txt", &text)]);
+    let zip = dir.path().join("bomb.zip");
+    let entries = [bomb, craft::RawEntry::new("p/SHA256SUMS", sums.as_bytes())];
+    fs::write(&zip, craft::zip(&entries)).expect("write");
+    let o = run(dir.path(), &["verify", "bomb.zip", "--format", "json"]);
+    let v = json(&o);
+    assert_eq!(code(&o), 1, "{v:#}");
+    let problems = v["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "refused, and not missing as well: {v:#}");
+    assert_eq!(problems[0]["code"], "compression-ratio", "{v:#}");
+    assert_eq!(problems[0]["file"], "p/blank.txt", "{v:#}");
+    let (o, left) = extract_into(&zip, &dir.path().join("x"));
+    assert_eq!(code(&o), 1);
+    assert!(left.is_empty(), "nothing extracted: {left:?}");
+    // Nothing else is wrong with it: with the limit lifted it verifies and extracts.
+    let o = run(
+        dir.path(),
+        &["verify", "bomb.zip", "--max-ratio", "0", "--extract", "y"],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::read(dir.path().join("y/p/blank.txt"))
+            .expect("read")
+            .len(),
+        8 << 20
+    );
+}
+
+#[test]
 fn verify_judges_hostile_layouts() {
     let dir = TempDir::new().expect("tempdir");
     write_hostile_layouts(dir.path());

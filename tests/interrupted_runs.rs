@@ -1,5 +1,7 @@
-//! Ctrl-C or SIGTERM in the middle of a long `build` or `verify --extract`: exit 130, no partial pack, an
-//! older pack byte-identical to before, nothing left in the extraction target.
+//! A long `build` or `verify --extract` disturbed: Ctrl-C or SIGTERM in the middle (exit 130), a
+//! file that grows, shrinks or changes while it is packed, an output folder it cannot write
+//! (exit 2). In every case no partial pack, an older pack byte-identical to before, nothing left
+//! in the extraction target, and a message that says what happened.
 
 #![cfg(unix)]
 
@@ -41,25 +43,13 @@ fn spawn(dir: &Path, args: &[&str]) -> Child {
 /// `child`; its exit code and standard error. `None` when the run ended before it could be
 /// interrupted.
 fn signal_when(child: Child, signal: &str, ready: impl Fn() -> bool) -> Option<(i32, String)> {
-    let start = Instant::now();
-    let mut child = child;
-    while !ready() {
-        if child.try_wait().expect("wait").is_some() || start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
     let pid = child.id().to_string();
-    let sent = Std::new("sh")
-        .args(["-c", &format!("kill -{signal} {pid}")])
-        .status();
-    assert!(sent.is_ok_and(|s| s.success()), "kill -{signal}");
-    let o = child.wait_with_output().expect("exits");
-    Some((
-        o.status.code().expect("exited, not killed"),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    ))
+    when(child, ready, || {
+        let sent = Std::new("sh")
+            .args(["-c", &format!("kill -{signal} {pid}")])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal}");
+    })
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -75,23 +65,9 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn an_interrupted_or_terminated_build_exits_130_and_keeps_the_older_pack() {
     let dir = TempDir::new().expect("tempdir");
     big_provider(dir.path(), 2);
+    let before = older_pack(dir.path());
     let out = dir.path().join("out");
-    fs::create_dir(&out).expect("mkdir");
-    // An older pack of the same name, from the shipped example.
-    let data = shipped_copy();
     let old = out.join("big.zip");
-    let o = run(
-        data.path(),
-        &[
-            "build",
-            "packs/providers/oup.toml",
-            "-o",
-            old.to_str().expect("utf-8"),
-            "--quiet",
-        ],
-    );
-    assert_eq!(code(&o), 0);
-    let before = fs::read(&old).expect("read");
     let partial = || names_in(&out).iter().any(|n| n.ends_with(".partial"));
     for signal in ["INT", "TERM"] {
         let args = ["build", "big.toml", "-o", "out/big.zip", "--no-index"];
@@ -142,4 +118,151 @@ fn a_terminated_extraction_exits_130_and_leaves_nothing() {
         "the target it made is gone again: {:?}",
         names_in(dir.path())
     );
+}
+
+/// An older pack at `out/big.zip` (from the shipped example); its bytes.
+fn older_pack(dir: &Path) -> Vec<u8> {
+    let out = dir.join("out");
+    fs::create_dir_all(&out).expect("mkdir");
+    let data = shipped_copy();
+    let old = out.join("big.zip");
+    let args = ["build", "packs/providers/oup.toml", "-o"];
+    let o = run(
+        data.path(),
+        &[&args[..], &[old.to_str().expect("utf-8"), "--quiet"]].concat(),
+    );
+    assert_eq!(code(&o), 0);
+    fs::read(&old).expect("read")
+}
+
+#[test]
+fn a_file_that_changes_while_it_is_packed_stops_the_build_and_keeps_the_older_pack() {
+    let dir = TempDir::new().expect("tempdir");
+    big_provider(dir.path(), 2);
+    let before = older_pack(dir.path());
+    let out = dir.path().join("out");
+    let film = dir.path().join("files/film.bin");
+    let size = fs::metadata(&film).expect("stat").len();
+    type Change = fn(&Path, u64);
+    let changes: [(&str, Change, &str); 3] = [
+        ("grows", |f, _| append(f, b"more"), "larger than the"),
+        (
+            "shrinks",
+            |f, n| resize(f, n - (64 << 20)),
+            "2080374784 bytes",
+        ),
+        ("changes", |f, n| write_at(f, n - 100, b"X"), "SHA-256"),
+    ];
+    for (what, change, says) in changes {
+        resize(&film, size);
+        let args = ["build", "big.toml", "-o", "out/big.zip", "--no-index"];
+        let child = spawn(dir.path(), &args);
+        let partial = || names_in(&out).iter().any(|n| n.ends_with(".partial"));
+        let Some(o) = when(child, partial, || change(&film, size)) else {
+            panic!("the build ended before the file {what}");
+        };
+        assert_eq!(o.0, 2, "a file that {what}: {}", o.1);
+        assert!(
+            o.1.contains("changed while the build read it"),
+            "{what}: {}",
+            o.1
+        );
+        assert!(o.1.contains(says), "{what}: {}", o.1);
+        assert!(o.1.contains("film.bin"), "{what}: {}", o.1);
+        assert_eq!(
+            names_in(&out),
+            ["big.zip"],
+            "{what}: no partial pack is left"
+        );
+        assert!(
+            fs::read(out.join("big.zip")).expect("read") == before,
+            "{what}: older pack kept"
+        );
+    }
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_an_error_that_writes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = shipped_copy();
+    let out = data.path().join("locked");
+    fs::create_dir(&out).expect("mkdir");
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o555)).expect("chmod");
+    // Root writes anywhere a mode allows nothing: a path below a file stands in for it there.
+    let root = fs::write(out.join("probe"), b"").is_ok();
+    let target = if root {
+        let _ = fs::remove_file(out.join("probe"));
+        fs::write(data.path().join("a-file"), b"").expect("write");
+        data.path().join("a-file/oup.zip")
+    } else {
+        out.join("oup.zip")
+    };
+    let o = run(
+        data.path(),
+        &[
+            "build",
+            "packs/providers/oup.toml",
+            "-o",
+            target.to_str().expect("utf-8"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    let why = if root {
+        "is not a folder"
+    } else {
+        "Permission denied"
+    };
+    assert!(err.contains(why), "{err}");
+    assert!(
+        err.contains(target.parent().expect("folder").to_str().expect("utf-8")),
+        "{err}"
+    );
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(
+        names_in(&out).is_empty(),
+        "nothing written: {:?}",
+        names_in(&out)
+    );
+}
+
+/// Waits (at most a minute) until `ready` holds, then runs `act`; the child's exit code and
+/// standard error. `None` when the run ended first.
+fn when(child: Child, ready: impl Fn() -> bool, act: impl Fn()) -> Option<(i32, String)> {
+    let start = Instant::now();
+    let mut child = child;
+    while !ready() {
+        if child.try_wait().expect("wait").is_some() || start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    act();
+    let o = child.wait_with_output().expect("exits");
+    Some((
+        o.status.code().expect("exited, not killed"),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    ))
+}
+
+fn append(file: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .expect("open");
+    f.write_all(bytes).expect("append");
+}
+
+fn resize(file: &Path, len: u64) {
+    let f = fs::OpenOptions::new().write(true).open(file).expect("open");
+    f.set_len(len).expect("set_len");
+}
+
+fn write_at(file: &Path, offset: u64, bytes: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let f = fs::OpenOptions::new().write(true).open(file).expect("open");
+    f.write_all_at(bytes, offset).expect("write");
 }

@@ -14,6 +14,7 @@ pub fn verify_and_extract(bytes: &[u8]) {
     let target = dir.path().join("out");
     let options = VerifyOptions {
         extract: Some(target.clone()),
+        ..VerifyOptions::default()
     };
     let result = verify(&pack, &options, &NoProgress);
     let extracted = match &result {

@@ -129,9 +129,15 @@ fn print_plan(outcome: &Outcome) -> Result<()> {
 fn failed(e: BuildError, quiet: bool) -> Result<u8> {
     match e {
         BuildError::Problems(problems) => stopped(&problems, quiet),
-        BuildError::Pack(e @ PackError::Changed { .. }) => {
+        // A file that disagrees with its manifest is a problem in the data; one that changed
+        // under the build is the environment's, like a read error.
+        BuildError::Pack(e @ PackError::Mismatch { .. }) => {
             eprintln!("error: {e}");
             Ok(1)
+        }
+        BuildError::Pack(e @ PackError::Changed { .. }) => {
+            eprintln!("error: {e}");
+            Ok(2)
         }
         BuildError::Pack(PackError::Cancelled) => {
             eprintln!("interrupted: nothing was written; an older pack is as it was");

@@ -124,6 +124,10 @@ pub(crate) struct VerifyArgs {
     /// Extract the pack into DIR/<name>/ if, and only if, it verifies.
     #[arg(long, value_name = "DIR")]
     pub(crate) extract: Option<PathBuf>,
+    /// Refuse an entry over 1 MiB that would inflate more than N times its compressed size
+    /// (the shape of a ZIP bomb); 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = assetpack::verify::MAX_RATIO)]
+    pub(crate) max_ratio: u64,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,

@@ -13,6 +13,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
     let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
     let options = VerifyOptions {
         extract: args.extract.clone(),
+        max_ratio: args.max_ratio,
     };
     let result = verify(&args.pack, &options, &bar);
     bar.clear();

@@ -72,8 +72,10 @@ fn look_at_file(m: &Manifest, file: &FileRef) -> Look {
         .file
         .rsplit_once('.')
         .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
-    // Never blocks on a FIFO or device listed as an asset (check reports those).
-    let Ok((f, len)) = content::open_regular(&m.resolve(&file.file)) else {
+    // Never blocks on a FIFO or device listed as an asset, never leaves `base` through a link
+    // (check reports both).
+    let opened = content::open_below(&m.base_dir, std::path::Path::new(&file.file));
+    let Ok((f, len)) = opened else {
         return Look::broken(ext, format!("{name}: cannot open the file"));
     };
     let Ok(found) = content::inspect(&FileAt { file: &f, len }) else {

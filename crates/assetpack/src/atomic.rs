@@ -23,14 +23,12 @@ pub fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
         .suffix(".partial")
         .tempfile_in(dir)
         .map_err(|e| {
-            if dir.is_dir() {
-                e
-            } else {
-                io::Error::new(
-                    e.kind(),
-                    format!("the folder {} does not exist", dir.display()),
-                )
-            }
+            let why = match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => return e,
+                Ok(_) => format!("{} is not a folder", dir.display()),
+                Err(_) => format!("the folder {} does not exist", dir.display()),
+            };
+            io::Error::new(e.kind(), why)
         })
 }
 

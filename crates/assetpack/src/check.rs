@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::{self, walk, Tree};
-use crate::content;
+use crate::content::{self, LeadsOutside};
 use crate::examine::{examine, Examined};
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 use crate::problem::{Code, Problem, Severity, Tally};
@@ -820,9 +820,16 @@ fn read_file(
     let hash = !options.fast && job.file.sha256.is_some();
     let what = job.role.describe();
     let file = &job.file.file;
-    let examined = examine(&job.path, hash, &|n| progress.advance(n));
+    let examined = content::open_below(&job.manifest.base_dir, Path::new(file))
+        .and_then(|opened| examine(opened, hash, &|n| progress.advance(n)));
     examined.map_err(|e| {
         Box::new(match e.kind() {
+            _ if LeadsOutside::is(&e) => job.problem(
+                Code::SymlinkEscape,
+                "file",
+                format!("the {what} `{file}` goes through a symbolic link that leads outside base"),
+                "copy the real file into the provider's folder instead of linking to it",
+            ),
             io::ErrorKind::NotFound => job.missing(),
             io::ErrorKind::InvalidInput => job.problem(
                 Code::NotAFile,

@@ -17,6 +17,7 @@
 
 use std::fs::File;
 use std::io;
+use std::path::Path;
 
 /// Random-access reads, as from a file (`pread`) or a byte slice.
 pub trait ReadAt {
@@ -47,7 +48,7 @@ impl ReadAt for [u8] {
 /// Opens a file for reading, and its length, without ever blocking on a FIFO or device that
 /// the path may turn out to be: anything but a regular file is an
 /// [`io::ErrorKind::InvalidInput`] error, and nothing is read from it.
-pub fn open_regular(path: &std::path::Path) -> io::Result<(File, u64)> {
+pub fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -55,7 +56,10 @@ pub fn open_regular(path: &std::path::Path) -> io::Result<(File, u64)> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options.open(path)?;
+    regular(options.open(path)?)
+}
+
+fn regular(file: File) -> io::Result<(File, u64)> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -64,6 +68,142 @@ pub fn open_regular(path: &std::path::Path) -> io::Result<(File, u64)> {
         ));
     }
     Ok((file, meta.len()))
+}
+
+/// Inside an [`io::Error`] from [`open_below`]: the path leads out of its folder through a
+/// symbolic link (or, where the system cannot tell where a link leads, goes through one).
+#[derive(Debug, thiserror::Error)]
+#[error("it goes through a symbolic link out of the provider's folder, and links are not followed out of it")]
+pub struct LeadsOutside;
+
+impl LeadsOutside {
+    /// True when `e` is this error.
+    pub fn is(e: &io::Error) -> bool {
+        e.get_ref().is_some_and(|inner| inner.is::<LeadsOutside>())
+    }
+}
+
+/// Opens the regular file `rel` below the folder `base` (a manifest's `base`) like
+/// [`open_regular`], resolving `rel` so that no symbolic link leads outside `base`, at the
+/// moment of opening: a folder swapped for a link after a check cannot make a build read a
+/// file from elsewhere. `base` itself may be reached through links.
+///
+/// On Linux this is one `openat2` call with `RESOLVE_BENEATH` (links that stay inside `base`
+/// are followed, as `check` allows them); elsewhere, or where `openat2` is not available,
+/// every part of `rel` is opened with `O_NOFOLLOW`, so no link is followed at all. An escape
+/// is an error holding [`LeadsOutside`].
+pub fn open_below(base: &Path, rel: &Path) -> io::Result<(File, u64)> {
+    #[cfg(unix)]
+    {
+        below::open(base, rel).and_then(regular)
+    }
+    #[cfg(not(unix))]
+    {
+        open_regular(&base.join(rel))
+    }
+}
+
+/// [`open_below`] on Unix. Hand-written over `rustix` because no crate of the field opens a
+/// path beneath a folder with `openat2` and a portable fallback (cap-std follows links that
+/// stay inside, but through its own resolver, a large dependency for one function).
+#[cfg(unix)]
+mod below {
+    use std::cell::RefCell;
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::OwnedFd;
+    use std::path::{Component, Path, PathBuf};
+
+    use rustix::fs::{openat, Mode, OFlags, CWD};
+
+    use super::LeadsOutside;
+
+    thread_local! {
+        /// The folder last opened on this thread: files are read folder by folder, so one
+        /// entry saves an `open` and a `close` per file.
+        static BASE: RefCell<Option<(PathBuf, OwnedFd)>> = const { RefCell::new(None) };
+    }
+
+    const FILE: OFlags = OFlags::RDONLY
+        .union(OFlags::CLOEXEC)
+        .union(OFlags::NONBLOCK)
+        .union(OFlags::NOCTTY);
+    const DIR: OFlags = OFlags::RDONLY
+        .union(OFlags::CLOEXEC)
+        .union(OFlags::DIRECTORY);
+
+    pub(super) fn open(base: &Path, rel: &Path) -> io::Result<File> {
+        BASE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.as_ref().is_none_or(|(p, _)| p != base) {
+                let fd = openat(CWD, base, DIR, Mode::empty())?;
+                *cache = Some((base.to_path_buf(), fd));
+            }
+            match cache.as_ref() {
+                Some((_, dir)) => open_in(dir, rel),
+                None => Err(io::ErrorKind::NotFound.into()),
+            }
+        })
+    }
+
+    fn escape() -> io::Error {
+        io::Error::new(io::ErrorKind::PermissionDenied, LeadsOutside)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn open_in(dir: &OwnedFd, rel: &Path) -> io::Result<File> {
+        use rustix::fs::{openat2, ResolveFlags};
+        use rustix::io::Errno;
+        let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        match openat2(dir, rel, FILE, Mode::empty(), how) {
+            Ok(fd) => Ok(File::from(fd)),
+            // Older kernels and some sandboxes: the strict walk.
+            Err(Errno::NOSYS | Errno::PERM) => walk(dir, rel),
+            Err(Errno::XDEV | Errno::LOOP) => Err(escape()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn open_in(dir: &OwnedFd, rel: &Path) -> io::Result<File> {
+        walk(dir, rel)
+    }
+
+    /// Opens `rel` one part at a time, never following a link.
+    pub(super) fn walk(dir: &OwnedFd, rel: &Path) -> io::Result<File> {
+        let parts: Vec<&std::ffi::OsStr> = rel
+            .components()
+            .map(|c| match c {
+                Component::Normal(p) => Ok(p),
+                _ => Err(io::Error::from(io::ErrorKind::InvalidInput)),
+            })
+            .collect::<io::Result<_>>()?;
+        let Some((last, folders)) = parts.split_last() else {
+            return Err(io::ErrorKind::InvalidInput.into());
+        };
+        let mut held: Option<OwnedFd> = None;
+        for part in folders {
+            let at = held.as_ref().unwrap_or(dir);
+            let next = openat(at, *part, DIR | OFlags::NOFOLLOW, Mode::empty());
+            held = Some(next.map_err(|e| refused(at, part, e))?);
+        }
+        let at = held.as_ref().unwrap_or(dir);
+        let fd = openat(at, *last, FILE | OFlags::NOFOLLOW, Mode::empty());
+        let fd = fd.map_err(|e| refused(at, last, e))?;
+        Ok(File::from(fd))
+    }
+
+    /// Why `O_NOFOLLOW` refused `part`: a link is an escape, anything else is what it is.
+    fn refused(at: &OwnedFd, part: &std::ffi::OsStr, e: rustix::io::Errno) -> io::Error {
+        use rustix::fs::{statat, AtFlags, FileType};
+        let link = statat(at, part, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+        if link {
+            escape()
+        } else {
+            e.into()
+        }
+    }
 }
 
 /// A file with its length known (from the metadata already fetched).
@@ -639,6 +779,86 @@ fn check_zip<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
     Ok(rfind(&t, b"PK\x05\x06")
         .is_none()
         .then(|| "the ZIP container has no end record: it is cut short".into()))
+}
+
+#[cfg(all(test, unix))]
+mod below_tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// `base/sub/a.txt`, and `outside/a.txt` with the same bytes beside `base`.
+    fn folders() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().join("base");
+        std::fs::create_dir_all(base.join("sub")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("outside")).expect("mkdir");
+        std::fs::write(base.join("sub/a.txt"), "poster").expect("write");
+        std::fs::write(dir.path().join("outside/a.txt"), "poster").expect("write");
+        (dir, base)
+    }
+
+    fn escapes(r: io::Result<(File, u64)>) -> bool {
+        matches!(r, Err(e) if LeadsOutside::is(&e))
+    }
+
+    #[test]
+    fn opens_a_file_below_its_folder() {
+        let (_dir, base) = folders();
+        let (_, len) = open_below(&base, Path::new("sub/a.txt")).expect("opens");
+        assert_eq!(len, 6);
+        let missing = open_below(&base, Path::new("sub/b.txt"));
+        assert!(matches!(missing, Err(e) if e.kind() == io::ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn a_folder_swapped_for_a_link_out_of_base_is_not_followed() {
+        let (dir, base) = folders();
+        std::fs::rename(base.join("sub"), dir.path().join("old")).expect("mv");
+        symlink(dir.path().join("outside"), base.join("sub")).expect("ln");
+        // The same name, the same bytes: only the link gives it away.
+        assert!(escapes(open_below(&base, Path::new("sub/a.txt"))));
+        symlink("../outside", base.join("rel")).expect("ln");
+        assert!(escapes(open_below(&base, Path::new("rel/a.txt"))));
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_link_out_of_base_is_not_followed() {
+        let (dir, base) = folders();
+        std::fs::remove_file(base.join("sub/a.txt")).expect("rm");
+        symlink(dir.path().join("outside/a.txt"), base.join("sub/a.txt")).expect("ln");
+        assert!(escapes(open_below(&base, Path::new("sub/a.txt"))));
+    }
+
+    #[test]
+    fn the_fallback_follows_no_link_at_all() {
+        let (_dir, base) = folders();
+        symlink("sub", base.join("inside")).expect("ln");
+        let dir = rustix::fs::openat(
+            rustix::fs::CWD,
+            &base,
+            rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .expect("open base");
+        assert!(below::walk(&dir, Path::new("sub/a.txt")).is_ok());
+        let through = below::walk(&dir, Path::new("inside/a.txt"));
+        assert!(matches!(through, Err(e) if LeadsOutside::is(&e)));
+        let up = below::walk(&dir, Path::new("../base/sub/a.txt"));
+        assert!(matches!(up, Err(e) if e.kind() == io::ErrorKind::InvalidInput));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let (_dir, base) = folders();
+        let fifo = base.join("sub/pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: a_fifo_is_refused_without_blocking: needs mkfifo");
+            return;
+        }
+        let r = open_below(&base, Path::new("sub/pipe"));
+        assert!(matches!(r, Err(e) if e.kind() == io::ErrorKind::InvalidInput));
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
 
 use crate::content::{self, FileAt, Inspection};
 
@@ -24,10 +23,13 @@ pub struct Examined {
     pub inspection: Inspection,
 }
 
-/// Opens `path` once, hashes it when `hash` is set and inspects its content. A file that is not
-/// regular gives an `InvalidInput` error.
-pub fn examine(path: &Path, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
-    let (file, len) = content::open_regular(path)?;
+/// Reads a file opened with [`content::open_below`] or [`content::open_regular`] (with the
+/// length they give) once: hashes it when `hash` is set and inspects its content.
+pub fn examine(
+    (file, len): (File, u64),
+    hash: bool,
+    advance: &dyn Fn(u64),
+) -> io::Result<Examined> {
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         if buf.len() < BUFFER {

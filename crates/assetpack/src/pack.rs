@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
-use crate::plan::{Entry, EntryData, Method, Plan};
+use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
 
 const CHUNK: usize = 1 << 20;
@@ -87,8 +87,17 @@ pub enum PackError {
         #[source]
         source: io::Error,
     },
-    /// A file changed after it was checked.
-    #[error("{path} changed after it was checked ({detail}); nothing was written: run `assetpack check`, then build again")]
+    /// A file's bytes are not those its manifest records (the data is wrong).
+    #[error("{path} does not match its manifest ({detail}); nothing was written: run `assetpack check` to see what differs, then restore the file or rescan its folder")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        detail: String,
+    },
+    /// A file changed while the build read it (the manifest records no checksum, and the
+    /// bytes differ from those the plan measured).
+    #[error("{path} changed while the build read it ({detail}); nothing was written: build again once nothing is writing to it")]
     Changed {
         /// The file.
         path: PathBuf,
@@ -268,8 +277,8 @@ enum Item<'a> {
     Dir,
     /// Bytes assetpack made.
     Bytes(&'a Entry, &'a [u8]),
-    /// A file on disk.
-    File(&'a Entry, &'a Path),
+    /// A provider's file on disk.
+    File(&'a Entry, &'a SourceFile),
 }
 
 impl Item<'_> {
@@ -289,8 +298,8 @@ enum Job {
 /// Reads a small file whole into `buf` (one more byte than its size is asked for, to notice a
 /// file that grew) and returns its SHA-256, or `Err(size)` without reading it when it has grown
 /// past what a fragment holds (it changed since it was checked).
-fn read_small(path: &Path, buf: &mut Vec<u8>) -> io::Result<Result<String, u64>> {
-    let (mut file, size) = crate::content::open_regular(path)?;
+fn read_small(source: &SourceFile, buf: &mut Vec<u8>) -> io::Result<Result<String, u64>> {
+    let (mut file, size) = source.open()?;
     if size >= CHUNK as u64 {
         return Ok(Err(size));
     }
@@ -384,13 +393,13 @@ fn make_fragment(
 fn read_large(
     k: usize,
     method: Method,
-    path: &Path,
+    source: &SourceFile,
     tx: &SyncSender<Msg>,
     pool: &Pool,
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let (mut file, _) = match crate::content::open_regular(path) {
+    let (mut file, _) = match source.open() {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };
@@ -494,7 +503,7 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
     let mut items: Vec<(String, Item)> = dirs.into_iter().map(|d| (d, Item::Dir)).collect();
     for e in &plan.entries {
         let item = match &e.data {
-            EntryData::File(path) => Item::File(e, path.as_path()),
+            EntryData::File(source) => Item::File(e, source),
             EntryData::Bytes(bytes) => Item::Bytes(e, bytes),
         };
         items.push((plan.zip_name(e), item));
@@ -634,18 +643,26 @@ struct Shared<'a> {
 }
 
 /// A file's bytes or SHA-256 differ from the plan's.
-fn changed(e: &Entry, path: &Path, sha256: &str, len: u64) -> Result<(), PackError> {
+fn changed(e: &Entry, src: &SourceFile, sha256: &str, len: u64) -> Result<(), PackError> {
     let detail = if len != e.bytes {
-        format!("{len} bytes, {} recorded", e.bytes)
+        format!("{len} bytes, {} expected", e.bytes)
     } else if sha256 != e.sha256 {
-        format!("SHA-256 {sha256}, {} recorded", e.sha256)
+        format!("SHA-256 {sha256}, {} expected", e.sha256)
     } else {
         return Ok(());
     };
-    Err(PackError::Changed {
-        path: path.to_owned(),
-        detail,
-    })
+    Err(differs(src, detail))
+}
+
+/// The error for a file whose bytes are not the plan's: against its manifest, or against
+/// what the plan measured.
+fn differs(src: &SourceFile, detail: String) -> PackError {
+    let path = src.path();
+    if src.recorded {
+        PackError::Mismatch { path, detail }
+    } else {
+        PackError::Changed { path, detail }
+    }
 }
 
 /// The writer: takes each job's output in order, checks every file against the plan and
@@ -747,8 +764,8 @@ fn write_entries<W: Write + Seek>(
     shared: &Shared,
 ) -> Result<(), PackError> {
     let progress = shared.progress;
-    let stopped = |path: &Path| PackError::Read {
-        path: path.to_owned(),
+    let stopped = |path: PathBuf| PackError::Read {
+        path,
         source: io::Error::other("the reader stopped"),
     };
     for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
@@ -757,16 +774,16 @@ fn write_entries<W: Write + Seek>(
         }
         match job {
             Job::Fragment(range) => {
-                let first = match &items[range.start].1 {
-                    Item::File(_, p) => *p,
-                    _ => Path::new(""),
+                let first = || match &items[range.start].1 {
+                    Item::File(_, src) => src.path(),
+                    _ => PathBuf::new(),
                 };
-                let (fragment, read) = match rx.recv().map_err(|_| stopped(first))? {
+                let (fragment, read) = match rx.recv().map_err(|_| stopped(first()))? {
                     Msg::Fragment { zip, read } => (zip, read),
                     Msg::FragmentFailed(k, source) => {
                         return Err(match items.get(k) {
-                            Some((_, Item::File(_, path))) => PackError::Read {
-                                path: path.to_path_buf(),
+                            Some((_, Item::File(_, src))) => PackError::Read {
+                                path: src.path(),
                                 source,
                             },
                             _ => PackError::Write {
@@ -775,39 +792,39 @@ fn write_entries<W: Write + Seek>(
                             },
                         })
                     }
-                    _ => return Err(stopped(first)),
+                    _ => return Err(stopped(first())),
                 };
                 let mut bytes = 0;
                 for (k, r) in range.clone().zip(&read) {
-                    if let (Item::File(e, path), Some((sha256, len))) = (&items[k].1, r) {
-                        changed(e, path, sha256, *len)?;
+                    if let (Item::File(e, src), Some((sha256, len))) = (&items[k].1, r) {
+                        changed(e, src, sha256, *len)?;
                         bytes += len;
                     }
                 }
                 if read.len() != range.len() {
-                    return Err(stopped(first));
+                    return Err(stopped(first()));
                 }
                 zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
                 progress.advance(bytes);
                 for k in range.clone() {
-                    if let Item::File(_, path) = &items[k].1 {
-                        progress.file_done(path);
+                    if let Item::File(_, src) = &items[k].1 {
+                        progress.file_done(&src.path());
                     }
                 }
             }
             Job::Large(k) => {
-                let (name, Item::File(e, path)) = &items[*k] else {
+                let (name, Item::File(e, src)) = &items[*k] else {
                     continue;
                 };
-                let deflate = match rx.recv().map_err(|_| stopped(path))? {
+                let deflate = match rx.recv().map_err(|_| stopped(src.path()))? {
                     Msg::Start { deflate } => deflate,
                     Msg::Failed(source) => {
                         return Err(PackError::Read {
-                            path: path.to_path_buf(),
+                            path: src.path(),
                             source,
                         })
                     }
-                    _ => return Err(stopped(path)),
+                    _ => return Err(stopped(src.path())),
                 };
                 zip.start_file(name.as_str(), entry_options(base, deflate, e.bytes))?;
                 let mut written = 0u64;
@@ -815,36 +832,33 @@ fn write_entries<W: Write + Seek>(
                     if progress.cancelled() {
                         return Err(PackError::Cancelled);
                     }
-                    match rx.recv().map_err(|_| stopped(path))? {
+                    match rx.recv().map_err(|_| stopped(src.path()))? {
                         Msg::Chunk(buf) => {
                             written += buf.len() as u64;
                             if written > e.bytes {
-                                return Err(PackError::Changed {
-                                    path: path.to_path_buf(),
-                                    detail: format!(
-                                        "it is larger than the {} bytes recorded",
-                                        e.bytes
-                                    ),
-                                });
+                                return Err(differs(
+                                    src,
+                                    format!("it is larger than the {} bytes expected", e.bytes),
+                                ));
                             }
                             zip.write_all(&buf).map_err(io_write)?;
                             progress.advance(buf.len() as u64);
                             shared.pool.put(buf);
                         }
                         Msg::Done { sha256, len } => {
-                            changed(e, path, &sha256, len)?;
+                            changed(e, src, &sha256, len)?;
                             break;
                         }
                         Msg::Failed(source) => {
                             return Err(PackError::Read {
-                                path: path.to_path_buf(),
+                                path: src.path(),
                                 source,
                             })
                         }
-                        _ => return Err(stopped(path)),
+                        _ => return Err(stopped(src.path())),
                     }
                 }
-                progress.file_done(path);
+                progress.file_done(&src.path());
             }
         }
         shared.window.advance(j + 1);
@@ -923,7 +937,15 @@ mod tests {
             timestamp: Timestamp::midnight(crate::manifest::Date::parse("2027-03-01").unwrap()),
             entries: vec![Entry {
                 path: "a.txt".into(),
-                data: EntryData::File(path.to_owned()),
+                data: EntryData::File(SourceFile {
+                    base: std::sync::Arc::from(path.parent().expect("a folder")),
+                    rel: path
+                        .file_name()
+                        .expect("a name")
+                        .to_string_lossy()
+                        .into_owned(),
+                    recorded: false,
+                }),
                 sha256: hex::encode(Sha256::digest(bytes)),
                 bytes: bytes.len() as u64,
                 method: Method::Deflate,
@@ -980,11 +1002,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.txt");
         std::fs::write(&path, b"hello\n").expect("write");
-        let plan = file_plan(&path, b"hello\n");
-        assert!(pack(&plan).is_ok());
+        let measured = file_plan(&path, b"hello\n");
+        let mut recorded = measured.clone();
+        if let EntryData::File(f) = &mut recorded.entries[0].data {
+            f.recorded = true;
+        }
+        assert!(pack(&measured).is_ok());
         for now in [b"HELLO\n".to_vec(), vec![b'x'; 3 << 20]] {
             std::fs::write(&path, &now).expect("write");
-            match pack(&plan) {
+            match pack(&recorded) {
+                Err(PackError::Mismatch { path: p, .. }) => assert_eq!(p, path),
+                other => panic!("expected a mismatch, got {:?}", other.map(|z| z.len())),
+            }
+            match pack(&measured) {
                 Err(PackError::Changed { path: p, detail }) => {
                     assert_eq!(p, path);
                     if now.len() > 6 {
@@ -996,6 +1026,66 @@ mod tests {
                 }
                 other => panic!("expected a changed file, got {:?}", other.map(|z| z.len())),
             }
+        }
+    }
+
+    /// Packs `plan` over an older file at `out`; the error, and that the older file and the
+    /// folder are as they were.
+    fn pack_over_older(plan: &Plan, out: &Path) -> PackError {
+        std::fs::write(out, b"older pack").expect("write");
+        let e = write_pack_file(plan, out, &PackOptions::default(), &crate::NoProgress)
+            .expect_err("the pack fails");
+        assert_eq!(std::fs::read(out).expect("read"), b"older pack");
+        let folder = out.parent().expect("folder");
+        let left: Vec<_> = std::fs::read_dir(folder).expect("ls").flatten().collect();
+        assert!(
+            left.iter()
+                .all(|f| !f.file_name().to_string_lossy().ends_with(".partial")),
+            "no partial pack"
+        );
+        e
+    }
+
+    #[test]
+    fn a_file_that_vanished_after_the_check_stops_the_pack_and_keeps_the_older_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, b"hello\n").expect("write");
+        let plan = file_plan(&path, b"hello\n");
+        std::fs::remove_file(&path).expect("rm");
+        match pack_over_older(&plan, &dir.path().join("pack.zip")) {
+            PackError::Read { path: p, source } => {
+                assert_eq!(p, path);
+                assert_eq!(source.kind(), io::ErrorKind::NotFound);
+            }
+            other => panic!("expected a read error, got {other}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_swapped_for_a_link_after_the_check_is_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().join("base");
+        std::fs::create_dir_all(base.join("sub")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("elsewhere")).expect("mkdir");
+        std::fs::write(base.join("sub/a.txt"), b"hello\n").expect("write");
+        std::fs::write(dir.path().join("elsewhere/a.txt"), b"hello\n").expect("write");
+        let mut plan = file_plan(&base.join("sub/a.txt"), b"hello\n");
+        plan.entries[0].data = EntryData::File(SourceFile {
+            base: std::sync::Arc::from(base.as_path()),
+            rel: "sub/a.txt".into(),
+            recorded: false,
+        });
+        assert!(pack(&plan).is_ok());
+        // Same name, same bytes: only the link differs, and it leads out of `base`.
+        std::fs::rename(base.join("sub"), dir.path().join("old")).expect("mv");
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), base.join("sub")).expect("ln");
+        match pack_over_older(&plan, &dir.path().join("pack.zip")) {
+            PackError::Read { source, .. } => {
+                assert!(crate::content::LeadsOutside::is(&source), "{source}")
+            }
+            other => panic!("expected a read error, got {other}"),
         }
     }
 }

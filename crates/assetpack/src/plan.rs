@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -51,10 +51,37 @@ pub struct PlanOptions {
 /// Where an entry's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryData {
-    /// A file on disk (hashed again while it is packed).
-    File(PathBuf),
+    /// A provider's file on disk (hashed again while it is packed).
+    File(SourceFile),
     /// Bytes made by assetpack.
     Bytes(Arc<[u8]>),
+}
+
+/// A provider's file: its folder (the manifest's `base`) and its path below it, as the
+/// manifest gives it. It is opened below the folder ([`crate::content::open_below`]), so no
+/// link swapped in after the check leads the pack outside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The provider's folder.
+    pub base: Arc<Path>,
+    /// The path below it, `/`-separated.
+    pub rel: String,
+    /// True when the entry's size and SHA-256 are the manifest's own (a file that differs
+    /// disagrees with its manifest); false when the plan measured them, the manifest
+    /// recording none (a file that differs changed during the build).
+    pub recorded: bool,
+}
+
+impl SourceFile {
+    /// The file's path, for messages.
+    pub fn path(&self) -> PathBuf {
+        self.base.join(&self.rel)
+    }
+
+    /// Opens the file (a regular file below `base`), with its length.
+    pub fn open(&self) -> std::io::Result<(std::fs::File, u64)> {
+        crate::content::open_below(&self.base, Path::new(&self.rel))
+    }
 }
 
 /// How one entry is compressed.
@@ -557,9 +584,10 @@ impl<'a> Gathered<'a> {
         }
         let mut assets = Vec::with_capacity(chosen.len());
         let mut links = Vec::new();
+        let base: Arc<Path> = Arc::from(m.base_dir.as_path());
         for s in chosen {
             let a = &m.assets[s.asset];
-            assets.push(self.add_asset(m, a, s, compression)?);
+            assets.push(self.add_asset(m, &base, a, s, compression)?);
             if matches!(a.content, Content::Url(_)) {
                 links.push(a);
             }
@@ -581,6 +609,7 @@ impl<'a> Gathered<'a> {
     fn add_asset(
         &mut self,
         m: &'a Manifest,
+        base: &Arc<Path>,
         a: &'a Asset,
         s: &Selected,
         compression: Compression,
@@ -589,7 +618,11 @@ impl<'a> Gathered<'a> {
         for (role, f, path) in asset_files(m, a, &s.renditions) {
             let (sha256, bytes) = expected_sum(m, f)?;
             self.payload.push(Entry {
-                data: EntryData::File(m.resolve(&f.file)),
+                data: EntryData::File(SourceFile {
+                    base: Arc::clone(base),
+                    rel: f.file.clone(),
+                    recorded: f.sha256.is_some() && f.bytes.is_some(),
+                }),
                 sha256: sha256.clone(),
                 bytes,
                 method: method_for(&path, compression),
@@ -615,11 +648,12 @@ fn expected_sum(m: &Manifest, f: &FileRef) -> Result<(String, u64), PlanError> {
     if let (Some(h), Some(b)) = (&f.sha256, f.bytes) {
         return Ok((h.clone(), b));
     }
-    let source = m.resolve(&f.file);
-    let e = crate::examine::examine(&source, true, &|_| {}).map_err(|e| PlanError::Io {
-        path: source.clone(),
-        source: e,
-    })?;
+    let e = crate::content::open_below(&m.base_dir, Path::new(&f.file))
+        .and_then(|opened| crate::examine::examine(opened, true, &|_| {}))
+        .map_err(|e| PlanError::Io {
+            path: m.resolve(&f.file),
+            source: e,
+        })?;
     Ok((e.sha256.unwrap_or_default(), e.len))
 }
 

@@ -128,6 +128,9 @@ codes! {
     /// does not reach the end, an entry count that disagrees with the directory, a ZIP64
     /// locator that points elsewhere, or the ZIP library finding the directory elsewhere.
     AmbiguousArchive = "ambiguous-archive", Error;
+    /// `verify`: an entry would inflate more than the ratio limit allows (a ZIP bomb's
+    /// shape); it is neither read back nor extracted.
+    CompressionRatio = "compression-ratio", Error;
     /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
     CorruptEntry = "corrupt-entry", Error;
     /// `verify`: a readable ZIP that is not an assetpack pack (no `SHA256SUMS` or bag manifest),

@@ -225,12 +225,13 @@ fn hash_all(files: &[Walked], progress: &dyn Progress) -> Result<Vec<Found>, Sca
     let found = files
         .par_iter()
         .map(|f| {
-            let e = examine(&f.path, true, &|n| progress.advance(n)).map_err(|source| {
-                ScanError::Io {
+            let opened = crate::content::open_regular(&f.path);
+            let e = opened
+                .and_then(|o| examine(o, true, &|n| progress.advance(n)))
+                .map_err(|source| ScanError::Io {
                     path: f.path.clone(),
                     source,
-                }
-            })?;
+                })?;
             progress.file_done(&f.path);
             Ok(Found {
                 rel: f.rel.clone(),

@@ -102,7 +102,10 @@ proptest! {
         let bad = dir.path().join("bad.zip");
         fs::write(&bad, &bytes).unwrap();
         let target = dir.path().join("out");
-        let options = VerifyOptions { extract: Some(target.clone()) };
+        let options = VerifyOptions {
+            extract: Some(target.clone()),
+            ..VerifyOptions::default()
+        };
         // An error (not a readable ZIP) fails it too.
         if let Ok(v) = verify(&bad, &options, &NoProgress) {
             prop_assert!(!v.ok, "byte {i} (of {}) flipped, yet the pack verified", bytes.len());

@@ -27,7 +27,7 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -51,11 +51,33 @@ use crate::problem::{Code, Problem, Tally};
 use crate::progress::Progress;
 
 /// Options for [`verify`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Extract a pack that verifies into this folder (`DIR/<name>/…`).
     pub extract: Option<PathBuf>,
+    /// Most an entry over 1 MiB may inflate, as a multiple of its compressed size; an entry
+    /// that declares more is refused ([`Code::CompressionRatio`]) and never inflated. 0: no
+    /// limit. Default [`MAX_RATIO`].
+    pub max_ratio: u64,
 }
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            extract: None,
+            max_ratio: MAX_RATIO,
+        }
+    }
+}
+
+/// The default ratio limit: Apache POI's for the ZIP files it opens. Nothing a pack holds comes
+/// near it (text deflates 3 to 20 times; what does not deflate well is stored), while a ZIP
+/// bomb's entries inflate a thousand times.
+pub const MAX_RATIO: u64 = 100;
+
+/// Entries up to this size are not judged by their ratio: a few hundred kilobytes of repetitive
+/// text may deflate more than the limit, and cannot hurt.
+const RATIO_GRACE: u64 = 1 << 20;
 
 /// What [`verify`] found.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -202,6 +224,8 @@ pub fn verify(
             "do not trust this archive",
         ));
     }
+    let bombs = over_ratio(path, &raw, options.max_ratio, &mut problems);
+    unsafe_names |= !bombs.is_empty();
     let name = names.top.clone().unwrap_or_default();
     summary.name = names.top;
     // 2. The checksums.
@@ -216,7 +240,10 @@ pub fn verify(
         _ => None,
     };
     // 4. Every file read back: CRC, SHA-256, extraction.
-    let read = read_back(&archive, target.as_ref(), progress)?;
+    let mut read = read_back(&archive, &bombs, target.as_ref(), progress)?;
+    // Refused above: not "missing" as well.
+    read.got
+        .extend(bombs.into_iter().map(|n| (n, String::new())));
     summary.bytes = read.bytes;
     problems.extend(read.problems(path));
     if expected.layout.is_some() {
@@ -235,6 +262,41 @@ pub fn verify(
         problems,
         summary,
     })
+}
+
+/// The entries, by name, that declare more than `max_ratio` times their compressed size (past
+/// [`RATIO_GRACE`]), each a problem: they are not inflated at all.
+fn over_ratio(
+    path: &Path,
+    raw: &[RawEntry],
+    max_ratio: u64,
+    problems: &mut Vec<Problem>,
+) -> BTreeSet<String> {
+    let mut refused = BTreeSet::new();
+    if max_ratio == 0 {
+        return refused;
+    }
+    for e in raw {
+        if e.uncompressed <= RATIO_GRACE || e.uncompressed / e.compressed.max(1) <= max_ratio {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&e.name).into_owned();
+        let ratio = e.uncompressed / e.compressed.max(1);
+        let message = format!(
+            "`{name}` would inflate {ratio} times ({} bytes to {}), more than the limit of {max_ratio}: a ZIP bomb looks like this; it was not read",
+            e.compressed, e.uncompressed
+        );
+        let fix = "do not extract it; if you trust the sender, verify with a higher `--max-ratio`";
+        problems.push(entry_problem(
+            path,
+            Code::CompressionRatio,
+            &name,
+            message,
+            fix,
+        ));
+        refused.insert(name);
+    }
+    refused
 }
 
 /// Opens `path` as a ZIP: not a regular file or not a readable ZIP is an error.
@@ -341,11 +403,14 @@ impl ReadBacks {
 /// Reads every file entry back in parallel (writing it into `target` when given).
 fn read_back(
     archive: &ZipArchive<SharedFile>,
+    refused: &BTreeSet<String>,
     target: Option<&Target>,
     progress: &dyn Progress,
 ) -> Result<ReadBacks, VerifyError> {
     let files: Vec<usize> = (0..archive.len())
-        .filter(|&i| entry_name(archive, i).is_some_and(|n| !n.ends_with('/')))
+        .filter(|&i| {
+            entry_name(archive, i).is_some_and(|n| !n.ends_with('/') && !refused.contains(&n))
+        })
         .collect();
     let total: u64 = files
         .iter()
