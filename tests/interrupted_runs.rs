@@ -266,3 +266,138 @@ fn write_at(file: &Path, offset: u64, bytes: &[u8]) {
     let f = fs::OpenOptions::new().write(true).open(file).expect("open");
     f.write_all_at(bytes, offset).expect("write");
 }
+
+/// How a run sent a signal ended: interrupted (130, or killed by the signal before its handler
+/// was in place), or finished first (0).
+fn ended(o: &std::process::Output) -> Option<bool> {
+    match o.status.code() {
+        Some(130) | None => Some(false),
+        Some(0) => Some(true),
+        Some(_) => None,
+    }
+}
+
+/// Spreads `n` delays over `span`, from the start of a run to a little past its end.
+fn delays(span: Duration, n: u32) -> impl Iterator<Item = Duration> {
+    (0..n).map(move |i| span * (i + 1) * 5 / (n * 4))
+}
+
+/// Runs `args` in `dir`, sends SIGINT after `delay`; the output.
+fn interrupt_after(dir: &Path, args: &[&str], delay: Duration) -> std::process::Output {
+    let child = spawn(dir, args);
+    std::thread::sleep(delay);
+    let _ = Std::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    child.wait_with_output().expect("exits")
+}
+
+#[test]
+fn an_interrupt_at_any_point_of_a_build_leaves_the_older_pack_or_a_whole_new_one() {
+    let data = shipped_copy();
+    let out = data.path().join("out");
+    fs::create_dir(&out).expect("mkdir");
+    let pack = out.join("north.zip");
+    let older = || {
+        let o = run(
+            data.path(),
+            &["build", "packs/providers/oup.toml", "-o", "out/north.zip"],
+        );
+        assert_eq!(code(&o), 0);
+        fs::read(&pack).expect("read")
+    };
+    let before = older();
+    let args = [
+        "build",
+        "packs/bundles/north-west-spring-2027.toml",
+        "-o",
+        "out/north.zip",
+    ];
+    let start = Instant::now();
+    assert_eq!(code(&run(data.path(), &args)), 0);
+    let whole = fs::read(&pack).expect("read");
+    let span = start.elapsed();
+    let (mut stopped, mut finished) = (0, 0);
+    for delay in delays(span, 12) {
+        older();
+        let o = interrupt_after(data.path(), &args, delay);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let done = ended(&o).unwrap_or_else(|| panic!("after {delay:?}: {:?} {err}", o.status));
+        let now = fs::read(&pack).expect("read");
+        if done {
+            finished += 1;
+            assert!(
+                now == whole,
+                "after {delay:?}: a whole new pack, the same bytes"
+            );
+        } else {
+            stopped += 1;
+            assert!(
+                now == before,
+                "after {delay:?}: the older pack is untouched ({err})"
+            );
+        }
+        assert_eq!(
+            names_in(&out),
+            ["north.zip"],
+            "after {delay:?}: nothing else"
+        );
+    }
+    assert!(
+        stopped > 0,
+        "some runs were interrupted ({finished} finished)"
+    );
+}
+
+#[test]
+fn an_interrupt_at_any_point_of_an_extraction_leaves_nothing_or_the_whole_pack() {
+    let data = shipped_copy();
+    let args = [
+        "build",
+        "packs/bundles/north-west-spring-2027.toml",
+        "-o",
+        "north.zip",
+    ];
+    assert_eq!(code(&run(data.path(), &args)), 0);
+    let target = data.path().join("x");
+    let args = ["verify", "north.zip", "--extract", "x", "--quiet"];
+    fs::create_dir(&target).expect("mkdir");
+    let start = Instant::now();
+    assert_eq!(code(&run(data.path(), &args)), 0);
+    let span = start.elapsed();
+    let whole = entries_below(&target);
+    let mut stopped = 0;
+    for delay in delays(span, 12) {
+        fs::remove_dir_all(&target).expect("rm");
+        fs::create_dir(&target).expect("mkdir");
+        let o = interrupt_after(data.path(), &args, delay);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let done = ended(&o).unwrap_or_else(|| panic!("after {delay:?}: {:?} {err}", o.status));
+        let left = entries_below(&target);
+        if done {
+            assert_eq!(left, whole, "after {delay:?}: the whole pack");
+        } else {
+            stopped += 1;
+            assert!(
+                left.is_empty(),
+                "after {delay:?}: nothing left: {left:?} ({err})"
+            );
+        }
+    }
+    assert!(stopped > 0, "some runs were interrupted");
+}
+
+/// Every path below `dir`, relative, sorted.
+fn entries_below(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| {
+            let e = e.expect("walk");
+            let rel = e.path().strip_prefix(dir).expect("below");
+            rel.to_string_lossy().into_owned()
+        })
+        .collect();
+    v.sort();
+    v
+}
