@@ -55,6 +55,46 @@ fn every_damaged_file_is_reported() {
 }
 
 #[test]
+fn a_build_reports_every_damaged_file_where_check_does_and_writes_nothing() {
+    let c = corpus();
+    let dir = TempDir::new().expect("tempdir");
+    scan_into(dir.path(), &c.join("damaged"), "damaged", "damaged.toml");
+    let o = run(dir.path(), &["check", "damaged.toml", "--fast", "--format", "json"]);
+    let v = json(&o);
+    // The build reads each file once, while it packs it: the content problems it finds then are
+    // the check's, at the same places.
+    let b = run(dir.path(), &["build", "damaged.toml", "-o", "damaged.zip"]);
+    let err = String::from_utf8_lossy(&b.stderr);
+    assert_eq!(code(&b), 1, "{err}");
+    let errors: Vec<&serde_json::Value> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .collect();
+    assert!(errors.len() >= 8, "{v:#}");
+    for p in errors {
+        let code = p["code"].as_str().expect("code");
+        let at = format!(
+            "damaged.toml:{}:{}",
+            p["line"].as_u64().expect("line"),
+            p["column"].as_u64().expect("column")
+        );
+        let said = err
+            .split("\n\n")
+            .any(|block| block.contains(&format!("error[{code}]")) && block.contains(&at));
+        assert!(said, "the build does not say {code} at {at}:\n{err}");
+    }
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!dir.path().join("damaged.zip").exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").flatten().collect();
+    assert!(
+        left.iter().all(|e| !e.file_name().to_string_lossy().ends_with(".partial")),
+        "no partial pack"
+    );
+}
+
+#[test]
 fn generated_pdfs_of_every_style_read_at_their_paper_size() {
     let c = corpus();
     let posters = c.join("oup/posters");

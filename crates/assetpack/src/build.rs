@@ -18,8 +18,11 @@
 
 use std::path::{Path, PathBuf};
 
+use foldhash::HashSet;
+
 use crate::catalog::{Inputs, InputsError, Layout};
-use crate::check::{self, CheckOptions, Report};
+use crate::check::{self, CheckOptions, Deferred, Report};
+use crate::manifest::{FileRef, Manifest};
 use crate::pack::{self, PackError, PackOptions};
 use crate::plan::{Compression, Draft, IndexFacts, Plan, PlanError, PlanOptions};
 use crate::problem::Problem;
@@ -122,7 +125,7 @@ pub fn build_inputs(
     index: Option<&IndexMaker>,
     progress: &dyn Progress,
 ) -> Result<Outcome, BuildError> {
-    let (report, planned) = check_and_plan(inputs, options, index);
+    let (report, deferred, planned) = check_and_plan(inputs, options, index);
     problems.extend(report.problems);
     if problems.iter().any(Problem::is_error) {
         return Err(BuildError::Problems(problems));
@@ -133,15 +136,13 @@ pub fn build_inputs(
     }
     let (plan, index_failure) = planned?;
     if !options.dry_run {
-        let jobs = match options.jobs {
-            0 => PackOptions::default().jobs,
-            n => n,
-        };
-        let pack_options = PackOptions {
-            jobs,
-            sync: options.sync,
-        };
-        pack::write_pack_file(&plan, &output, &pack_options, progress)?;
+        let written = pack::write_temp(&plan, &output, &pack_options(options), progress)?;
+        // The contents the check left to the pack: an error there drops the written pack.
+        deferred.judge(&inputs.manifests, &written.read, &mut problems);
+        if problems.iter().any(Problem::is_error) {
+            return Err(BuildError::Problems(problems));
+        }
+        written.publish()?;
     }
     Ok(Outcome {
         output,
@@ -152,13 +153,40 @@ pub fn build_inputs(
     })
 }
 
-/// The check a build runs: `check --fast` (hashes are verified while packing).
-fn build_check(inputs: &Inputs) -> Report {
+fn pack_options(options: &BuildOptions) -> PackOptions {
+    PackOptions {
+        jobs: match options.jobs {
+            0 => PackOptions::default().jobs,
+            n => n,
+        },
+        sync: options.sync,
+    }
+}
+
+/// The check a build runs: `check --fast` (hashes are verified while packing). When a pack is
+/// to be written (`packing`), the files it packs are read once, by the pack: the check compares their
+/// sizes and leaves their contents to be judged from what the pack read.
+fn build_check(inputs: &Inputs, packing: bool) -> (Report, Deferred) {
     let options = CheckOptions {
         fast: true,
         ..CheckOptions::default()
     };
-    check::check_loaded(&inputs.manifests, &options, &NoProgress)
+    let packed: HashSet<(&Path, &str)> = if !packing {
+        HashSet::default()
+    } else {
+        inputs
+            .selected
+            .iter()
+            .filter_map(|s| Some((s, inputs.manifests.get(s.manifest)?)))
+            .flat_map(|(s, m)| {
+                s.files(m)
+                    .into_iter()
+                    .map(|(_, f)| (m.path.as_path(), f.file.as_str()))
+            })
+            .collect()
+    };
+    let defer = |m: &Manifest, f: &FileRef| packed.contains(&(m.path.as_path(), f.file.as_str()));
+    check::check_deferring(&inputs.manifests, &options, &defer, &NoProgress)
 }
 
 fn plan_options(options: &BuildOptions) -> PlanOptions {
@@ -168,6 +196,9 @@ fn plan_options(options: &BuildOptions) -> PlanOptions {
     }
 }
 
+/// The plan, with why the index is missing when its maker failed.
+type Planned = Result<(Plan, Option<IndexFailure>), PlanError>;
+
 /// Checks the inputs and, at the same time, drafts the plan; then, when the check found no
 /// errors, makes the index and finishes the plan. The index is made after the check, not
 /// beside it, so that their memory does not add up.
@@ -175,9 +206,9 @@ fn check_and_plan(
     inputs: &Inputs,
     options: &BuildOptions,
     index: Option<&IndexMaker>,
-) -> (Report, Result<(Plan, Option<IndexFailure>), PlanError>) {
-    let (report, draft) = rayon::join(
-        || build_check(inputs),
+) -> (Report, Deferred, Planned) {
+    let ((report, deferred), draft) = rayon::join(
+        || build_check(inputs, !options.dry_run),
         || Draft::new(inputs, &plan_options(options)),
     );
     let planned = draft.and_then(|draft| {
@@ -190,7 +221,7 @@ fn check_and_plan(
         };
         Ok((draft.finish(pdf)?, failure))
     });
-    (report, planned)
+    (report, deferred, planned)
 }
 
 /// The output path: `options.output`, else `<name>.zip`.
@@ -278,7 +309,7 @@ pub fn index(
     make: &IndexMaker,
 ) -> Result<IndexOutcome, BuildError> {
     let (inputs, mut problems) = Inputs::read(specs, Some(output))?;
-    problems.extend(build_check(&inputs).problems);
+    problems.extend(build_check(&inputs, false).0.problems);
     let spec_errors: Vec<Problem> = problems
         .iter()
         .filter(|p| p.is_error() && p.file.is_none())

@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, walk, Tree};
 use crate::content::{self, LeadsOutside};
-use crate::examine::{examine, Examined};
+use crate::examine::{examine, Examined, ReadFiles};
 use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 use crate::problem::{Code, Problem, Severity, Tally};
 use crate::progress::Progress;
@@ -139,8 +139,8 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
-            let checked =
-                catalog::load_one(p, &mut problems).map(|m| check_one(m, options, progress));
+            let checked = catalog::load_one(p, &mut problems)
+                .map(|m| check_one(m, options, &|_, _| false, progress));
             (checked, problems)
         })
         .collect();
@@ -195,11 +195,77 @@ pub fn check_loaded(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
+    check_deferring(manifests, options, &|_, _| false, progress).0
+}
+
+/// Picks the files whose content a check leaves to the pack that reads them anyway (see
+/// [`check_deferring`]).
+pub type Defer<'d> = dyn Fn(&Manifest, &FileRef) -> bool + Sync + 'd;
+
+/// [`check_loaded`], leaving the content of the files `defer` picks to be judged later from
+/// what the pack read ([`Deferred::judge`]): a build reads each file once. Of those files (when
+/// the walk saw them as regular files below `base`) the check only compares the size on disk
+/// with the manifest's.
+pub fn check_deferring(
+    manifests: &[Manifest],
+    options: &CheckOptions,
+    defer: &Defer,
+    progress: &dyn Progress,
+) -> (Report, Deferred) {
     let done: Vec<Checked<&Manifest>> = manifests
         .par_iter()
-        .map(|m| check_one(m, options, progress))
+        .map(|m| check_one(m, options, defer, progress))
         .collect();
-    assemble(done, Vec::new(), options, progress).0
+    let files = done
+        .iter()
+        .enumerate()
+        .flat_map(|(mi, c)| c.deferred.iter().map(move |&(ai, fi)| (mi, ai, fi)))
+        .collect();
+    let deferred = Deferred {
+        files,
+        strict: options.strict,
+    };
+    (assemble(done, Vec::new(), options, progress).0, deferred)
+}
+
+/// The files whose content a check left to be judged from what a pack read.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// Manifest, asset and file index (in [`Asset::files`] order) of each.
+    files: Vec<(usize, usize, usize)>,
+    strict: bool,
+}
+
+impl Deferred {
+    /// How many files were left.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when none was.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Judges the deferred files' contents from `read` (files it does not hold are passed
+    /// over) and adds what it finds to `problems`, sorted as a check sorts them. `manifests`
+    /// are the ones the check was given.
+    pub fn judge(&self, manifests: &[Manifest], read: &ReadFiles, problems: &mut Vec<Problem>) {
+        for &(mi, ai, fi) in &self.files {
+            let Some(m) = manifests.get(mi) else { continue };
+            let Some(a) = m.assets.get(ai) else { continue };
+            let Some((role, f)) = a.files().get(fi).copied() else {
+                continue;
+            };
+            let Some(examined) = read.get(&m.base_dir, &f.file) else {
+                continue;
+            };
+            let job = Job::new(m, (ai, a), (fi, role, f), true);
+            content_problems(&job, examined, problems);
+        }
+        let order: Vec<&Path> = manifests.iter().map(|m| m.path.as_path()).collect();
+        finish(problems, &order, self.strict);
+    }
 }
 
 /// What checking one manifest found.
@@ -210,23 +276,27 @@ struct Checked<M> {
     tree: Option<Tree>,
     files: usize,
     hashed: u64,
+    /// Asset and file index of the files left to the pack.
+    deferred: Vec<(usize, usize)>,
 }
 
-/// Checks one manifest.
+/// Checks one manifest, leaving the content of the files `defer` picks.
 fn check_one<M: Borrow<Manifest>>(
     manifest: M,
     options: &CheckOptions,
+    defer: &Defer,
     progress: &dyn Progress,
 ) -> Checked<M> {
     let mut problems = Vec::new();
     metadata_checks(manifest.borrow(), options, &mut problems);
-    let files = file_checks(manifest.borrow(), options, progress, &mut problems);
+    let files = file_checks(manifest.borrow(), options, defer, progress, &mut problems);
     Checked {
         manifest,
         problems,
         tree: files.tree,
         files: files.files,
         hashed: files.hashed,
+        deferred: files.deferred,
     }
 }
 
@@ -582,6 +652,8 @@ fn media_checks(m: &Manifest, a: &Asset, out: &mut Vec<Problem>) {
 struct Job<'a> {
     manifest: &'a Manifest,
     asset: &'a Asset,
+    /// Asset and file index (in [`Asset::files`] order).
+    at: (usize, usize),
     role: FileRole<'a>,
     file: &'a FileRef,
     path: PathBuf,
@@ -596,12 +668,15 @@ struct FileChecks {
     tree: Option<Tree>,
     files: usize,
     hashed: u64,
+    deferred: Vec<(usize, usize)>,
 }
 
-/// Walks the manifest's `base` and examines every file it lists, in parallel.
+/// Walks the manifest's `base` and examines every file it lists, in parallel, but for those
+/// `defer` picks (of which only the size is compared).
 fn file_checks(
     m: &Manifest,
     options: &CheckOptions,
+    defer: &Defer,
     progress: &dyn Progress,
     out: &mut Vec<Problem>,
 ) -> FileChecks {
@@ -631,18 +706,14 @@ fn file_checks(
         }
     };
     let mut jobs = Vec::new();
-    for a in &m.assets {
-        for (role, f) in a.files() {
-            jobs.push(Job {
-                manifest: m,
-                asset: a,
-                role,
-                file: f,
-                path: m.resolve(&f.file),
-                in_tree: tree.contains(&f.file),
-            });
+    for (ai, a) in m.assets.iter().enumerate() {
+        for (fi, (role, f)) in a.files().into_iter().enumerate() {
+            jobs.push(Job::new(m, (ai, a), (fi, role, f), tree.contains(&f.file)));
         }
     }
+    let (deferred, mut jobs): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|j| j.in_tree && defer(m, j.file));
     // Big files first, so the workers finish together.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
@@ -650,9 +721,11 @@ fn file_checks(
     let results: Vec<Examination> = jobs
         .par_iter()
         .map(|job| examine_job(job, options, progress))
+        .chain(deferred.par_iter().map(size_on_disk))
         .collect();
     let mut checks = FileChecks {
-        files: jobs.len(),
+        files: jobs.len() + deferred.len(),
+        deferred: deferred.iter().map(|j| j.at).collect(),
         ..FileChecks::default()
     };
     for r in results {
@@ -733,7 +806,38 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Ex
     Examination { problems, hashed }
 }
 
-impl Job<'_> {
+/// A deferred file: only its size on disk against the manifest's.
+fn size_on_disk(job: &Job) -> Examination {
+    let problems = match fs::metadata(&job.path) {
+        Ok(md) => sum_problem(job, &Examined::read(md.len(), Default::default()))
+            .into_iter()
+            .collect(),
+        Err(_) => vec![job.missing()],
+    };
+    Examination {
+        problems,
+        hashed: 0,
+    }
+}
+
+impl<'a> Job<'a> {
+    fn new(
+        manifest: &'a Manifest,
+        (ai, asset): (usize, &'a Asset),
+        (fi, role, file): (usize, FileRole<'a>, &'a FileRef),
+        in_tree: bool,
+    ) -> Job<'a> {
+        Job {
+            manifest,
+            asset,
+            at: (ai, fi),
+            role,
+            file,
+            path: manifest.resolve(&file.file),
+            in_tree,
+        }
+    }
+
     /// A problem about this file, located at `key` of its entry in the manifest.
     fn problem(&self, code: Code, key: &str, message: String, fix: &str) -> Problem {
         let key = format!("{}{key}", self.role.span_prefix());

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
 use crate::content::{self, FileAt, Inspection};
 
@@ -21,6 +22,53 @@ pub struct Examined {
     pub sha256: Option<String>,
     /// Media type and damage.
     pub inspection: Inspection,
+}
+
+impl Examined {
+    /// What reading a file whole found, without its SHA-256 (compared where it was read).
+    pub fn read(len: u64, inspection: Inspection) -> Examined {
+        Examined {
+            len,
+            sha256: None,
+            inspection,
+        }
+    }
+}
+
+/// What reading found in each provider file, by its folder and its path below it. A build's
+/// pack fills it as its readers go, so that the files' contents are judged without reading
+/// them a second time.
+#[derive(Debug, Default)]
+pub struct ReadFiles(foldhash::HashMap<PathBuf, foldhash::HashMap<String, Examined>>);
+
+impl ReadFiles {
+    /// Records what `rel` below `base` holds.
+    pub fn insert(&mut self, base: &Path, rel: &str, examined: Examined) {
+        match self.0.get_mut(base) {
+            Some(files) => {
+                files.insert(rel.to_owned(), examined);
+            }
+            None => {
+                let files = std::iter::once((rel.to_owned(), examined)).collect();
+                self.0.insert(base.to_owned(), files);
+            }
+        }
+    }
+
+    /// What `rel` below `base` holds, when it was read.
+    pub fn get(&self, base: &Path, rel: &str) -> Option<&Examined> {
+        self.0.get(base)?.get(rel)
+    }
+
+    /// How many files were read.
+    pub fn len(&self) -> usize {
+        self.0.values().map(|files| files.len()).sum()
+    }
+
+    /// True when no file was read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Reads a file opened with [`content::open_below`] or [`content::open_regular`] (with the

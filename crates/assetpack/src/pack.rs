@@ -41,6 +41,8 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
+use crate::content::{self, FileAt, Inspection};
+use crate::examine::{Examined, ReadFiles};
 use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
 
@@ -128,13 +130,21 @@ fn io_write(e: io::Error) -> PackError {
     }
 }
 
+/// What a reader found in one file: its SHA-256 and length, to check against the plan, and
+/// what its content is, for the build to judge.
+struct ReadBack {
+    sha256: String,
+    len: u64,
+    inspection: Inspection,
+}
+
 enum Msg {
     /// A finished run of entries: a small ZIP archive of its own, merged whole by the writer,
     /// with the SHA-256 and size of each file read into it (in item order, `None` for folders
     /// and generated entries, which need no check).
     Fragment {
         zip: Vec<u8>,
-        read: Vec<Option<(String, u64)>>,
+        read: Vec<Option<ReadBack>>,
     },
     /// A fragment's file could not be read: the item's index and why.
     FragmentFailed(usize, io::Error),
@@ -143,10 +153,7 @@ enum Msg {
         deflate: bool,
     },
     Chunk(Vec<u8>),
-    Done {
-        sha256: String,
-        len: u64,
-    },
+    Done(ReadBack),
     Failed(io::Error),
 }
 
@@ -356,14 +363,25 @@ fn make_fragment(
                     Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
                     // The writer reports the new size; the fragment goes no further.
                     Ok(Err(size)) => {
-                        read.push(Some((String::new(), size)));
+                        read.push(Some(ReadBack {
+                            sha256: String::new(),
+                            len: size,
+                            inspection: Inspection::default(),
+                        }));
                         break;
                     }
                     Err(e) => Err(e),
                 };
-                match bytes {
-                    Ok((sha256, bytes)) => {
-                        read.push(Some((sha256, bytes.len() as u64)));
+                match bytes.and_then(|(sha256, bytes)| {
+                    let inspection = content::inspect(bytes)?;
+                    Ok((sha256, bytes, inspection))
+                }) {
+                    Ok((sha256, bytes, inspection)) => {
+                        read.push(Some(ReadBack {
+                            sha256,
+                            len: bytes.len() as u64,
+                            inspection,
+                        }));
                         zip.start_file(
                             name.as_str(),
                             entry_options(base, decide(e.method, bytes), e.bytes),
@@ -399,7 +417,11 @@ fn read_large(
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let (mut file, _) = match source.open() {
+    let opened = source.open().and_then(|(file, len)| {
+        let inspection = content::inspect(&FileAt { file: &file, len })?;
+        Ok((file, inspection))
+    });
+    let (mut file, inspection) = match opened {
         Ok(f) => f,
         Err(e) => return tx.send(Msg::Failed(e)).is_ok(),
     };
@@ -438,10 +460,11 @@ fn read_large(
             break;
         }
     }
-    tx.send(Msg::Done {
+    tx.send(Msg::Done(ReadBack {
         sha256: hex::encode(hasher.finalize()),
         len,
-    })
+        inspection,
+    }))
     .is_ok()
 }
 
@@ -555,6 +578,17 @@ pub fn write_zip<W: Write + Seek>(
     options: &PackOptions,
     progress: &dyn Progress,
 ) -> Result<W, PackError> {
+    write_zip_reading(plan, out, options, progress).map(|(out, _)| out)
+}
+
+/// [`write_zip`], also returning what each provider file read into the pack holds (its
+/// length and content type), for a build to judge without reading the files again.
+pub fn write_zip_reading<W: Write + Seek>(
+    plan: &Plan,
+    out: W,
+    options: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<(W, ReadFiles), PackError> {
     let items = items(plan);
     let jobs = jobs(&items);
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
@@ -674,7 +708,7 @@ fn write_jobs<W: Write + Seek>(
     rxs: Vec<Receiver<Msg>>,
     out: W,
     shared: &Shared,
-) -> Result<W, PackError> {
+) -> Result<(W, ReadFiles), PackError> {
     let abandoned = Cell::new(false);
     let mut zip = ZipWriter::new(Abandon {
         inner: out,
@@ -685,7 +719,7 @@ fn write_jobs<W: Write + Seek>(
         zip = zip.set_auto_large_file();
     }
     match write_entries(&mut zip, base, items, jobs, rxs, shared) {
-        Ok(()) => Ok(zip.finish()?.inner),
+        Ok(found) => Ok((zip.finish()?.inner, found)),
         Err(e) => {
             // Dropping an unfinished ZipWriter writes a central directory (and prints to
             // stderr when that fails): an abandoned writer swallows it.
@@ -762,108 +796,137 @@ fn write_entries<W: Write + Seek>(
     jobs: &[Job],
     rxs: Vec<Receiver<Msg>>,
     shared: &Shared,
-) -> Result<(), PackError> {
-    let progress = shared.progress;
-    let stopped = |path: PathBuf| PackError::Read {
-        path,
-        source: io::Error::other("the reader stopped"),
-    };
+) -> Result<ReadFiles, PackError> {
+    let mut found = ReadFiles::default();
     for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
-        if progress.cancelled() {
+        if shared.progress.cancelled() {
             return Err(PackError::Cancelled);
         }
         match job {
             Job::Fragment(range) => {
-                let first = || match &items[range.start].1 {
-                    Item::File(_, src) => src.path(),
-                    _ => PathBuf::new(),
-                };
-                let (fragment, read) = match rx.recv().map_err(|_| stopped(first()))? {
-                    Msg::Fragment { zip, read } => (zip, read),
-                    Msg::FragmentFailed(k, source) => {
-                        return Err(match items.get(k) {
-                            Some((_, Item::File(_, src))) => PackError::Read {
-                                path: src.path(),
-                                source,
-                            },
-                            _ => PackError::Write {
-                                path: PathBuf::new(),
-                                source,
-                            },
-                        })
-                    }
-                    _ => return Err(stopped(first())),
-                };
-                let mut bytes = 0;
-                for (k, r) in range.clone().zip(&read) {
-                    if let (Item::File(e, src), Some((sha256, len))) = (&items[k].1, r) {
-                        changed(e, src, sha256, *len)?;
-                        bytes += len;
-                    }
-                }
-                if read.len() != range.len() {
-                    return Err(stopped(first()));
-                }
-                zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
-                progress.advance(bytes);
-                for k in range.clone() {
-                    if let Item::File(_, src) = &items[k].1 {
-                        progress.file_done(&src.path());
-                    }
-                }
+                write_fragment(zip, items, range.clone(), rx, shared, &mut found)?
             }
             Job::Large(k) => {
-                let (name, Item::File(e, src)) = &items[*k] else {
-                    continue;
-                };
-                let deflate = match rx.recv().map_err(|_| stopped(src.path()))? {
-                    Msg::Start { deflate } => deflate,
-                    Msg::Failed(source) => {
-                        return Err(PackError::Read {
-                            path: src.path(),
-                            source,
-                        })
-                    }
-                    _ => return Err(stopped(src.path())),
-                };
-                zip.start_file(name.as_str(), entry_options(base, deflate, e.bytes))?;
-                let mut written = 0u64;
-                loop {
-                    if progress.cancelled() {
-                        return Err(PackError::Cancelled);
-                    }
-                    match rx.recv().map_err(|_| stopped(src.path()))? {
-                        Msg::Chunk(buf) => {
-                            written += buf.len() as u64;
-                            if written > e.bytes {
-                                return Err(differs(
-                                    src,
-                                    format!("it is larger than the {} bytes expected", e.bytes),
-                                ));
-                            }
-                            zip.write_all(&buf).map_err(io_write)?;
-                            progress.advance(buf.len() as u64);
-                            shared.pool.put(buf);
-                        }
-                        Msg::Done { sha256, len } => {
-                            changed(e, src, &sha256, len)?;
-                            break;
-                        }
-                        Msg::Failed(source) => {
-                            return Err(PackError::Read {
-                                path: src.path(),
-                                source,
-                            })
-                        }
-                        _ => return Err(stopped(src.path())),
-                    }
+                if let (name, Item::File(e, src)) = &items[*k] {
+                    let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
+                    found.insert(&src.base, &src.rel, Examined::read(len, inspection));
                 }
-                progress.file_done(&src.path());
             }
         }
         shared.window.advance(j + 1);
     }
+    Ok(found)
+}
+
+/// A reader that stopped without saying why (it is only ever seen after another error).
+fn stopped(path: PathBuf) -> PackError {
+    PackError::Read {
+        path,
+        source: io::Error::other("the reader stopped"),
+    }
+}
+
+/// Merges the fragment of `items[range]`, once every file in it is checked against the plan.
+fn write_fragment<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    items: &[(String, Item)],
+    range: std::ops::Range<usize>,
+    rx: &Receiver<Msg>,
+    shared: &Shared,
+    found: &mut ReadFiles,
+) -> Result<(), PackError> {
+    let first = || match &items[range.start].1 {
+        Item::File(_, src) => src.path(),
+        _ => PathBuf::new(),
+    };
+    let (fragment, read) = match rx.recv().map_err(|_| stopped(first()))? {
+        Msg::Fragment { zip, read } => (zip, read),
+        Msg::FragmentFailed(k, source) => {
+            return Err(match items.get(k) {
+                Some((_, Item::File(_, src))) => PackError::Read {
+                    path: src.path(),
+                    source,
+                },
+                _ => PackError::Write {
+                    path: PathBuf::new(),
+                    source,
+                },
+            })
+        }
+        _ => return Err(stopped(first())),
+    };
+    for (k, r) in range.clone().zip(&read) {
+        if let (Item::File(e, src), Some(r)) = (&items[k].1, r) {
+            changed(e, src, &r.sha256, r.len)?;
+        }
+    }
+    if read.len() != range.len() {
+        return Err(stopped(first()));
+    }
+    let mut bytes = 0;
+    for (k, r) in range.clone().zip(read) {
+        if let (Item::File(_, src), Some(r)) = (&items[k].1, r) {
+            bytes += r.len;
+            found.insert(&src.base, &src.rel, Examined::read(r.len, r.inspection));
+        }
+    }
+    zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
+    shared.progress.advance(bytes);
+    for k in range {
+        if let Item::File(_, src) = &items[k].1 {
+            shared.progress.file_done(&src.path());
+        }
+    }
     Ok(())
+}
+
+/// Streams a large file's chunks into its entry, checking its size as they come and its
+/// SHA-256 at the end; its length and what its content is.
+fn write_large<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    base: SimpleFileOptions,
+    name: &str,
+    e: &Entry,
+    src: &SourceFile,
+    rx: &Receiver<Msg>,
+    shared: &Shared,
+) -> Result<(u64, Inspection), PackError> {
+    let progress = shared.progress;
+    let failed = |source| PackError::Read {
+        path: src.path(),
+        source,
+    };
+    let deflate = match rx.recv().map_err(|_| stopped(src.path()))? {
+        Msg::Start { deflate } => deflate,
+        Msg::Failed(source) => return Err(failed(source)),
+        _ => return Err(stopped(src.path())),
+    };
+    zip.start_file(name, entry_options(base, deflate, e.bytes))?;
+    let mut written = 0u64;
+    loop {
+        if progress.cancelled() {
+            return Err(PackError::Cancelled);
+        }
+        match rx.recv().map_err(|_| stopped(src.path()))? {
+            Msg::Chunk(buf) => {
+                written += buf.len() as u64;
+                if written > e.bytes {
+                    let detail = format!("it is larger than the {} bytes expected", e.bytes);
+                    return Err(differs(src, detail));
+                }
+                zip.write_all(&buf).map_err(io_write)?;
+                progress.advance(buf.len() as u64);
+                shared.pool.put(buf);
+            }
+            Msg::Done(r) => {
+                changed(e, src, &r.sha256, r.len)?;
+                progress.file_done(&src.path());
+                return Ok((r.len, r.inspection));
+            }
+            Msg::Failed(source) => return Err(failed(source)),
+            _ => return Err(stopped(src.path())),
+        }
+    }
 }
 
 /// A buffered writer that knows its position, so the many "where am I?" questions the ZIP
@@ -894,26 +957,59 @@ impl<W: Write + Seek> Seek for PosWriter<W> {
     }
 }
 
-/// Writes `plan` to `path` atomically: into a temporary file beside it, renamed over `path`
-/// only when complete. On any error (or cancellation) the temporary file is removed and an
-/// older pack at `path` is left as it was.
+/// Writes `plan` to `path` atomically: into a temporary file beside it ([`write_temp`]),
+/// renamed over `path` only when complete. On any error (or cancellation) the temporary file
+/// is removed and an older pack at `path` is left as it was.
 pub fn write_pack_file(
     plan: &Plan,
     path: &Path,
     options: &PackOptions,
     progress: &dyn Progress,
 ) -> Result<(), PackError> {
+    write_temp(plan, path, options, progress)?.publish()
+}
+
+/// A pack written in full to a temporary file beside its output path, not yet in place:
+/// [`Unpublished::publish`] renames it over the path; dropping it removes it, leaving an older
+/// file at the path as it was.
+#[derive(Debug)]
+pub struct Unpublished {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+    sync: bool,
+    /// What each provider file read into the pack holds.
+    pub read: ReadFiles,
+}
+
+impl Unpublished {
+    /// Moves the pack into place (after flushing it to the disk, when asked for).
+    pub fn publish(self) -> Result<(), PackError> {
+        crate::atomic::persist(self.tmp, &self.path, self.sync).map_err(|source| PackError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Writes `plan` into a temporary file beside `path`; nothing is at `path` until the result
+/// is published. A failure, or a cancel, removes the temporary file.
+pub fn write_temp(
+    plan: &Plan,
+    path: &Path,
+    options: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<Unpublished, PackError> {
     let with_path = |source: io::Error| PackError::Write {
         path: path.to_owned(),
         source,
     };
     let mut tmp = crate::atomic::temp_beside(path).map_err(with_path)?;
-    {
+    let read = {
         let writer = PosWriter {
             inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
             pos: 0,
         };
-        let mut writer = match write_zip(plan, writer, options, progress) {
+        let (mut writer, read) = match write_zip_reading(plan, writer, options, progress) {
             Ok(w) => w,
             Err(
                 PackError::Write { source, .. } | PackError::Zip(zip::result::ZipError::Io(source)),
@@ -921,8 +1017,14 @@ pub fn write_pack_file(
             Err(e) => return Err(e),
         };
         writer.flush().map_err(with_path)?;
-    }
-    crate::atomic::persist(tmp, path, options.sync).map_err(with_path)
+        read
+    };
+    Ok(Unpublished {
+        tmp,
+        path: path.to_owned(),
+        sync: options.sync,
+        read,
+    })
 }
 
 #[cfg(test)]

@@ -457,22 +457,6 @@ impl<'a> AssetOut<'a> {
     }
 }
 
-/// The files one selected asset brings (renditions filtered), with their payload paths.
-fn asset_files<'a>(
-    m: &'a Manifest,
-    a: &'a Asset,
-    keep: &Option<std::collections::BTreeSet<String>>,
-) -> Vec<(FileRole<'a>, &'a FileRef, String)> {
-    a.files()
-        .into_iter()
-        .filter(|(role, _)| match role {
-            FileRole::Rendition(_, r) => keep.as_ref().is_none_or(|k| k.contains(*r)),
-            _ => true,
-        })
-        .map(|(role, f)| (role, f, catalog::payload_path(m, &f.file)))
-        .collect()
-}
-
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -615,7 +599,8 @@ impl<'a> Gathered<'a> {
         compression: Compression,
     ) -> Result<AssetOut<'a>, PlanError> {
         let mut out = AssetOut::of(a);
-        for (role, f, path) in asset_files(m, a, &s.renditions) {
+        for (role, f) in s.files(m) {
+            let path = catalog::payload_path(m, &f.file);
             let (sha256, bytes) = expected_sum(m, f)?;
             self.payload.push(Entry {
                 data: EntryData::File(SourceFile {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::bundle::Bundle;
-use crate::manifest::Manifest;
+use crate::manifest::{FileRef, FileRole, Manifest};
 use crate::problem::{Code, Problem};
 
 /// One chosen asset: indexes into the manifests and the renditions kept.
@@ -15,6 +15,22 @@ pub struct Selected {
     pub asset: usize,
     /// Rendition roles kept; `None` keeps them all.
     pub renditions: Option<BTreeSet<String>>,
+}
+
+impl Selected {
+    /// The files of the chosen asset that go into a pack: its own file, the renditions kept,
+    /// its transcript and captions. `m` is the manifest [`Selected::manifest`] points to.
+    pub fn files<'a>(&self, m: &'a Manifest) -> Vec<(FileRole<'a>, &'a FileRef)> {
+        let Some(a) = m.assets.get(self.asset) else {
+            return Vec::new();
+        };
+        let mut files = a.files();
+        files.retain(|(role, _)| match role {
+            FileRole::Rendition(_, r) => self.renditions.as_ref().is_none_or(|k| k.contains(*r)),
+            _ => true,
+        });
+        files
+    }
 }
 
 /// Every asset of every manifest (a pack built from manifests alone).
