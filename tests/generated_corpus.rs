@@ -59,7 +59,10 @@ fn a_build_reports_every_damaged_file_where_check_does_and_writes_nothing() {
     let c = corpus();
     let dir = TempDir::new().expect("tempdir");
     scan_into(dir.path(), &c.join("damaged"), "damaged", "damaged.toml");
-    let o = run(dir.path(), &["check", "damaged.toml", "--fast", "--format", "json"]);
+    let o = run(
+        dir.path(),
+        &["check", "damaged.toml", "--fast", "--format", "json"],
+    );
     let v = json(&o);
     // The build reads each file once, while it packs it: the content problems it finds then are
     // the check's, at the same places.
@@ -87,9 +90,13 @@ fn a_build_reports_every_damaged_file_where_check_does_and_writes_nothing() {
     }
     assert!(err.contains("nothing was written"), "{err}");
     assert!(!dir.path().join("damaged.zip").exists());
-    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").flatten().collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .collect();
     assert!(
-        left.iter().all(|e| !e.file_name().to_string_lossy().ends_with(".partial")),
+        left.iter()
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".partial")),
         "no partial pack"
     );
 }

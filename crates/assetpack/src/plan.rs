@@ -201,7 +201,7 @@ impl Draft {
                 path: "index.pdf".into(),
                 sha256: crate::digest::sha256_bytes(&bytes),
                 bytes: bytes.len() as u64,
-                method: method_for("index.pdf", compression),
+                method: method_for("index.pdf", bytes.len() as u64, compression),
                 data: EntryData::Bytes(bytes),
             };
             // The draft's paths are sorted and checked; only the new name needs checking.
@@ -292,8 +292,14 @@ fn auto_method(path: &str) -> Method {
     }
 }
 
-fn method_for(path: &str, compression: Compression) -> Method {
+/// Files smaller than this are stored by auto compression: deflating saves such a file a few
+/// dozen bytes, and every deflated entry resets the encoder (128 KiB of tables), which for a
+/// file this small costs more than compressing it.
+const TINY: u64 = 1024;
+
+fn method_for(path: &str, bytes: u64, compression: Compression) -> Method {
     match compression {
+        Compression::Auto if bytes < TINY => Method::Store,
         Compression::Auto => auto_method(path),
         Compression::Store => Method::Store,
         Compression::Deflate => Method::Deflate,
@@ -610,7 +616,7 @@ impl<'a> Gathered<'a> {
                 }),
                 sha256: sha256.clone(),
                 bytes,
-                method: method_for(&path, compression),
+                method: method_for(&path, bytes, compression),
                 path: path.clone(),
             });
             out.add_file(role, FileOut::of(role, f, path, sha256, bytes));
@@ -648,8 +654,8 @@ fn message_entry(path: String, text: &str, compression: Compression) -> Entry {
     Entry {
         sha256: crate::digest::sha256_bytes(&bytes),
         bytes: bytes.len() as u64,
+        method: method_for(&path, bytes.len() as u64, compression),
         data: EntryData::Bytes(bytes),
-        method: method_for(&path, compression),
         path,
     }
 }
@@ -748,7 +754,7 @@ fn generated_entry(path: String, bytes: Vec<u8>, compression: Compression) -> En
     Entry {
         sha256: crate::digest::sha256_bytes(&bytes),
         bytes: bytes.len() as u64,
-        method: method_for(&path, compression),
+        method: method_for(&path, bytes.len() as u64, compression),
         path,
         data: EntryData::Bytes(bytes),
     }
