@@ -1343,3 +1343,32 @@ fn the_pack_carries_its_index_which_names_the_manifest_checksum() {
         manifest_sha
     );
 }
+
+#[test]
+fn the_json_reports_read_back_into_the_library_types() {
+    let (data, _out, zip) = shipped_pack();
+    let o = run(data.path(), &["check", BUNDLE, "--format", "json"]);
+    let report: assetpack::Report = serde_json::from_slice(&o.stdout).expect("a check report");
+    assert_eq!(report.ok, code(&o) == 0);
+    assert_eq!(report.summary.warnings, report.problems.len(), "{report:?}");
+    let as_json = json(&o);
+    for (p, v) in report
+        .problems
+        .iter()
+        .zip(as_json["problems"].as_array().expect("list"))
+    {
+        assert_eq!(p.code.as_str(), v["code"], "{v:#}");
+        assert_eq!(p.line.map(|l| l as u64), v["line"].as_u64(), "{v:#}");
+    }
+    let zip = zip.to_str().expect("utf-8");
+    let o = run(data.path(), &["verify", zip, "--format", "json"]);
+    let v: assetpack::verify::Verification =
+        serde_json::from_slice(&o.stdout).expect("a verification");
+    assert!(v.ok && v.problems.is_empty(), "{v:?}");
+    assert_eq!(v.summary.name.as_deref(), Some(NAME));
+    assert!(v.summary.files > 50, "{v:?}");
+    // A code this version does not know is refused by name, not taken for another.
+    let newer = String::from_utf8_lossy(&o.stdout).replace("\"problems\": []", "\"problems\": [{\"code\": \"from-the-future\", \"severity\": \"error\", \"manifest\": null, \"line\": null, \"column\": null, \"provider\": null, \"asset\": null, \"file\": null, \"message\": \"\", \"fix\": \"\"}]");
+    let e = serde_json::from_str::<assetpack::verify::Verification>(&newer).expect_err("refused");
+    assert!(e.to_string().contains("from-the-future"), "{e}");
+}

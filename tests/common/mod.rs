@@ -169,7 +169,8 @@ impl Fixture {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    assetpack::digest::sha256_bytes(bytes)
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 pub fn file_asset(id: &str, file: &str, bytes: &[u8]) -> String {

@@ -10,6 +10,7 @@ use printpdf::{
 
 /// Paper sizes, in points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Paper {
     /// 210 × 297 mm.
     A4,

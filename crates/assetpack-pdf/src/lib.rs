@@ -25,6 +25,8 @@
 //! assert!(index.pdf.starts_with(b"%PDF"));
 //! ```
 
+#![warn(missing_docs)]
+
 mod fonts;
 mod form;
 mod layout;
@@ -102,6 +104,7 @@ impl Default for IndexOptions {
 
 /// Why the index could not be made.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IndexError {
     /// The embedded font could not be read (a build problem, not a data problem).
     #[error("the embedded font cannot be parsed")]

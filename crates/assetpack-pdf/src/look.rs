@@ -63,6 +63,7 @@ pub fn look(m: &Manifest, content: &Content) -> Look {
         Content::File(f) => look_at_file(m, f),
         Content::Url(_) => Look::icon("LINK", None),
         Content::Text { .. } => Look::icon("TEXT", None),
+        _ => Look::icon("OTHER", None),
     }
 }
 

@@ -337,7 +337,8 @@ impl Card<'_> {
                 };
                 l.paragraph(x0 + 8.0, text_w, &note, 8.0, false, grey());
             }
-            Content::File(_) => {}
+            // A file is shown by its thumbnail.
+            _ => {}
         }
     }
 

@@ -30,6 +30,7 @@ use crate::progress::{NoProgress, Progress};
 
 /// Why a build (or an index) did not happen.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// The specs could not be read, or do not make sense together.
     #[error(transparent)]

@@ -3,7 +3,7 @@
 //! A regional lead writes one bundle spec: a `[bundle]` header (name, title, region, contact,
 //! edition date, the manifests to read) and any number of `[[select]]` tables, each adding the
 //! assets that match all of its fields. [`Bundle::load`] reads it with every problem located;
-//! [`select`] applies it to loaded manifests.
+//! [`crate::catalog::select`] applies it to loaded manifests.
 //!
 //! ```
 //! use assetpack::bundle::Bundle;

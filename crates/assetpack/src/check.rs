@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{self, walk, Tree};
 use crate::content::{self, LeadsOutside};
@@ -64,7 +64,7 @@ impl Default for CheckOptions {
 }
 
 /// Counts a check's work.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Manifests read.
     pub manifests: usize,
@@ -80,8 +80,8 @@ pub struct Summary {
     pub warnings: usize,
 }
 
-/// The outcome of [`check`].
-#[derive(Clone, Debug, Default, Serialize)]
+/// The outcome of [`check`]: what `check --format json` prints, and reads back.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Report {
     /// True when there are no errors.
     pub ok: bool,

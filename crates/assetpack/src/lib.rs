@@ -2,21 +2,23 @@
 //!
 //! Publishers describe the posters, flyers, videos, links and campaign messages they offer in
 //! one TOML manifest per provider ([`manifest`]); a regional lead picks assets across providers
-//! in a bundle spec ([`bundle`]). [`check`] verifies that the files match (sizes, SHA-256,
+//! in a bundle spec ([`bundle`]). [`check()`] verifies that the files match (sizes, SHA-256,
 //! content type, safe paths, review dates), [`scan`] writes or updates a manifest from a folder
 //! of files, [`build`] makes a reproducible, checksummed ZIP pack and [`verify`] checks one on
 //! the receiving side.
 //!
 //! The crate is in two layers. The **model** says what things are: [`manifest`], [`bundle`],
 //! [`channel`], the inputs' [`catalog`] (which files, their paths in the pack, the edition)
-//! and the checksum formats ([`sums`]). The **behaviour** does things with them: [`check`],
+//! and the checksum formats ([`sums`]). The **behaviour** does things with them: [`mod@check`],
 //! [`scan`], [`plan`] (a plain-data plan of a pack), [`pack`] (the writer), [`verify`] (the
 //! reader, which never uses the writer's code) and [`build`] (the one build). Files are read
-//! through [`examine`]. The model calls no behaviour.
+//! through one reader (what it finds is an [`Examined`]). The model calls no behaviour.
 //!
 //! The library prints nothing: findings come back as [`Problem`] values and progress is
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
 //! tools can do what they like.
+
+#![warn(missing_docs)]
 
 pub mod atomic;
 pub mod build;
@@ -25,8 +27,8 @@ pub mod catalog;
 pub mod channel;
 pub mod check;
 pub mod content;
-pub mod digest;
-pub mod examine;
+pub(crate) mod digest;
+pub(crate) mod examine;
 pub mod manifest;
 pub mod pack;
 pub mod plan;
@@ -34,11 +36,12 @@ pub mod problem;
 pub mod progress;
 pub mod safe_path;
 pub mod scan;
-pub mod source;
+pub(crate) mod source;
 pub mod sums;
 pub mod verify;
 
 pub use check::{check, CheckOptions, Report};
+pub use examine::{Examined, ReadFiles};
 pub use manifest::{Asset, Kind, Manifest};
 pub use problem::{Code, Problem, Severity};
 pub use progress::{NoProgress, Progress};

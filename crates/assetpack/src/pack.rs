@@ -79,6 +79,7 @@ impl Default for PackOptions {
 
 /// Why a pack could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PackError {
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
@@ -115,12 +116,22 @@ pub enum PackError {
         #[source]
         source: io::Error,
     },
-    /// The ZIP library refused an entry.
+    /// The ZIP library refused an entry (its error, boxed: the library is not part of this
+    /// crate's interface).
     #[error("cannot write the pack: {0}")]
-    Zip(#[from] zip::result::ZipError),
+    Zip(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// [`Progress::cancelled`] said stop.
     #[error("cancelled; nothing was written")]
     Cancelled,
+}
+
+impl From<zip::result::ZipError> for PackError {
+    fn from(e: zip::result::ZipError) -> Self {
+        match e {
+            zip::result::ZipError::Io(source) => io_write(source),
+            e => PackError::Zip(Box::new(e)),
+        }
+    }
 }
 
 fn io_write(e: io::Error) -> PackError {
@@ -1011,9 +1022,7 @@ pub fn write_temp(
         };
         let (mut writer, read) = match write_zip_reading(plan, writer, options, progress) {
             Ok(w) => w,
-            Err(
-                PackError::Write { source, .. } | PackError::Zip(zip::result::ZipError::Io(source)),
-            ) => return Err(with_path(source)),
+            Err(PackError::Write { source, .. }) => return Err(with_path(source)),
             Err(e) => return Err(e),
         };
         writer.flush().map_err(with_path)?;

@@ -28,6 +28,7 @@ use crate::sums;
 
 /// How entries are compressed. The choice never changes the content.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Compression {
     /// Store formats that are already compressed, deflate text, and decide the rest (PDFs,
     /// unknown types) by trying to compress their first bytes.
@@ -50,6 +51,7 @@ pub struct PlanOptions {
 
 /// Where an entry's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EntryData {
     /// A provider's file on disk (hashed again while it is packed).
     File(SourceFile),
@@ -86,6 +88,7 @@ impl SourceFile {
 
 /// How one entry is compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Method {
     /// Stored as is.
     Store,
@@ -245,6 +248,7 @@ impl Draft {
 
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// A file without a recorded checksum could not be hashed.
     #[error("cannot read {path}: {source}")]
@@ -264,9 +268,15 @@ pub enum PlanError {
     /// The pack name is not a plain folder name.
     #[error("`{0}` cannot be a pack's folder name: use letters, digits and `-`")]
     BadName(String),
-    /// The resolved manifest could not be written as TOML or JSON.
-    #[error("the resolved manifest could not be written: {0}")]
-    Serialise(String),
+    /// The resolved manifest could not be written as TOML or JSON (the serialiser's error).
+    #[error("the resolved manifest could not be written as {format}: {source}")]
+    Serialise {
+        /// `TOML` or `JSON`.
+        format: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Whether auto compression deflates, stores or samples a file named `path`.
@@ -744,8 +754,14 @@ fn resolved_manifests(
         || toml::to_string(&resolved),
         || serde_json::to_string_pretty(&resolved),
     );
-    let toml = toml.map_err(|e| PlanError::Serialise(e.to_string()))?;
-    let json = json.map_err(|e| PlanError::Serialise(e.to_string()))? + "\n";
+    let serialise = |format| {
+        move |e: Box<dyn std::error::Error + Send + Sync>| PlanError::Serialise {
+            format,
+            source: e,
+        }
+    };
+    let toml = toml.map_err(|e| serialise("TOML")(e.into()))?;
+    let json = json.map_err(|e| serialise("JSON")(e.into()))? + "\n";
     Ok((toml, json))
 }
 

@@ -7,11 +7,12 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How bad a problem is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Worth knowing; does not fail a check unless `strict` is set.
     Warning,
@@ -33,6 +34,7 @@ macro_rules! codes {
         /// The stable identifier of a kind of problem. The README lists every code with what it
         /// means and how to fix it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
         }
@@ -44,6 +46,11 @@ macro_rules! codes {
             /// The code as written in reports, for example `hash-mismatch`.
             pub fn as_str(self) -> &'static str {
                 match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The code written `name` in reports; `None` for a name this version does not know.
+            pub fn from_name(name: &str) -> Option<Code> {
+                match name { $($name => Some(Code::$variant),)* _ => None }
             }
 
             /// The severity a problem with this code has unless `strict` raises it.
@@ -174,8 +181,19 @@ impl Serialize for Code {
     }
 }
 
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(d)?;
+        Code::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format_args!(
+                "unknown problem code `{name}` (a newer assetpack wrote it)"
+            ))
+        })
+    }
+}
+
 /// One finding, with everything needed to locate and fix it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// What kind of problem this is.
     pub code: Code,

@@ -18,6 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Why a path is unsafe.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UnsafePath {
     /// The path is empty.
     #[error("the path is empty")]

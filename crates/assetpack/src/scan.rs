@@ -81,6 +81,7 @@ pub struct ScanOutcome {
 
 /// Why a scan could not be done.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScanError {
     /// The folder could not be read.
     #[error("cannot read {path}: {source}")]

@@ -1,7 +1,7 @@
 //! TOML source text with a line index, so byte spans become `line:column` in messages.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::problem::Problem;
 
@@ -23,11 +23,6 @@ impl Source {
             text,
             line_starts,
         }
-    }
-
-    /// The file the text came from.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The whole text.

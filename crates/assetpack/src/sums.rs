@@ -9,6 +9,7 @@
 
 /// Which checksum file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// `SHA256SUMS` for `sha256sum -c`.
     Sha256sum,

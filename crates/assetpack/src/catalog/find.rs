@@ -134,7 +134,7 @@ pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>
 }
 
 /// True when `path` is a bundle spec (a `[bundle]` table and no `[provider]`; see
-/// [`manifest::is_bundle_table`]) rather than a provider manifest.
+/// `manifest::is_bundle_table`) rather than a provider manifest.
 pub fn is_bundle_spec(path: &Path) -> bool {
     fs::read_to_string(path).is_ok_and(|text| {
         toml::de::DeTable::parse(&text).is_ok_and(|t| manifest::is_bundle_table(t.get_ref()))

@@ -38,6 +38,7 @@ use crate::problem::Problem;
 /// How a pack is laid out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Layout {
     /// Files under `<name>/`, with `SHA256SUMS`.
     #[default]
@@ -218,6 +219,7 @@ pub struct Inputs {
 /// Why the inputs could not be read at all. Problems in their content are not errors: they
 /// come back beside the inputs.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputsError {
     /// No spec was named.
     #[error("name a bundle spec or provider manifests")]

@@ -2,7 +2,7 @@
 //!
 //! [`Manifest::load`] reads a manifest and returns the model together with every problem found
 //! in the TOML itself (syntax, unknown or missing fields, bad values, duplicate ids, unsafe
-//! paths). It never touches the asset files: that is [`crate::check`]'s job.
+//! paths). It never touches the asset files: that is [`mod@crate::check`]'s job.
 //!
 //! ```
 //! use assetpack::manifest::{Content, Manifest};
@@ -90,21 +90,37 @@ impl Serialize for Date {
 /// What sort of material an asset is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Kind {
+    /// A poster (A4, A3 and larger).
     Poster,
+    /// A flyer or leaflet.
     Flyer,
+    /// A postcard.
     Postcard,
+    /// A bookmark.
     Bookmark,
+    /// A table talker (a folded card that stands on a table).
     TableTalker,
+    /// A pull-up or web banner.
     Banner,
+    /// An image for social media.
     SocialCard,
+    /// A logo.
     Logo,
+    /// An email signature (HTML or an image).
     EmailSignature,
+    /// A guide, handbook or how-to document.
     Guide,
+    /// A video.
     Video,
+    /// Artwork to adapt (editable source files).
     Artwork,
+    /// A link to a web page (no file).
     Link,
+    /// A campaign message: text to post or send (no file).
     Message,
+    /// Anything else.
     Other,
 }
 
@@ -192,6 +208,7 @@ pub struct Rendition {
 /// What an asset consists of: exactly one of a file, a link or a ready-to-post text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Content {
     /// A downloadable file.
     File(FileRef),
@@ -333,6 +350,7 @@ pub struct Asset {
 
 /// Which file of an asset a [`FileRef`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FileRole<'a> {
     /// The asset's own `file`.
     Main,
@@ -416,6 +434,7 @@ pub struct Loaded {
 
 /// Reading a manifest failed before any TOML could be looked at.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
@@ -457,11 +476,6 @@ impl Manifest {
         parse::parse(path.as_ref(), text)
     }
 
-    /// The manifest's source text, for locating problems.
-    pub fn source(&self) -> &Source {
-        &self.source
-    }
-
     /// Absolute-or-relative path of `file` (relative to `base`) on disk.
     pub fn resolve(&self, file: &str) -> PathBuf {
         self.base_dir.join(file)
@@ -495,7 +509,7 @@ impl Manifest {
 
 /// Whether a TOML document is a bundle spec (a `[bundle]` table and no `[provider]`) rather
 /// than a provider manifest: the one definition, used wherever the two are told apart.
-pub fn is_bundle_table(root: &toml::de::DeTable<'_>) -> bool {
+pub(crate) fn is_bundle_table(root: &toml::de::DeTable<'_>) -> bool {
     root.contains_key("bundle") && !root.contains_key("provider")
 }
 

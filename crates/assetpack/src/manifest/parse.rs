@@ -589,8 +589,8 @@ mod tests {
             .spans
             .get("captions.bytes")
             .unwrap_or_else(|| panic!("{:?}", a.spans));
-        assert_eq!(m.source().line_column(span.start).0, 20);
+        assert_eq!(m.source.line_column(span.start).0, 20);
         let span = a.spans.get("renditions.0.sha256").unwrap();
-        assert_eq!(m.source().line_column(span.start).0, 18);
+        assert_eq!(m.source.line_column(span.start).0, 18);
     }
 }

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use zip::ZipArchive;
 
@@ -79,8 +79,8 @@ pub const MAX_RATIO: u64 = 100;
 /// text may deflate more than the limit, and cannot hurt.
 const RATIO_GRACE: u64 = 1 << 20;
 
-/// What [`verify`] found.
-#[derive(Clone, Debug, Default, Serialize)]
+/// What [`verify`] found: what `verify --format json` prints, and reads back.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Verification {
     /// True when the pack is complete and untouched.
     pub ok: bool,
@@ -91,7 +91,7 @@ pub struct Verification {
 }
 
 /// Counts of a verification.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VerifySummary {
     /// The pack's top folder.
     pub name: Option<String>,
@@ -111,6 +111,7 @@ pub struct VerifySummary {
 
 /// Why verification could not run (the CLI exits 2).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
