@@ -16,6 +16,7 @@
 //! println!("wrote {}", outcome.output.display());
 //! ```
 
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use foldhash::HashSet;
@@ -93,7 +94,7 @@ pub struct BuildOptions {
 /// What [`build`] made.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The pack written (or that would be, on a dry run).
+    /// The pack written (or that would be, on a dry run); empty for [`build_into`].
     pub output: PathBuf,
     /// Its plan.
     pub plan: Plan,
@@ -121,28 +122,23 @@ pub fn build(
 /// [`build`] from inputs already read, with the problems met reading them.
 pub fn build_inputs(
     inputs: &Inputs,
-    mut problems: Vec<Problem>,
+    problems: Vec<Problem>,
     options: &BuildOptions,
     index: Option<&IndexMaker>,
     progress: &dyn Progress,
 ) -> Result<Outcome, BuildError> {
-    let (report, deferred, planned) = check_and_plan(inputs, options, index);
-    problems.extend(report.problems);
-    if problems.iter().any(Problem::is_error) {
-        return Err(BuildError::Problems(problems));
-    }
     let output = output_path(inputs, options);
-    if !options.dry_run {
-        check_output(inputs, &output)?;
-    }
-    let (plan, index_failure) = planned?;
+    let prepared = prepare(inputs, problems, options, index, Some(&output))?;
+    let Prepared {
+        mut problems,
+        deferred,
+        plan,
+        index_failure,
+    } = prepared;
     if !options.dry_run {
         let written = pack::write_temp(&plan, &output, &pack_options(options), progress)?;
         // The contents the check left to the pack: an error there drops the written pack.
-        deferred.judge(&inputs.manifests, &written.read, &mut problems);
-        if problems.iter().any(Problem::is_error) {
-            return Err(BuildError::Problems(problems));
-        }
+        judged(deferred, inputs, &written.read, &mut problems)?;
         written.publish()?;
     }
     Ok(Outcome {
@@ -152,6 +148,99 @@ pub fn build_inputs(
         index_failure,
         written: !options.dry_run,
     })
+}
+
+/// [`build_inputs`] into any writer that can seek (an in-memory buffer, a file, an upload)
+/// instead of a file: the same checks, the same bytes. On an error the writer holds a partial
+/// pack; throw it away. [`Outcome::output`] is empty.
+///
+/// ```
+/// use assetpack::build::{build_into, BuildOptions};
+/// use assetpack::catalog::Inputs;
+///
+/// let specs = ["../../packs/bundles/north-west-spring-2027.toml".into()];
+/// let (inputs, problems) = Inputs::read(&specs, None).unwrap();
+/// let options = BuildOptions::default();
+/// let (zip, made) = build_into(&inputs, problems, &options, None, std::io::Cursor::new(Vec::new()), &assetpack::NoProgress).unwrap();
+/// assert!(zip.into_inner().starts_with(b"PK"));
+/// assert!(made.plan.entries.len() > 10);
+/// ```
+pub fn build_into<W: Write + Seek>(
+    inputs: &Inputs,
+    problems: Vec<Problem>,
+    options: &BuildOptions,
+    index: Option<&IndexMaker>,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<(W, Outcome), BuildError> {
+    let options = BuildOptions {
+        dry_run: false,
+        ..options.clone()
+    };
+    let Prepared {
+        mut problems,
+        deferred,
+        plan,
+        index_failure,
+    } = prepare(inputs, problems, &options, index, None)?;
+    let (out, read) = pack::write_zip_reading(&plan, out, &pack_options(&options), progress)?;
+    judged(deferred, inputs, &read, &mut problems)?;
+    let outcome = Outcome {
+        output: PathBuf::new(),
+        plan,
+        warnings: problems,
+        index_failure,
+        written: true,
+    };
+    Ok((out, outcome))
+}
+
+/// What a build knows before it packs.
+struct Prepared {
+    problems: Vec<Problem>,
+    deferred: Deferred,
+    plan: Plan,
+    index_failure: Option<IndexFailure>,
+}
+
+/// The check, the plan and the index; stops at an error in the data, or (when writing to
+/// `output`) at an output path that holds something other than a pack.
+fn prepare(
+    inputs: &Inputs,
+    mut problems: Vec<Problem>,
+    options: &BuildOptions,
+    index: Option<&IndexMaker>,
+    output: Option<&Path>,
+) -> Result<Prepared, BuildError> {
+    let (report, deferred, planned) = check_and_plan(inputs, options, index);
+    problems.extend(report.problems);
+    if problems.iter().any(Problem::is_error) {
+        return Err(BuildError::Problems(problems));
+    }
+    if let Some(output) = output.filter(|_| !options.dry_run) {
+        check_output(inputs, output)?;
+    }
+    let (plan, index_failure) = planned?;
+    Ok(Prepared {
+        problems,
+        deferred,
+        plan,
+        index_failure,
+    })
+}
+
+/// Adds what the deferred checks find in the files the pack read; an error stops the build.
+fn judged(
+    deferred: Deferred,
+    inputs: &Inputs,
+    read: &crate::ReadFiles,
+    problems: &mut Vec<Problem>,
+) -> Result<(), BuildError> {
+    deferred.judge(&inputs.manifests, read, problems);
+    if problems.iter().any(Problem::is_error) {
+        return Err(BuildError::Problems(std::mem::take(problems)));
+    }
+    Ok(())
 }
 
 fn pack_options(options: &BuildOptions) -> PackOptions {

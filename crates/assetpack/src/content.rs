@@ -214,6 +214,70 @@ pub struct FileAt<'a> {
     pub len: u64,
 }
 
+/// A file read by positioned reads, owning it: [`FileAt`] that can be shared between threads.
+#[derive(Debug)]
+pub struct OwnedFileAt {
+    /// The open file.
+    pub file: File,
+    /// Its length.
+    pub len: u64,
+}
+
+impl ReadAt for OwnedFileAt {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        FileAt {
+            file: &self.file,
+            len: self.len,
+        }
+        .read_at(buf, offset)
+    }
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+/// Any reader that can seek, read at positions by taking turns: for sources that have no
+/// positioned reads of their own (an in-memory buffer, a network stream with ranges).
+#[derive(Debug)]
+pub struct Locked<R> {
+    inner: std::sync::Mutex<R>,
+    len: u64,
+}
+
+impl<R: io::Read + io::Seek> Locked<R> {
+    /// Wraps `reader`, measuring its length.
+    pub fn new(mut reader: R) -> io::Result<Locked<R>> {
+        let len = reader.seek(io::SeekFrom::End(0))?;
+        Ok(Locked {
+            inner: std::sync::Mutex::new(reader),
+            len,
+        })
+    }
+}
+
+impl<R: io::Read + io::Seek> ReadAt for Locked<R> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut r = self
+            .inner
+            .lock()
+            .map_err(|_| io::Error::other("a reader of this source panicked"))?;
+        r.seek(io::SeekFrom::Start(offset))?;
+        let mut done = 0;
+        while done < buf.len() {
+            match r.read(&mut buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
 impl ReadAt for FileAt<'_> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         #[cfg(unix)]

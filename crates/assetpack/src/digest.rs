@@ -1,10 +1,4 @@
 //! Streaming SHA-256: flat memory whatever the file size.
-//!
-//! ```
-//! let (hex, n) = assetpack::digest::sha256_reader(&b"abc"[..], &mut vec![0; 64], |_| {}).unwrap();
-//! assert_eq!(n, 3);
-//! assert_eq!(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-//! ```
 
 use std::io::{self, Read};
 
@@ -39,4 +33,18 @@ pub fn sha256_reader(
 /// SHA-256 of a byte slice, as lowercase hex.
 pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hashes_a_stream_in_chunks() {
+        let mut seen = 0;
+        let (hex, n) = super::sha256_reader(&b"abc"[..], &mut [0; 2], |k| seen += k).unwrap();
+        assert_eq!((n, seen), (3, 3));
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

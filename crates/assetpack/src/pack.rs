@@ -876,9 +876,14 @@ fn write_fragment<W: Write + Seek>(
     }
     let mut bytes = 0;
     for (k, r) in range.clone().zip(read) {
-        if let (Item::File(_, src), Some(r)) = (&items[k].1, r) {
-            bytes += r.len;
-            found.insert(&src.base, &src.rel, Examined::read(r.len, r.inspection));
+        match (&items[k].1, r) {
+            (Item::File(_, src), Some(r)) => {
+                bytes += r.len;
+                found.insert(&src.base, &src.rel, Examined::read(r.len, r.inspection));
+            }
+            // Made by assetpack: counted too, so progress reaches the plan's total.
+            (Item::Bytes(e, _), _) => bytes += e.bytes,
+            _ => {}
         }
     }
     zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;

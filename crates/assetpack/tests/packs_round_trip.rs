@@ -147,3 +147,45 @@ fn no_byte_of_a_pack_can_change_unnoticed() {
         );
     }
 }
+
+/// A pack verified from a reader in memory gets the same verdict, problem for problem, as the
+/// same bytes verified from a file: intact, and with every tenth byte inverted in turn.
+#[test]
+fn a_pack_read_from_memory_is_judged_as_from_a_file() {
+    use assetpack::verify::verify_reader;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = provider(
+        dir.path(),
+        &[("poster.txt".into(), b"Read here. ".repeat(300))],
+    );
+    let output = dir.path().join("p.zip");
+    let options = BuildOptions {
+        output: Some(output.clone()),
+        ..BuildOptions::default()
+    };
+    build(std::slice::from_ref(&manifest), &options, None, &NoProgress).unwrap();
+    let good = fs::read(&output).unwrap();
+    let bad = dir.path().join("bad.zip");
+    let codes = |v: &assetpack::verify::Verification| -> Vec<(String, Option<String>)> {
+        let p = v.problems.iter();
+        p.map(|p| (p.code.to_string(), p.file.clone())).collect()
+    };
+    for i in (0..good.len()).step_by(10).chain([usize::MAX]) {
+        let mut bytes = good.clone();
+        if let Some(b) = bytes.get_mut(i) {
+            *b ^= 0xff;
+        }
+        fs::write(&bad, &bytes).unwrap();
+        let from_file = verify(&bad, &VerifyOptions::default(), &NoProgress);
+        let reader = std::io::Cursor::new(bytes);
+        let from_memory = verify_reader(reader, &bad, &VerifyOptions::default(), &NoProgress);
+        match (from_file, from_memory) {
+            (Ok(f), Ok(m)) => {
+                assert_eq!((f.ok, codes(&f)), (m.ok, codes(&m)), "byte {i}");
+                assert_eq!(f.ok, i == usize::MAX, "byte {i}");
+            }
+            (Err(f), Err(m)) => assert_eq!(f.to_string(), m.to_string(), "byte {i}"),
+            (f, m) => panic!("byte {i}: from a file {f:?}, from memory {m:?}"),
+        }
+    }
+}

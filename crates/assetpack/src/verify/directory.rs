@@ -2,7 +2,7 @@
 //! included, names as raw bytes) and the layout it describes checked against the local
 //! headers. The ZIP library is not asked: it sanitises names and keeps one entry per name.
 
-use std::fs::File;
+use crate::content::ReadAt;
 use std::io;
 
 /// One central-directory record, as written.
@@ -122,9 +122,9 @@ fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
 }
 
-fn read_exact_at(file: &File, len: u64, at: u64, n: usize) -> io::Result<Vec<u8>> {
+fn read_exact_at(file: &dyn ReadAt, at: u64, n: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0; n];
-    let got = crate::content::ReadAt::read_at(&crate::content::FileAt { file, len }, &mut buf, at)?;
+    let got = file.read_at(&mut buf, at)?;
     if got < n {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -181,10 +181,10 @@ fn end_record_doubts(tail: &[u8], eocd: usize, tail_start: u64, len: u64) -> Vec
 
 /// Reads the central directory as written (see [`Directory`]). An archive whose end records
 /// cannot be found or do not add up is an error.
-pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> {
+pub(super) fn central_directory(file: &dyn ReadAt, len: u64) -> io::Result<Directory> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
     let tail_len = len.min(65_557) as usize;
-    let tail = read_exact_at(file, len, len - tail_len as u64, tail_len)?;
+    let tail = read_exact_at(file, len - tail_len as u64, tail_len)?;
     let eocd = tail
         .windows(4)
         .rposition(|w| w == b"PK\x05\x06")
@@ -204,12 +204,12 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> 
         let loc = eocd_pos
             .checked_sub(20)
             .ok_or_else(|| bad("no ZIP64 locator"))?;
-        let l = read_exact_at(file, len, loc, 20)?;
+        let l = read_exact_at(file, loc, 20)?;
         if &l[..4] != b"PK\x06\x07" {
             return Err(bad("no ZIP64 locator"));
         }
         let z_at = le64(&l, 8);
-        let z = read_exact_at(file, len, z_at.min(len), 56)?;
+        let z = read_exact_at(file, z_at.min(len), 56)?;
         if &z[..4] != b"PK\x06\x06" {
             return Err(bad("no ZIP64 end record"));
         }
@@ -225,7 +225,7 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> 
     if size > len || count > size / 46 + 1 {
         return Err(bad("central directory sizes do not add up"));
     }
-    let cd = read_exact_at(file, len, start, size as usize)?;
+    let cd = read_exact_at(file, start, size as usize)?;
     let mut out = Vec::with_capacity(count as usize);
     let mut at = 0;
     while at + 46 <= cd.len() && &cd[at..at + 4] == b"PK\x01\x02" {
@@ -289,8 +289,7 @@ pub(super) fn central_directory(file: &File, len: u64) -> io::Result<Directory> 
 /// belong to no entry, nothing precedes the first entry, and folder entries hold no data.
 /// Returns `(entry name, message)` for each problem.
 pub(super) fn structure(
-    file: &File,
-    len: u64,
+    file: &dyn ReadAt,
     (cd_start, shift): (u64, u64),
     raw: &[RawEntry],
 ) -> Vec<(String, String)> {
@@ -320,7 +319,7 @@ pub(super) fn structure(
         let head = offset
             .checked_add(30 + e.name.len() as u64)
             .filter(|&end| end <= cd_start)
-            .and_then(|_| read_exact_at(file, len, offset, 30 + e.name.len()).ok());
+            .and_then(|_| read_exact_at(file, offset, 30 + e.name.len()).ok());
         let Some(head) = head.filter(|h| h.starts_with(b"PK\x03\x04")) else {
             out.push((
                 shown.clone(),
@@ -348,7 +347,7 @@ pub(super) fn structure(
         let end = offset + 30 + local_name_len as u64 + local_extra + e.compressed;
         spans.push((start, end, e.flags & 8 != 0, &e.name));
         if local_name_len != e.name.len() || head[30..] != e.name[..] {
-            let local = read_exact_at(file, len, offset + 30, local_name_len)
+            let local = read_exact_at(file, offset + 30, local_name_len)
                 .map(|n| String::from_utf8_lossy(&n).into_owned())
                 .unwrap_or_default();
             out.push((
@@ -413,6 +412,7 @@ pub(super) fn structure(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::FileAt;
     use std::io::Write;
 
     /// A stored two-entry ZIP made by the zip crate, after `prefix`.
@@ -446,14 +446,29 @@ mod tests {
             start,
             shift,
             doubts,
-        } = central_directory(f.as_file(), len).unwrap();
+        } = central_directory(
+            &FileAt {
+                file: f.as_file(),
+                len,
+            },
+            len,
+        )
+        .unwrap();
         assert!(doubts.is_empty(), "{doubts:?}");
         let names: Vec<&[u8]> = raw.iter().map(|e| &e.name[..]).collect();
         assert_eq!(names, [&b"p/a.txt"[..], b"p/b.txt"]);
         assert_eq!(raw[0].unix_mode.map(|m| m & 0o777), Some(0o644));
         assert_eq!((raw[1].compressed, raw[1].uncompressed), (5, 5));
         assert_eq!(shift, 0);
-        assert!(structure(f.as_file(), len, (start, shift), &raw).is_empty());
+        assert!(structure(
+            &FileAt {
+                file: f.as_file(),
+                len
+            },
+            (start, shift),
+            &raw
+        )
+        .is_empty());
     }
 
     #[test]
@@ -464,9 +479,23 @@ mod tests {
             start,
             shift,
             ..
-        } = central_directory(f.as_file(), len).unwrap();
+        } = central_directory(
+            &FileAt {
+                file: f.as_file(),
+                len,
+            },
+            len,
+        )
+        .unwrap();
         assert_eq!(shift, 10);
-        let found = structure(f.as_file(), len, (start, shift), &raw);
+        let found = structure(
+            &FileAt {
+                file: f.as_file(),
+                len,
+            },
+            (start, shift),
+            &raw,
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].1.contains("10 bytes before the first entry"),
@@ -476,7 +505,15 @@ mod tests {
 
     fn doubts(bytes: &[u8]) -> Vec<String> {
         let (f, len) = as_file(bytes);
-        central_directory(f.as_file(), len).unwrap().doubts
+        central_directory(
+            &FileAt {
+                file: f.as_file(),
+                len,
+            },
+            len,
+        )
+        .unwrap()
+        .doubts
     }
 
     #[test]
@@ -508,7 +545,17 @@ mod tests {
         let bytes = zip_bytes(b"");
         for cut in [0, 1, 21, bytes.len() / 2, bytes.len() - 1] {
             let (f, len) = as_file(&bytes[..cut]);
-            assert!(central_directory(f.as_file(), len).is_err(), "cut at {cut}");
+            assert!(
+                central_directory(
+                    &FileAt {
+                        file: f.as_file(),
+                        len
+                    },
+                    len
+                )
+                .is_err(),
+                "cut at {cut}"
+            );
         }
     }
 }

@@ -47,6 +47,7 @@ use checksums::Expected;
 use directory::RawEntry;
 use extract::{Fault, Target};
 
+use crate::content::{Locked, OwnedFileAt, ReadAt};
 use crate::problem::{Code, Problem, Tally};
 use crate::progress::Progress;
 
@@ -143,24 +144,17 @@ pub enum VerifyError {
     },
 }
 
-/// A file shared between threads, read with positioned reads so clones seek independently.
+/// A pack shared between threads, read with positioned reads so clones seek independently.
 #[derive(Clone)]
 struct SharedFile {
-    file: Arc<File>,
+    file: Arc<dyn ReadAt + Send + Sync>,
     pos: u64,
     len: u64,
 }
 
 impl Read for SharedFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = crate::content::ReadAt::read_at(
-            &crate::content::FileAt {
-                file: &self.file,
-                len: self.len,
-            },
-            buf,
-            self.pos,
-        )?;
+        let n = self.file.read_at(buf, self.pos)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -198,7 +192,53 @@ pub fn verify(
     options: &VerifyOptions,
     progress: &dyn Progress,
 ) -> Result<Verification, VerifyError> {
-    let (shared, archive) = open(path)?;
+    verify_source(open_file(path)?, path, options, progress)
+}
+
+/// [`verify`] a pack from any reader that can seek (an in-memory buffer, a download): reads
+/// take turns on it, where a file is read by several threads at once. `name` is what messages
+/// call the pack.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let made = assetpack::build::build(
+/// #     &["../../packs/providers/oup.toml".into()],
+/// #     &assetpack::build::BuildOptions { output: Some(dir.path().join("oup.zip")), ..Default::default() },
+/// #     None,
+/// #     &assetpack::NoProgress,
+/// # ).unwrap();
+/// use assetpack::verify::{verify_reader, VerifyOptions};
+///
+/// let bytes = std::fs::read(&made.output).unwrap();
+/// let v = verify_reader(
+///     std::io::Cursor::new(bytes),
+///     "oup.zip".as_ref(),
+///     &VerifyOptions::default(),
+///     &assetpack::NoProgress,
+/// )
+/// .unwrap();
+/// assert!(v.ok, "{:?}", v.problems);
+/// ```
+pub fn verify_reader<R: Read + Seek + Send + 'static>(
+    reader: R,
+    name: &Path,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<Verification, VerifyError> {
+    let source = Locked::new(reader).map_err(|source| VerifyError::Io {
+        path: name.to_owned(),
+        source,
+    })?;
+    verify_source(Arc::new(source), name, options, progress)
+}
+
+fn verify_source(
+    source: Arc<dyn ReadAt + Send + Sync>,
+    path: &Path,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<Verification, VerifyError> {
+    let (shared, archive) = open_zip(source, path)?;
     let mut summary = VerifySummary::default();
     // 1. Names as written, from the central directory itself, and the archive's layout.
     let (raw, mut problems, layout_unsafe, ambiguous) = read_directory(path, &shared, &archive);
@@ -300,8 +340,8 @@ fn over_ratio(
     refused
 }
 
-/// Opens `path` as a ZIP: not a regular file or not a readable ZIP is an error.
-fn open(path: &Path) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError> {
+/// Opens `path` for reading: not a regular file is an error.
+fn open_file(path: &Path) -> Result<Arc<dyn ReadAt + Send + Sync>, VerifyError> {
     let io_err = |source| VerifyError::Io {
         path: path.to_owned(),
         source,
@@ -314,10 +354,21 @@ fn open(path: &Path) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError
             "not a regular file",
         )));
     }
-    let shared = SharedFile {
-        file: Arc::new(file),
-        pos: 0,
+    Ok(Arc::new(OwnedFileAt {
+        file,
         len: meta.len(),
+    }))
+}
+
+/// Opens `source` (called `path`) as a ZIP: not a readable ZIP is an error.
+fn open_zip(
+    source: Arc<dyn ReadAt + Send + Sync>,
+    path: &Path,
+) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError> {
+    let shared = SharedFile {
+        len: source.len(),
+        file: source,
+        pos: 0,
     };
     let archive = ZipArchive::new(shared.clone()).map_err(|e| VerifyError::NotZip {
         path: path.to_owned(),
@@ -336,7 +387,7 @@ fn read_directory(
 ) -> (Vec<RawEntry>, Vec<Problem>, bool, bool) {
     const FIX: &str =
         "do not extract this archive; ask the sender for the pack as assetpack built it";
-    match directory::central_directory(&shared.file, shared.len) {
+    match directory::central_directory(shared.file.as_ref(), shared.len) {
         Ok(mut dir) => {
             // The ZIP library finds its own end record; it must agree with ours.
             if archive.central_directory_start() != dir.start {
@@ -346,12 +397,8 @@ fn read_directory(
                     dir.start
                 ));
             }
-            let found = directory::structure(
-                &shared.file,
-                shared.len,
-                (dir.start, dir.shift),
-                &dir.records,
-            );
+            let found =
+                directory::structure(shared.file.as_ref(), (dir.start, dir.shift), &dir.records);
             let ambiguous = !dir.doubts.is_empty();
             let unsafe_layout = !found.is_empty() || ambiguous;
             let mut problems: Vec<Problem> = dir
