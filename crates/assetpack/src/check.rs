@@ -510,8 +510,9 @@ fn review_dates(
     }
 }
 
-/// Problems with a web address: wrong scheme or embedded credentials (errors), plain http
-/// (warning). Nothing is fetched.
+/// Problems with a web address, judged by the WHATWG URL rules (the `url` crate, as browsers
+/// read addresses): not an address, not http(s), a bad host or port, embedded credentials
+/// (errors); plain http (warning). Nothing is fetched.
 fn url_problems(m: &Manifest, a: Option<&Asset>, key: &str, url: &str, out: &mut Vec<Problem>) {
     let mut bad = |why: String| {
         out.push(m.report(
@@ -522,26 +523,31 @@ fn url_problems(m: &Manifest, a: Option<&Asset>, key: &str, url: &str, out: &mut
             "give a full https:// address with no user name or password",
         ))
     };
-    let lower = url.to_ascii_lowercase();
-    let rest = if let Some(r) = lower.strip_prefix("https://") {
-        r
-    } else if let Some(r) = lower.strip_prefix("http://") {
-        r
-    } else {
-        return bad("is not an http(s) address".into());
-    };
+    // The URL rules drop spaces around an address and tabs and newlines inside it without a
+    // word; a manifest should not depend on that.
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return bad("contains spaces or control characters".into());
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return bad(format!("is not a valid address ({e})")),
+    };
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return bad("is not an http(s) address".into());
+    }
+    // Browsers also take `https:example.org` and `https:///example.org`; a manifest spells
+    // the host right after `//`.
+    let written = url.split_once("://").map(|(_, rest)| rest);
+    if written.is_none_or(|r| r.starts_with(['/', '\\'])) {
+        return bad(format!("is not written `{}://host/…`", parsed.scheme()));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
         return bad("carries a user name or password".into());
     }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    if host.is_empty() {
+    if parsed.host_str().is_none_or(str::is_empty) {
         return bad("has no host name".into());
     }
-    if lower.starts_with("http://") {
+    if parsed.scheme() == "http" {
         out.push(m.report(
             Code::InsecureUrl,
             a,
@@ -1221,5 +1227,41 @@ mod tests {
             "{found:?}"
         );
         assert!(!found.iter().any(|(_, _, a)| a == "short"), "{found:?}");
+    }
+
+    #[test]
+    fn addresses_are_judged_as_browsers_read_them() {
+        let f = Folder::new(&[]);
+        let cases = [
+            ("https://oxfordmedicine.com/", None),
+            ("https://bmj.com:8443/best-practice?x=1#top", None),
+            ("https://[2001:db8::1]/", None),
+            ("http://example.org/", Some(Code::InsecureUrl)),
+            ("https://example.org:99999/", Some(Code::BadUrl)),
+            ("https://example.org:80a/", Some(Code::BadUrl)),
+            ("https://exa mple.org/", Some(Code::BadUrl)),
+            ("https://a<b.org/", Some(Code::BadUrl)),
+            ("https://[::1/", Some(Code::BadUrl)),
+            ("https://999.1.1.1/", Some(Code::BadUrl)),
+            ("https:///path", Some(Code::BadUrl)),
+            ("https:example.org", Some(Code::BadUrl)),
+            ("HTTPS://Example.ORG/", None),
+            ("https://:secret@example.org/", Some(Code::BadUrl)),
+            ("https://jo@example.org/", Some(Code::BadUrl)),
+            ("mailto:library@nhs.net", Some(Code::BadUrl)),
+            ("example.org/page", Some(Code::BadUrl)),
+            ("https://example.org/\tpage", Some(Code::BadUrl)),
+        ];
+        for (url, want) in cases {
+            let assets =
+                format!("[[asset]]\nid = \"l\"\ntitle = \"L\"\nkind = \"link\"\nurl = \"{url}\"\n");
+            let found: Vec<Code> = f
+                .check(&assets, &today("2026-01-01"))
+                .into_iter()
+                .map(|(c, _, _)| c)
+                .filter(|c| matches!(c, Code::BadUrl | Code::InsecureUrl))
+                .collect();
+            assert_eq!(found, want.into_iter().collect::<Vec<_>>(), "{url}");
+        }
     }
 }
