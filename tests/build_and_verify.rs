@@ -1372,3 +1372,120 @@ fn the_json_reports_read_back_into_the_library_types() {
     let e = serde_json::from_str::<assetpack::verify::Verification>(&newer).expect_err("refused");
     assert!(e.to_string().contains("from-the-future"), "{e}");
 }
+
+#[test]
+fn every_command_speaks_json_even_when_it_fails() {
+    let data = shipped_copy();
+    let d = data.path();
+    let doc = |args: &[&str], want: i32| -> serde_json::Value {
+        let o = run(d, args);
+        assert_eq!(
+            code(&o),
+            want,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = json(&o);
+        assert_eq!(v["format"], 1, "{args:?}: {v:#}");
+        assert_eq!(v["ok"], want == 0, "{args:?}: {v:#}");
+        v
+    };
+    let v = doc(
+        &[
+            "scan",
+            "assets/oup",
+            "--provider",
+            "oup",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert!(
+        v["text"].as_str().is_some_and(|t| t.contains("[provider]")),
+        "{v:#}"
+    );
+    assert_eq!(v["files"], v["added"].as_array().map_or(0, |a| a.len()));
+    let v = doc(
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            "p.zip",
+            "--no-index",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_eq!(v["written"], true);
+    let size = fs::metadata(d.join("p.zip")).expect("written").len();
+    assert_eq!(v["bytes"], size);
+    let v = doc(
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            "q.zip",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    let plan = v["plan"].as_array().expect("a dry run lists its plan");
+    assert_eq!(plan.len(), v["entries"].as_u64().expect("entries") as usize);
+    assert!(!d.join("q.zip").exists());
+    let v = doc(&["index", BUNDLE, "-o", "i.pdf", "--format", "json"], 0);
+    assert_eq!(
+        v["bytes"],
+        fs::metadata(d.join("i.pdf")).expect("pdf").len()
+    );
+    doc(&["verify", "p.zip", "--format", "json"], 0);
+    doc(&["check", BUNDLE, "--format", "json"], 0);
+    // Failures: problems in the data, I/O, usage.
+    fs::write(d.join("bad.toml"), "[provider]\nid = \"Bad Id\"\n").expect("write");
+    let v = doc(&["build", "bad.toml", "-o", "b.zip", "--format", "json"], 1);
+    assert!(
+        !v["problems"].as_array().expect("problems").is_empty(),
+        "{v:#}"
+    );
+    let v = doc(&["verify", "missing.zip", "--format", "json"], 2);
+    assert_eq!(v["error"]["kind"], "io", "{v:#}");
+    let v = doc(
+        &["scan", "assets/oup", "--format", "json", "--no-such-flag"],
+        2,
+    );
+    assert_eq!(v["error"]["kind"], "usage", "{v:#}");
+}
+
+#[test]
+fn check_speaks_github_annotations() {
+    let data = shipped_copy();
+    let d = data.path();
+    fs::create_dir(d.join("p")).expect("mkdir");
+    fs::write(
+        d.join("p/p.toml"),
+        "[provider]\nid = \"p\"\nname = \"P, Ltd: 100%\"\n\n[[asset]]\nid = \"a\"\ntitle = \"A\"\nkind = \"poster\"\nfile = \"gone 100%.pdf\"\n",
+    )
+    .expect("write");
+    let o = run(&d.join("p"), &["check", "p.toml", "--format", "github"]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("::error ") && l.contains("title=missing-file"))
+        .unwrap_or_else(|| panic!("no missing-file annotation:\n{out}"));
+    assert!(
+        line.starts_with("::error file=p.toml,line=9,col="),
+        "{line}"
+    );
+    // `%` is escaped as GitHub asks, so the message arrives as written.
+    assert!(
+        line.contains("::the file `gone 100%25.pdf` does not exist"),
+        "{line}"
+    );
+    assert!(out
+        .lines()
+        .all(|l| !l.starts_with("::") || !l.contains('\n')));
+}

@@ -2,6 +2,7 @@
 //! printed.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,9 @@ use assetpack::pack::PackError;
 use assetpack::plan::{Compression, IndexFacts};
 use assetpack::Problem;
 
-use crate::{output, progress, BuildArgs, CompressionArg, IndexArgs, LayoutArg, PaperArg};
+use serde::Serialize;
+
+use crate::{output, progress, BuildArgs, CompressionArg, Format, IndexArgs, LayoutArg, PaperArg};
 
 /// Exit code after an interrupt (128 + SIGINT), as shells report it.
 pub(crate) const INTERRUPTED: u8 = 130;
@@ -58,18 +61,29 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let make = index_maker(args.paper, None, &notes);
     let index: Option<&IndexMaker> = (!args.no_index).then_some(&make);
-    let bar = progress::Bar::new(args.quiet || args.dry_run);
+    let json = args.format == Format::Json;
+    let bar = progress::Bar::new(args.quiet || args.dry_run || json);
     let result = build::build(&args.specs, &build_options(&args), index, &bar);
     bar.clear();
     let outcome = match result {
         Ok(outcome) => outcome,
+        Err(e) if json => return failed_json(e),
         Err(e) => return failed(e, args.quiet),
     };
+    drop(make);
+    if json {
+        let notes = notes.into_inner().unwrap_or_default();
+        output::json_doc(
+            &mut std::io::stdout().lock(),
+            &BuildDoc::of(&outcome, notes),
+        )?;
+        std::mem::forget(outcome);
+        return Ok(0);
+    }
     let mut err = std::io::stderr().lock();
     if !args.quiet {
         output::warning_summary(&mut err, &outcome.warnings)?;
     }
-    drop(make);
     index_notes(&mut err, notes)?;
     if let Some(e) = &outcome.index_failure {
         writeln!(
@@ -125,6 +139,121 @@ fn print_plan(outcome: &Outcome) -> Result<()> {
     Ok(())
 }
 
+/// What `build --format json` prints.
+#[derive(Serialize)]
+struct BuildDoc<'a> {
+    ok: bool,
+    /// The pack written, or that would be on a dry run.
+    output: &'a Path,
+    written: bool,
+    /// The pack's folder name.
+    name: &'a str,
+    entries: usize,
+    /// Size of the pack written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
+    /// Bytes of content (before compression).
+    content_bytes: u64,
+    warnings: &'a [Problem],
+    /// Why the pack has no index, when its maker failed.
+    index_failure: Option<String>,
+    /// Files the index drew a placeholder for.
+    index_notes: Vec<String>,
+    /// Every entry, on a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<Vec<PlanEntry<'a>>>,
+}
+
+#[derive(Serialize)]
+struct PlanEntry<'a> {
+    name: String,
+    sha256: &'a str,
+    bytes: u64,
+    method: String,
+}
+
+impl<'a> BuildDoc<'a> {
+    fn of(outcome: &'a Outcome, index_notes: Vec<String>) -> BuildDoc<'a> {
+        let plan = &outcome.plan;
+        let entries = || {
+            let e = plan.entries.iter();
+            e.map(|e| PlanEntry {
+                name: plan.zip_name(e),
+                sha256: &e.sha256,
+                bytes: e.bytes,
+                method: format!("{:?}", e.method).to_lowercase(),
+            })
+            .collect()
+        };
+        BuildDoc {
+            ok: true,
+            output: &outcome.output,
+            written: outcome.written,
+            name: &plan.name,
+            entries: plan.entries.len(),
+            bytes: outcome
+                .written
+                .then(|| std::fs::metadata(&outcome.output).map_or(0, |m| m.len())),
+            content_bytes: plan.total_bytes(),
+            warnings: &outcome.warnings,
+            index_failure: outcome.index_failure.as_ref().map(|e| e.to_string()),
+            index_notes,
+            plan: (!outcome.written).then(entries),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StoppedDoc<'a> {
+    ok: bool,
+    problems: &'a [Problem],
+}
+
+/// [`failed`] as JSON: problems in the data as a document of problems (exit 1), anything
+/// else as an error document.
+fn failed_json(e: BuildError) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    match e {
+        BuildError::Problems(problems) => {
+            output::json_doc(
+                &mut out,
+                &StoppedDoc {
+                    ok: false,
+                    problems: &problems,
+                },
+            )?;
+            Ok(if problems.iter().any(Problem::is_io) {
+                2
+            } else {
+                1
+            })
+        }
+        BuildError::Pack(PackError::Cancelled) => {
+            output::json_error("interrupted", "interrupted: nothing was written");
+            Ok(INTERRUPTED)
+        }
+        BuildError::Pack(e @ PackError::Mismatch { .. }) => {
+            let problem = Problem::new(
+                assetpack::Code::HashMismatch,
+                e.to_string(),
+                "run `assetpack check`",
+            );
+            output::json_doc(
+                &mut out,
+                &StoppedDoc {
+                    ok: false,
+                    problems: &[problem],
+                },
+            )?;
+            Ok(1)
+        }
+        e => {
+            output::json_error("io", &crate::chain(&anyhow::Error::new(e)));
+            Ok(2)
+        }
+    }
+}
+
 /// Reports why a build did not happen; the exit code.
 fn failed(e: BuildError, quiet: bool) -> Result<u8> {
     match e {
@@ -175,8 +304,10 @@ fn stopped(problems: &[Problem], quiet: bool) -> Result<u8> {
 pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let make = index_maker(args.paper, args.today, &notes);
+    let json = args.format == Format::Json;
     let outcome = match build::index(&args.specs, &args.output, &make) {
         Ok(outcome) => outcome,
+        Err(e) if json => return failed_json(e),
         Err(BuildError::Problems(problems)) => {
             let mut err = std::io::BufWriter::new(std::io::stderr().lock());
             output::problems(&mut err, &problems)?;
@@ -185,9 +316,20 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
         }
         Err(e) => return Err(e).context("no index was written"),
     };
+    drop(make);
+    if json {
+        let doc = IndexDoc {
+            ok: true,
+            output: &outcome.output,
+            bytes: outcome.bytes,
+            warnings: &outcome.problems,
+            index_notes: notes.into_inner().unwrap_or_default(),
+        };
+        output::json_doc(&mut std::io::stdout().lock(), &doc)?;
+        return Ok(0);
+    }
     let mut err = std::io::stderr().lock();
     output::warning_summary(&mut err, &outcome.problems)?;
-    drop(make);
     index_notes(&mut err, notes)?;
     writeln!(
         err,
@@ -196,4 +338,15 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
         assetpack::content::human_size(outcome.bytes)
     )?;
     Ok(0)
+}
+
+/// What `index --format json` prints.
+#[derive(Serialize)]
+struct IndexDoc<'a> {
+    ok: bool,
+    output: &'a Path,
+    bytes: u64,
+    warnings: &'a [Problem],
+    /// Files the index drew a placeholder for.
+    index_notes: Vec<String>,
 }

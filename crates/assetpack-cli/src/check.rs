@@ -7,7 +7,7 @@ use assetpack::channel::default_channel_limits;
 use assetpack::check::CheckOptions;
 use assetpack::manifest::Date;
 
-use crate::{output, progress, CheckArgs, Format};
+use crate::{output, progress, CheckArgs, CheckFormat};
 
 pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let mut limits = default_channel_limits();
@@ -19,14 +19,15 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         channel_limits: limits,
         ..CheckOptions::default()
     };
-    let bar = progress::Bar::new(args.quiet || matches!(args.format, Format::Json));
+    let bar = progress::Bar::new(args.quiet || !matches!(args.format, CheckFormat::Human));
     let report = assetpack::check(&args.paths, &options, &bar);
     bar.clear();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     match args.format {
-        Format::Json => output::json(&mut out, &report)?,
-        Format::Human => output::human(&mut out, &report)?,
+        CheckFormat::Json => output::json(&mut out, &report)?,
+        CheckFormat::Human => output::human(&mut out, &report)?,
+        CheckFormat::Github => output::github(&mut out, &report)?,
     }
     out.flush()?;
     Ok(if report.has_io_errors() {

@@ -68,6 +68,9 @@ pub(crate) struct IndexArgs {
     /// Judge review dates as of this day (default: the edition date).
     #[arg(long, value_parser = parse_date)]
     pub(crate) today: Option<Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -112,6 +115,9 @@ pub(crate) struct BuildArgs {
     /// Flush the pack to disk before moving it into place (survives a power cut; slower).
     #[arg(long)]
     pub(crate) sync: bool,
+    /// Output format (JSON: the outcome, with the plan on a dry run).
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
     /// Print no progress bar.
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -150,15 +156,32 @@ pub(crate) struct ScanArgs {
     /// comments. Default: standard output.
     #[arg(short, long, value_name = "MANIFEST")]
     pub(crate) output: Option<PathBuf>,
+    /// Output format (JSON: the outcome, with the manifest's text when no -o is given).
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
     /// Print no progress bar and no summary (what was skipped or vanished is still said).
     #[arg(short, long)]
     pub(crate) quiet: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+/// How a command reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
+    /// For people.
     Human,
+    /// One JSON document on standard output, also for a fatal error.
     Json,
+}
+
+/// How `check` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// For people.
+    Human,
+    /// One JSON document on standard output, also for a fatal error.
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
 }
 
 #[derive(clap::Args, Debug)]
@@ -168,7 +191,7 @@ pub(crate) struct CheckArgs {
     pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: Format,
+    pub(crate) format: CheckFormat,
     /// Judge review dates as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_parser = parse_date)]
     pub(crate) today: Option<Date>,
@@ -222,10 +245,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if e.use_stderr() && json_asked() {
+                output::json_error("usage", e.render().to_string().trim());
+            }
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let json = cli.command.json();
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
@@ -236,15 +263,42 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if json {
+                output::json_error("io", &chain(&e));
+            }
             eprintln!("error: {}", chain(&e));
             ExitCode::from(2)
         }
     }
 }
 
+impl Command {
+    /// True when the command was asked for JSON (its errors are JSON too).
+    fn json(&self) -> bool {
+        let format = match self {
+            Command::Scan(a) => a.format,
+            Command::Build(a) => a.format,
+            Command::Verify(a) => a.format,
+            Command::Index(a) => a.format,
+            Command::Check(a) => {
+                return a.format == CheckFormat::Json;
+            }
+        };
+        format == Format::Json
+    }
+}
+
+/// True when the arguments ask for JSON (looked at directly when they do not parse).
+fn json_asked() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
 /// The error and its causes, each said once: the library's messages already quote their
 /// cause, so a cause the message holds is not repeated.
-fn chain(e: &anyhow::Error) -> String {
+pub(crate) fn chain(e: &anyhow::Error) -> String {
     let mut msg = e.to_string();
     for cause in e.chain().skip(1) {
         let c = cause.to_string();

@@ -1,20 +1,104 @@
-//! Printing check reports: for people (rustc-style) and as JSON for other tools.
+//! Printing reports: for people (rustc-style), as JSON for other tools, and as GitHub Actions
+//! annotations.
 
 use std::io::{self, Write};
 
 use assetpack::check::Report;
 use assetpack::Problem;
+use serde::Serialize;
 
-/// One JSON document: `{"ok", "problems": [...], "summary": {...}}`.
-pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+/// The version of the shape of every JSON document the command line prints (its `"format"`).
+pub const FORMAT: u32 = 1;
+
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize> {
+    format: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// One JSON document: `{"format": 1, ...body}`.
+pub fn json_doc(out: &mut impl Write, body: &impl Serialize) -> io::Result<()> {
+    let doc = Versioned {
+        format: FORMAT,
+        body,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A check report as JSON: `{"format", "ok", "problems": [...], "summary": {...}}`.
+pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    json_doc(out, report)
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    ok: bool,
+    error: ErrorDoc<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    /// `usage`, `io` or `interrupted`.
+    kind: &'a str,
+    message: &'a str,
+}
+
+/// A fatal error as the JSON document of a command run with `--format json`, on standard
+/// output: `{"format": 1, "ok": false, "error": {"kind", "message"}}`.
+pub fn json_error(kind: &str, message: &str) {
+    let doc = Failure {
+        ok: false,
+        error: ErrorDoc { kind, message },
+    };
+    let mut out = io::stdout().lock();
+    let _ = json_doc(&mut out, &doc);
+    let _ = out.flush();
+}
+
+/// Each problem as a GitHub Actions workflow command (`::error file=…,line=…::message`), so a
+/// publisher's CI shows it on the manifest line; then the summary line.
+pub fn github(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    for p in &report.problems {
+        let level = if p.is_error() { "error" } else { "warning" };
+        let mut props = Vec::new();
+        if let Some(m) = &p.manifest {
+            props.push(format!("file={}", escape_property(&m.to_string_lossy())));
+        }
+        if let Some(l) = p.line {
+            props.push(format!("line={l}"));
+        }
+        if let Some(c) = p.column {
+            props.push(format!("col={c}"));
+        }
+        props.push(format!("title={}", escape_property(p.code.as_str())));
+        let text = format!("{} (fix: {})", p.message, p.fix);
+        writeln!(out, "::{level} {}::{}", props.join(","), escape_data(&text))?;
+    }
+    summary(out, report)
+}
+
+/// The escapes GitHub's workflow commands need in a message.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// ... and in a property value.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Each problem as `severity[code]: message`, its location and source line, and a fix;
 /// then a summary line.
 pub fn human(out: &mut impl Write, report: &Report) -> io::Result<()> {
     problems(out, &report.problems)?;
+    summary(out, report)
+}
+
+fn summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let s = &report.summary;
     writeln!(
         out,

@@ -27,10 +27,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &v)?;
-            writeln!(out)?;
-        }
+        Format::Json => output::json_doc(&mut out, &v)?,
         Format::Human => human(&mut out, &args, &v)?,
     }
     out.flush()?;

@@ -62,7 +62,11 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
 
     let mut problems = sink.problems;
     let manifest = provider.map(|provider| {
-        let dir = path.parent().unwrap_or(Path::new(""));
+        // A manifest named without a folder (`p.toml`) sits in the current one.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let base_dir = match &provider.base {
             Some(b) => dir.join(b),
             None => dir.to_path_buf(),
