@@ -5,9 +5,12 @@
 
 mod build;
 mod check;
+mod diff;
+mod list;
 mod output;
 mod progress;
 mod scan;
+mod show;
 mod verify;
 
 use std::path::PathBuf;
@@ -37,6 +40,75 @@ enum Command {
     Verify(VerifyArgs),
     /// Make the PDF index and printed-materials request form of a bundle or manifests.
     Index(IndexArgs),
+    /// List the assets a bundle or manifests choose, one row each.
+    List(ListArgs),
+    /// Show one asset with every field, its files and what `check` says about them.
+    Show(ShowArgs),
+    /// What changed between two editions: two packs, two specs, or one of each.
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `assetpack man > assetpack.1`.
+    Man,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct DiffArgs {
+    /// The older edition: a pack (.zip), a bundle spec or a provider manifest.
+    #[arg(value_name = "OLD")]
+    pub(crate) old: PathBuf,
+    /// The newer edition.
+    #[arg(value_name = "NEW")]
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ShowArgs {
+    /// The asset, as PROVIDER/ASSET (e.g. `oup/a3-poster`).
+    #[arg(value_name = "PROVIDER/ASSET")]
+    pub(crate) asset: String,
+    /// Manifests or folders of manifests to look in (default: the current folder).
+    #[arg(value_name = "MANIFEST|DIR")]
+    pub(crate) specs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
+}
+
+/// How `list` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON document.
+    Json,
+    /// CSV with a heading row (every field quoted; formulas neutralised).
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ListArgs {
+    /// A bundle spec, or one or more provider manifests.
+    #[arg(required = true, value_name = "SPEC")]
+    pub(crate) specs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: ListFormat,
+    /// Only this provider's assets (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub(crate) provider: Vec<String>,
+    /// Only assets of this kind, e.g. `poster` (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub(crate) kind: Vec<String>,
+    /// Only assets offered as printed copies.
+    #[arg(long)]
+    pub(crate) print: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -259,6 +331,11 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Index(args) => build::run_index(args),
+        Command::List(args) => list::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -280,12 +357,34 @@ impl Command {
             Command::Build(a) => a.format,
             Command::Verify(a) => a.format,
             Command::Index(a) => a.format,
+            Command::Show(a) => a.format,
+            Command::Diff(a) => a.format,
+            Command::Completions { .. } | Command::Man => Format::Human,
             Command::Check(a) => {
                 return a.format == CheckFormat::Json;
+            }
+            Command::List(a) => {
+                return a.format == ListFormat::Json;
             }
         };
         format == Format::Json
     }
+}
+
+/// Writes the completion script for `shell` to standard output.
+fn completions(shell: clap_complete::Shell) -> Result<u8> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "assetpack", &mut std::io::stdout());
+    Ok(0)
+}
+
+/// Writes the manual page to standard output.
+fn man() -> Result<u8> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(0)
 }
 
 /// True when the arguments ask for JSON (looked at directly when they do not parse).

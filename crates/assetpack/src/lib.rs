@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod channel;
 pub mod check;
 pub mod content;
+pub mod diff;
 pub(crate) mod digest;
 pub(crate) mod examine;
 pub mod manifest;

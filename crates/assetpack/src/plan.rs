@@ -488,16 +488,6 @@ fn html_escape(s: &str) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote everything; neutralise spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// The plan of a pack of `inputs`, without a PDF index (see [`Draft::finish`] for one).
 pub fn plan(inputs: &Inputs, options: &PlanOptions) -> Result<Plan, PlanError> {
     Draft::new(inputs, options)?.finish(None)
@@ -688,7 +678,7 @@ fn print_row(p: &Provider, a: &Asset, print: &Print, path: &str) -> String {
         &max,
         path,
     ]
-    .map(csv_field)
+    .map(catalog::csv_field)
     .join(",")
 }
 

@@ -18,6 +18,7 @@
 //! ```
 
 mod find;
+mod list;
 mod select;
 mod walk;
 
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub(crate) use find::io_problem;
 pub use find::{duplicate_providers, find_manifests, is_bundle_spec, load_manifests, load_one};
+pub use list::{csv_field, list, Listed};
 pub use select::{select, select_all, Selected};
 pub use walk::{relative_name, walk, Tree, Walked};
 

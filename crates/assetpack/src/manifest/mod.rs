@@ -476,6 +476,12 @@ impl Manifest {
         parse::parse(path.as_ref(), text)
     }
 
+    /// The line (1-based) where `asset`'s table starts in the manifest.
+    pub fn line_of(&self, asset: &Asset) -> Option<usize> {
+        let span = asset.spans.get("")?;
+        Some(self.source.line_column(span.start).0)
+    }
+
     /// Absolute-or-relative path of `file` (relative to `base`) on disk.
     pub fn resolve(&self, file: &str) -> PathBuf {
         self.base_dir.join(file)
