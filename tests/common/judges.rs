@@ -24,6 +24,8 @@ pub enum Judge {
     Pypdf,
     /// bagit-python's `bagit.py`.
     Bagit,
+    /// Python's `jsonschema` (with `tomllib`, Python 3.11 or later).
+    Jsonschema,
     /// qpdf.
     Qpdf,
     /// poppler's `pdftotext`.
@@ -43,7 +45,7 @@ impl Judge {
             Judge::Unzip => "unzip",
             Judge::SevenZip => "7z",
             Judge::Bsdtar => "bsdtar",
-            Judge::Python | Judge::Pypdf => "python3",
+            Judge::Python | Judge::Pypdf | Judge::Jsonschema => "python3",
             Judge::Bagit => "bagit.py",
             Judge::Qpdf => "qpdf",
             Judge::Pdftotext => "pdftotext",
@@ -62,6 +64,7 @@ impl Judge {
             Judge::Python => "apt-get install python3",
             Judge::Pypdf => "python3 -m pip install pypdf",
             Judge::Bagit => "python3 -m pip install bagit",
+            Judge::Jsonschema => "python3 -m pip install jsonschema (and Python 3.11 or later)",
             Judge::Qpdf => "apt-get install qpdf",
             Judge::Pdftotext | Judge::Pdftoppm | Judge::Pdfinfo => "apt-get install poppler-utils",
             Judge::Sha256sum => "apt-get install coreutils",
@@ -77,6 +80,7 @@ impl Judge {
             Judge::Python => "Python 3 (`python3`, for its zipfile)",
             Judge::Pypdf => "Python's pypdf",
             Judge::Bagit => "bagit-python (`bagit.py`)",
+            Judge::Jsonschema => "Python's jsonschema and tomllib",
             Judge::Qpdf => "`qpdf`",
             Judge::Pdftotext => "poppler's `pdftotext`",
             Judge::Pdftoppm => "poppler's `pdftoppm`",
@@ -99,6 +103,7 @@ impl Judge {
         let found = on_path(self.program())
             && match self {
                 Judge::Pypdf => python_imports("pypdf"),
+                Judge::Jsonschema => python_imports("jsonschema, tomllib"),
                 Judge::Python => python_imports("zipfile"),
                 _ => true,
             };

@@ -46,6 +46,12 @@ enum Command {
     Show(ShowArgs),
     /// What changed between two editions: two packs, two specs, or one of each.
     Diff(DiffArgs),
+    /// Print the JSON Schema of a document: manifest, bundle, pack-manifest or report.
+    Schema {
+        /// The document.
+        #[arg(value_enum)]
+        document: SchemaArg,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -79,6 +85,19 @@ pub(crate) struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,
+}
+
+/// The documents `schema` describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaArg {
+    /// A provider manifest (TOML).
+    Manifest,
+    /// A bundle spec (TOML).
+    Bundle,
+    /// The `manifest.json` in every pack.
+    PackManifest,
+    /// The JSON report of `check` and `verify`.
+    Report,
 }
 
 /// How `list` prints.
@@ -334,6 +353,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Show(args) => show::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Schema { document } => schema(document),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     };
@@ -359,7 +379,7 @@ impl Command {
             Command::Index(a) => a.format,
             Command::Show(a) => a.format,
             Command::Diff(a) => a.format,
-            Command::Completions { .. } | Command::Man => Format::Human,
+            Command::Completions { .. } | Command::Man | Command::Schema { .. } => Format::Human,
             Command::Check(a) => {
                 return a.format == CheckFormat::Json;
             }
@@ -369,6 +389,20 @@ impl Command {
         };
         format == Format::Json
     }
+}
+
+/// Writes the JSON Schema of `document` to standard output.
+fn schema(document: SchemaArg) -> Result<u8> {
+    use assetpack::schema::Document;
+    let doc = match document {
+        SchemaArg::Manifest => Document::Manifest,
+        SchemaArg::Bundle => Document::Bundle,
+        SchemaArg::PackManifest => Document::PackManifest,
+        SchemaArg::Report => Document::Report,
+    };
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, assetpack::schema::schema(doc).as_bytes())?;
+    Ok(0)
 }
 
 /// Writes the completion script for `shell` to standard output.

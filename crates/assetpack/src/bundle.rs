@@ -37,7 +37,7 @@ use crate::problem::{Code, Problem};
 use crate::source::Source;
 
 /// The `[bundle]` header: what the pack is, for whom, and its edition date.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Header {
     /// Folder name inside the ZIP and default output file name.
     pub name: String,
@@ -121,6 +121,7 @@ impl Bundle {
             };
         };
         let mut top = Fields::new(root.get_ref(), 0..0, "the bundle spec");
+        top.format_version(&mut sink);
         let header = match top.table(&mut sink, "bundle", "[bundle]") {
             Some(mut b) => {
                 let name = b.text(&mut sink, "name", true).and_then(|(n, span)| {

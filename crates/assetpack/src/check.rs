@@ -64,7 +64,7 @@ impl Default for CheckOptions {
 }
 
 /// Counts a check's work.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Manifests read.
     pub manifests: usize,
@@ -81,7 +81,7 @@ pub struct Summary {
 }
 
 /// The outcome of [`check`]: what `check --format json` prints, and reads back.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// True when there are no errors.
     pub ok: bool,

@@ -213,7 +213,8 @@ fn is_zip(path: &Path) -> Result<bool, DiffError> {
     Ok(n == 4 && &magic == b"PK\x03\x04")
 }
 
-/// The `manifest.json` of a pack: the one entry `<name>/manifest.json`.
+/// The `manifest.json` of a pack: `<name>/manifest.json`, or `<name>/data/manifest.json` in
+/// a bag.
 fn from_pack(path: &Path) -> Result<Value, DiffError> {
     let not = |why: String| DiffError::NotAPack {
         path: path.to_owned(),
@@ -227,9 +228,15 @@ fn from_pack(path: &Path) -> Result<Value, DiffError> {
     let name = zip
         .file_names()
         .filter_map(Result::ok)
-        .find(|n| n.matches('/').count() == 1 && n.ends_with("/manifest.json"))
+        .find(|n| {
+            let parts: Vec<&str> = n.split('/').collect();
+            matches!(
+                parts.as_slice(),
+                [_, "manifest.json"] | [_, "data", "manifest.json"]
+            )
+        })
         .map(|n| n.into_owned())
-        .ok_or_else(|| not("no <name>/manifest.json".into()))?;
+        .ok_or_else(|| not("no <name>/manifest.json, nor <name>/data/manifest.json".into()))?;
     let entry = zip.by_name(&name).map_err(|e| not(e.to_string()))?;
     let mut text = String::new();
     entry

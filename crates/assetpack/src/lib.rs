@@ -37,6 +37,7 @@ pub mod problem;
 pub mod progress;
 pub mod safe_path;
 pub mod scan;
+pub mod schema;
 pub(crate) mod source;
 pub mod sums;
 pub mod verify;

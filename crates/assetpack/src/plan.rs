@@ -318,13 +318,16 @@ fn method_for(path: &str, bytes: u64, compression: Compression) -> Method {
 
 // --- the resolved manifest (manifest.toml / manifest.json) ----------------------------------
 
-#[derive(Serialize)]
-struct Resolved<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(title = "assetpack pack manifest (manifest.json)")]
+pub(crate) struct Resolved<'a> {
+    /// The version of this document's shape.
+    format: u64,
     pack: PackInfo<'a>,
     provider: Vec<ProviderOut<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct PackInfo<'a> {
     #[serde(flatten)]
     header: &'a Header,
@@ -337,7 +340,7 @@ struct PackInfo<'a> {
     bytes: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct ProviderOut<'a> {
     /// The provider as described, less `base` (a path on the builder's machine).
     #[serde(flatten)]
@@ -345,7 +348,7 @@ struct ProviderOut<'a> {
     asset: Vec<AssetOut<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct FileOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'a str>,
@@ -359,7 +362,7 @@ struct FileOut<'a> {
     media_type: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct AssetOut<'a> {
     id: &'a str,
     title: &'a str,
@@ -376,7 +379,7 @@ struct AssetOut<'a> {
     description: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     alt: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
     tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     last_reviewed: Option<Date>,
@@ -386,7 +389,7 @@ struct AssetOut<'a> {
     print: Option<&'a Print>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usage: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     renditions: Vec<FileOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     transcript: Option<FileOut<'a>>,
@@ -727,6 +730,7 @@ fn resolved_manifests(
         .flat_map(|a| a.files());
     let (count, bytes) = files.fold((0, 0), |(n, b), f| (n + 1, b + f.bytes));
     let resolved = Resolved {
+        format: crate::manifest::FORMAT,
         pack: PackInfo {
             header,
             edition: edition.date.to_string(),

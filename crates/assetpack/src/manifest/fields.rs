@@ -50,6 +50,9 @@ impl<'s> Sink<'s> {
 
 /// Parses `text` as TOML; on syntax errors records each as a `toml-syntax` problem at its
 /// position and returns `None`.
+/// The version of the manifest and bundle-spec formats this crate reads and writes.
+pub const FORMAT: u64 = 1;
+
 pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spanned<DeTable<'t>>> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if errors.is_empty() {
@@ -225,6 +228,21 @@ impl<'a, 'i> Fields<'a, 'i> {
             self.wrong_type(sink, key, v, "a whole number of 0 or more", "123");
         }
         parsed.map(|n| (n, v.span()))
+    }
+
+    /// The optional `format = 1` key of a manifest or bundle spec: the version of the format the
+    /// file is written in. Any other version is an error: this assetpack reads version 1.
+    pub fn format_version(&mut self, sink: &mut Sink) {
+        if let Some((n, span)) = self.count(sink, "format") {
+            if n != FORMAT {
+                self.bad(
+                    sink,
+                    span,
+                    format!("{} is written in format {n}; this assetpack reads format {FORMAT}", self.what()),
+                    format!("use an assetpack that reads format {n}, or write the file in format {FORMAT}"),
+                );
+            }
+        }
     }
 
     /// A TOML local date (`2027-03-01`, unquoted).

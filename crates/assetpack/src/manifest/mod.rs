@@ -41,6 +41,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::problem::{Code, Problem};
 use crate::source::Source;
 
+pub use fields::FORMAT;
 pub(crate) use fields::{parse_toml, Fields, Sink};
 
 /// A calendar date, as written in TOML (`2027-03-01`).
@@ -87,8 +88,26 @@ impl Serialize for Date {
     }
 }
 
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    /// A TOML local date, or the same written as a string (`2027-03-01`): editors that read
+    /// TOML through JSON see a date as a string.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        })
+    }
+}
+
 /// What sort of material an asset is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Kind {
@@ -180,7 +199,7 @@ impl fmt::Display for Kind {
 }
 
 /// A file in the provider's folder, with what the manifest says about it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FileRef {
     /// Path relative to the provider's `base`, `/`-separated.
     pub file: String,
@@ -196,7 +215,7 @@ pub struct FileRef {
 }
 
 /// Another form of the same asset (an editable original, a web version...).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Rendition {
     /// What this form is for, e.g. `editable` or `web`.
     pub role: String,
@@ -224,13 +243,43 @@ pub enum Content {
     },
 }
 
+/// In a manifest an asset's content is spelled as keys of the asset: `file` (with `sha256`,
+/// `bytes`, `media_type`), or `url`, or `text` (with `channel`).
+impl schemars::JsonSchema for Content {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Content".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let file = generator.subschema_for::<FileRef>();
+        schemars::json_schema!({
+            "oneOf": [
+                file,
+                {
+                    "type": "object",
+                    "properties": { "url": { "type": "string", "description": "A web address (nothing to download)." } },
+                    "required": ["url"],
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "text": { "type": "string", "description": "Ready-to-post text." },
+                        "channel": { "type": "string", "description": "Where it is meant to be posted (`x`, `linkedin`...)." },
+                    },
+                    "required": ["text"],
+                },
+            ]
+        })
+    }
+}
+
 /// Printed copies an asset is offered in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Print {
     /// Whether printed copies can be requested.
     pub available: bool,
     /// Paper sizes offered, e.g. `["A3", "A4"]`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<String>,
     /// Most copies one library may ask for.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,7 +287,7 @@ pub struct Print {
 }
 
 /// Where requests for printed copies go.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PrintContact {
     /// An email address or web page.
     pub contact: String,
@@ -269,7 +318,7 @@ impl Spans {
 }
 
 /// The `[provider]` table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Provider {
     /// Short id, lowercase `[a-z0-9-]`; the provider's folder name in packs.
     pub id: String,
@@ -302,7 +351,7 @@ pub struct Provider {
 }
 
 /// One `[[asset]]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Asset {
     /// Unique within the provider; lowercase `[a-z0-9_-]`.
     pub id: String,
@@ -320,7 +369,7 @@ pub struct Asset {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alt: Option<String>,
     /// Free tags, used by bundle selects.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// When the asset was last reviewed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -335,7 +384,7 @@ pub struct Asset {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<String>,
     /// Other forms of the same asset.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renditions: Vec<Rendition>,
     /// A transcript (for video and audio).
     #[serde(skip_serializing_if = "Option::is_none")]

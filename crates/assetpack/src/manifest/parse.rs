@@ -31,6 +31,7 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
         };
     }
     let mut top = Fields::new(root.get_ref(), 0..0, "the manifest");
+    top.format_version(&mut sink);
     let provider = match top.table(&mut sink, "provider", "[provider]") {
         Some(f) => provider(&mut sink, f),
         None => {

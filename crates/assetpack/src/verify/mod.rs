@@ -81,7 +81,7 @@ pub const MAX_RATIO: u64 = 100;
 const RATIO_GRACE: u64 = 1 << 20;
 
 /// What [`verify`] found: what `verify --format json` prints, and reads back.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verification {
     /// True when the pack is complete and untouched.
     pub ok: bool,
@@ -92,7 +92,7 @@ pub struct Verification {
 }
 
 /// Counts of a verification.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VerifySummary {
     /// The pack's top folder.
     pub name: Option<String>,

@@ -1,0 +1,153 @@
+//! JSON Schemas (draft 2020-12) of the documents assetpack reads and writes, for editors and
+//! other tools: provider manifests and bundle specs (TOML, whose editors — taplo, Even Better
+//! TOML — validate through JSON Schema), the `manifest.json` every pack carries, and the JSON
+//! reports of `check` and `verify`. Each says `format = 1` (TOML, optional) or
+//! `"format": 1` (JSON); this crate reads and writes version [`FORMAT`].
+//!
+//! ```
+//! use assetpack::schema::{schema, Document};
+//!
+//! let text = schema(Document::Manifest);
+//! assert!(text.contains("\"provider\""));
+//! ```
+
+use schemars::{JsonSchema, SchemaGenerator};
+
+use crate::check::Report;
+use crate::manifest::{Asset, Date, Kind, Provider, FORMAT};
+use crate::verify::Verification;
+
+/// A document with a schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Document {
+    /// A provider manifest (TOML).
+    Manifest,
+    /// A bundle spec (TOML).
+    Bundle,
+    /// The resolved manifest in every pack, `<name>/manifest.json`.
+    PackManifest,
+    /// The JSON report of `check` or `verify` (`--format json`).
+    Report,
+}
+
+impl Document {
+    /// Every document, with the name `assetpack schema` knows it by.
+    pub const ALL: [(&'static str, Document); 4] = [
+        ("manifest", Document::Manifest),
+        ("bundle", Document::Bundle),
+        ("pack-manifest", Document::PackManifest),
+        ("report", Document::Report),
+    ];
+}
+
+/// The schema of `doc`, as pretty JSON text.
+pub fn schema(doc: Document) -> String {
+    let generator = SchemaGenerator::default();
+    let schema = match doc {
+        Document::Manifest => generator.into_root_schema_for::<ManifestDoc>(),
+        Document::Bundle => generator.into_root_schema_for::<BundleDoc>(),
+        Document::PackManifest => {
+            generator.into_root_schema_for::<crate::plan::Resolved<'static>>()
+        }
+        Document::Report => generator.into_root_schema_for::<ReportDoc>(),
+    };
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+/// The version a document is written in: 1.
+fn format_one(_: &mut SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "const": FORMAT })
+}
+
+/// A provider manifest: one `[provider]` and its `[[asset]]`s.
+#[derive(JsonSchema)]
+#[schemars(title = "assetpack provider manifest", deny_unknown_fields)]
+#[allow(dead_code)]
+struct ManifestDoc {
+    /// The version of the format this file is written in (optional; 1).
+    #[serde(default)]
+    #[schemars(schema_with = "format_one")]
+    format: Option<u64>,
+    /// Who offers the assets.
+    provider: Provider,
+    /// What they offer.
+    #[serde(default)]
+    asset: Vec<Asset>,
+}
+
+/// A bundle spec: a `[bundle]` header and `[[select]]`s choosing assets across providers.
+#[derive(JsonSchema)]
+#[schemars(title = "assetpack bundle spec", deny_unknown_fields)]
+#[allow(dead_code)]
+struct BundleDoc {
+    /// The version of the format this file is written in (optional; 1).
+    #[serde(default)]
+    #[schemars(schema_with = "format_one")]
+    format: Option<u64>,
+    /// What the pack is.
+    bundle: BundleHeader,
+    /// Which assets go in: an asset goes in when any select matches it.
+    #[serde(default)]
+    select: Vec<SelectDoc>,
+}
+
+/// The `[bundle]` table.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct BundleHeader {
+    /// The pack's folder name inside the ZIP and its default file name.
+    name: String,
+    /// What the pack is.
+    title: Option<String>,
+    /// Who it is for.
+    region: Option<String>,
+    /// Who built it.
+    contact: Option<String>,
+    /// The edition date: printed in the index, and every entry's timestamp.
+    date: Option<Date>,
+    /// Provider manifests: paths or globs, relative to the spec.
+    manifests: Vec<String>,
+}
+
+/// One `[[select]]`: every field given must match (an absent field matches everything).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SelectDoc {
+    /// A provider's id.
+    provider: Option<String>,
+    /// Asset kinds.
+    kinds: Option<Vec<Kind>>,
+    /// Tags: an asset matches when it has any of them.
+    tags: Option<Vec<String>>,
+    /// Asset ids.
+    ids: Option<Vec<String>>,
+    /// Rendition roles to keep (default: all).
+    renditions: Option<Vec<String>>,
+}
+
+/// A report of `check` or of `verify`, each with the version of its shape.
+#[derive(JsonSchema)]
+#[schemars(title = "assetpack report")]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum ReportDoc {
+    /// `check --format json`.
+    Check {
+        /// The version of the shape (1).
+        #[schemars(schema_with = "format_one")]
+        format: u64,
+        #[serde(flatten)]
+        report: Report,
+    },
+    /// `verify --format json`.
+    Verify {
+        /// The version of the shape (1).
+        #[schemars(schema_with = "format_one")]
+        format: u64,
+        #[serde(flatten)]
+        verification: Verification,
+    },
+}
