@@ -170,8 +170,22 @@ fn what_assetpack_writes_validates_against_its_schemas() {
         "verify-bad.json",
         &["verify", "damaged.zip", "--format", "json"],
     );
+    for r in &reports {
+        let text = fs::read_to_string(r).expect("read");
+        assert!(text.contains("\"format\": 1"), "{}: {text}", r.display());
+    }
     let Some((ok, out)) = validate(d, "report", &reports) else {
         return;
     };
     assert!(ok, "{out}");
+    // Not vacuous: a document of the wrong shape fails.
+    fs::write(
+        d.join("wrong.json"),
+        "{\"format\": 1, \"ok\": \"yes\", \"problems\": 3}",
+    )
+    .expect("write");
+    let Some((ok, out)) = validate(d, "report", &[d.join("wrong.json")]) else {
+        return;
+    };
+    assert!(!ok, "{out}");
 }

@@ -140,8 +140,8 @@ fn print_plan(outcome: &Outcome) -> Result<()> {
 }
 
 /// What `build --format json` prints.
-#[derive(Serialize)]
-struct BuildDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct BuildDoc<'a> {
     ok: bool,
     /// The pack written, or that would be on a dry run.
     output: &'a Path,
@@ -164,8 +164,8 @@ struct BuildDoc<'a> {
     plan: Option<Vec<PlanEntry<'a>>>,
 }
 
-#[derive(Serialize)]
-struct PlanEntry<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct PlanEntry<'a> {
     name: String,
     sha256: &'a str,
     bytes: u64,
@@ -203,8 +203,8 @@ impl<'a> BuildDoc<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct StoppedDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct StoppedDoc<'a> {
     ok: bool,
     problems: &'a [Problem],
 }
@@ -341,8 +341,8 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
 }
 
 /// What `index --format json` prints.
-#[derive(Serialize)]
-struct IndexDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct IndexDoc<'a> {
     ok: bool,
     output: &'a Path,
     bytes: u64,

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::{output, DiffArgs, Format};
 
 /// What `diff --format json` prints.
-#[derive(Serialize)]
-struct DiffDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct DiffDoc<'a> {
     /// True when the two sides are the same.
     ok: bool,
     #[serde(flatten)]

@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::{output, ListArgs, ListFormat};
 
 /// What `list --format json` prints.
-#[derive(Serialize)]
-struct ListDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ListDoc<'a> {
     ok: bool,
     assets: &'a [Listed],
 }

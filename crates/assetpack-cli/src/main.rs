@@ -96,7 +96,7 @@ pub(crate) enum SchemaArg {
     Bundle,
     /// The `manifest.json` in every pack.
     PackManifest,
-    /// The JSON report of `check` and `verify`.
+    /// Every command's `--format json` document (and the error document).
     Report,
 }
 
@@ -394,14 +394,14 @@ impl Command {
 /// Writes the JSON Schema of `document` to standard output.
 fn schema(document: SchemaArg) -> Result<u8> {
     use assetpack::schema::Document;
-    let doc = match document {
-        SchemaArg::Manifest => Document::Manifest,
-        SchemaArg::Bundle => Document::Bundle,
-        SchemaArg::PackManifest => Document::PackManifest,
-        SchemaArg::Report => Document::Report,
+    let text = match document {
+        SchemaArg::Manifest => assetpack::schema::schema(Document::Manifest),
+        SchemaArg::Bundle => assetpack::schema::schema(Document::Bundle),
+        SchemaArg::PackManifest => assetpack::schema::schema(Document::PackManifest),
+        SchemaArg::Report => output::report_schema(),
     };
     let mut out = std::io::stdout().lock();
-    std::io::Write::write_all(&mut out, assetpack::schema::schema(doc).as_bytes())?;
+    std::io::Write::write_all(&mut out, text.as_bytes())?;
     Ok(0)
 }
 

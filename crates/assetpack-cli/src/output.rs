@@ -10,11 +10,17 @@ use serde::Serialize;
 /// The version of the shape of every JSON document the command line prints (its `"format"`).
 pub const FORMAT: u32 = 1;
 
-#[derive(Serialize)]
-struct Versioned<'a, T: Serialize> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Versioned<'a, T: Serialize> {
+    #[schemars(schema_with = "format_one")]
     format: u32,
     #[serde(flatten)]
     body: &'a T,
+}
+
+/// The version of a document's shape: 1.
+fn format_one(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "const": FORMAT })
 }
 
 /// One JSON document: `{"format": 1, ...body}`.
@@ -27,19 +33,53 @@ pub fn json_doc(out: &mut impl Write, body: &impl Serialize) -> io::Result<()> {
     writeln!(out)
 }
 
+/// Any document a command prints with `--format json`.
+#[derive(schemars::JsonSchema)]
+#[schemars(title = "assetpack report")]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum AnyReport<'a> {
+    /// `check`.
+    Check(Versioned<'a, Report>),
+    /// `verify`.
+    Verify(Versioned<'a, assetpack::verify::Verification>),
+    /// `build`.
+    Build(Versioned<'a, crate::build::BuildDoc<'a>>),
+    /// `build` or `index` stopped by problems in the data.
+    Stopped(Versioned<'a, crate::build::StoppedDoc<'a>>),
+    /// `index`.
+    Index(Versioned<'a, crate::build::IndexDoc<'a>>),
+    /// `scan`.
+    Scan(Versioned<'a, crate::scan::ScanDoc<'a>>),
+    /// `list`.
+    List(Versioned<'a, crate::list::ListDoc<'a>>),
+    /// `show`.
+    Show(Versioned<'a, crate::show::ShowDoc<'a>>),
+    /// `diff`.
+    Diff(Versioned<'a, crate::diff::DiffDoc<'a>>),
+    /// A fatal or usage error of any command.
+    Error(Versioned<'a, Failure<'a>>),
+}
+
+/// The JSON Schema of every `--format json` document.
+pub fn report_schema() -> String {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<AnyReport>();
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
 /// A check report as JSON: `{"format", "ok", "problems": [...], "summary": {...}}`.
 pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
     json_doc(out, report)
 }
 
-#[derive(Serialize)]
-struct Failure<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Failure<'a> {
     ok: bool,
     error: ErrorDoc<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ErrorDoc<'a> {
     /// `usage`, `io` or `interrupted`.
     kind: &'a str,
     message: &'a str,

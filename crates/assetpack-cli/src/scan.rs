@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::{output, progress, Format, ScanArgs};
 
 /// What `scan --format json` prints.
-#[derive(Serialize)]
-struct ScanDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ScanDoc<'a> {
     ok: bool,
     /// The manifest written, or `null` when it is in `text`.
     manifest: Option<&'a std::path::Path>,
@@ -26,8 +26,8 @@ struct ScanDoc<'a> {
     text: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Skipped<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Skipped<'a> {
     path: &'a str,
     why: &'a str,
 }

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::{output, Format, ShowArgs};
 
 /// What `show --format json` prints.
-#[derive(Serialize)]
-struct ShowDoc<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ShowDoc<'a> {
     /// No errors about the asset.
     ok: bool,
     provider: &'a str,

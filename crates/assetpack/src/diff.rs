@@ -72,7 +72,7 @@ pub enum DiffError {
 
 /// One field that differs, by its dotted path, with its value on each side as JSON text
 /// (`None` where the field is absent).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldChange {
     /// The field, e.g. `file.sha256`.
     pub field: String,
@@ -83,7 +83,7 @@ pub struct FieldChange {
 }
 
 /// An asset on both sides that differs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Changed {
     /// `provider/asset`.
     pub asset: String,
@@ -94,7 +94,7 @@ pub struct Changed {
 }
 
 /// An asset on one side only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OneSide {
     /// `provider/asset`.
     pub asset: String,
@@ -103,7 +103,7 @@ pub struct OneSide {
 }
 
 /// What differs between two editions, each list sorted by `provider/asset`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diff {
     /// On the new side only.
     pub added: Vec<OneSide>,

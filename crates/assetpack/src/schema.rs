@@ -1,8 +1,11 @@
 //! JSON Schemas (draft 2020-12) of the documents assetpack reads and writes, for editors and
 //! other tools: provider manifests and bundle specs (TOML, whose editors — taplo, Even Better
-//! TOML — validate through JSON Schema), the `manifest.json` every pack carries, and the JSON
-//! reports of `check` and `verify`. Each says `format = 1` (TOML, optional) or
-//! `"format": 1` (JSON); this crate reads and writes version [`FORMAT`].
+//! TOML — validate through JSON Schema) and the `manifest.json` every pack carries. Each says
+//! `format = 1` (TOML, optional) or `"format": 1` (JSON); this crate reads and writes version
+//! [`FORMAT`]. The report types ([`Report`](crate::Report),
+//! [`Verification`](crate::verify::Verification), [`Listed`](crate::catalog::Listed),
+//! [`Diff`](crate::diff::Diff)) implement `schemars::JsonSchema` too, for the reports a program
+//! writes (`assetpack schema report` is made from them).
 //!
 //! ```
 //! use assetpack::schema::{schema, Document};
@@ -13,9 +16,7 @@
 
 use schemars::{JsonSchema, SchemaGenerator};
 
-use crate::check::Report;
 use crate::manifest::{Asset, Date, Kind, Provider, FORMAT};
-use crate::verify::Verification;
 
 /// A document with a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,17 +28,14 @@ pub enum Document {
     Bundle,
     /// The resolved manifest in every pack, `<name>/manifest.json`.
     PackManifest,
-    /// The JSON report of `check` or `verify` (`--format json`).
-    Report,
 }
 
 impl Document {
     /// Every document, with the name `assetpack schema` knows it by.
-    pub const ALL: [(&'static str, Document); 4] = [
+    pub const ALL: [(&'static str, Document); 3] = [
         ("manifest", Document::Manifest),
         ("bundle", Document::Bundle),
         ("pack-manifest", Document::PackManifest),
-        ("report", Document::Report),
     ];
 }
 
@@ -50,7 +48,6 @@ pub fn schema(doc: Document) -> String {
         Document::PackManifest => {
             generator.into_root_schema_for::<crate::plan::Resolved<'static>>()
         }
-        Document::Report => generator.into_root_schema_for::<ReportDoc>(),
     };
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
@@ -126,28 +123,4 @@ struct SelectDoc {
     ids: Option<Vec<String>>,
     /// Rendition roles to keep (default: all).
     renditions: Option<Vec<String>>,
-}
-
-/// A report of `check` or of `verify`, each with the version of its shape.
-#[derive(JsonSchema)]
-#[schemars(title = "assetpack report")]
-#[allow(dead_code)]
-#[serde(untagged)]
-enum ReportDoc {
-    /// `check --format json`.
-    Check {
-        /// The version of the shape (1).
-        #[schemars(schema_with = "format_one")]
-        format: u64,
-        #[serde(flatten)]
-        report: Report,
-    },
-    /// `verify --format json`.
-    Verify {
-        /// The version of the shape (1).
-        #[schemars(schema_with = "format_one")]
-        format: u64,
-        #[serde(flatten)]
-        verification: Verification,
-    },
 }

@@ -6,7 +6,7 @@ use super::Inputs;
 use crate::manifest::{Content, Date, Kind};
 
 /// One chosen asset, flattened into the columns a list shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Listed {
     /// The provider's id.
     pub provider: String,
