@@ -985,3 +985,69 @@ fn empty_files_and_media_type_parameters() {
         "{v:#}"
     );
 }
+
+#[test]
+fn many_problems_of_one_kind_are_counted_past_the_first_few_unless_verbose() {
+    let strays: Vec<(String, Vec<u8>)> = (0..8)
+        .map(|i| (format!("stray-{i}.txt"), b"left here".to_vec()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = strays
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let f = Fixture::new(&files);
+    f.manifest("");
+    let human = |extra: &[&str]| {
+        let o = run(f.path(), &[&["check", "test.toml"][..], extra].concat());
+        assert_eq!(code(&o), 0);
+        stdout(&o)
+    };
+    let short = human(&[]);
+    assert_eq!(
+        short.matches("warning[unlisted-file]").count(),
+        3,
+        "{short}"
+    );
+    assert!(
+        short.contains(
+            "… and 5 more `unlisted-file` warnings in test.toml (`--verbose` shows them all"
+        ),
+        "{short}"
+    );
+    let all = human(&["--verbose"]);
+    assert_eq!(all.matches("warning[unlisted-file]").count(), 8, "{all}");
+    assert!(!all.contains("more `unlisted-file`"), "{all}");
+    let (_, v) = f.check(&[]);
+    assert_eq!(
+        v["problems"].as_array().expect("problems").len(),
+        8,
+        "JSON has all"
+    );
+}
+
+#[test]
+fn diagnostics_are_coloured_only_for_a_terminal_or_when_forced() {
+    let f = Fixture::new(&[]);
+    f.manifest("[[asset]]\nid = \"a\"\ntitle = \"A\"\nkind = \"poster\"\nfile = \"gone.pdf\"\n");
+    let piped = run(f.path(), &["check", "test.toml"]);
+    assert!(!stdout(&piped).contains('\u{1b}'), "plain when piped");
+    let forced = bin()
+        .current_dir(f.path())
+        .args(["check", "test.toml"])
+        .env("CLICOLOR_FORCE", "1")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    let text = stdout(&forced);
+    assert!(
+        text.contains("\u{1b}[1m\u{1b}[31merror[missing-file]"),
+        "{text:?}"
+    );
+    let no_color = bin()
+        .current_dir(f.path())
+        .args(["check", "test.toml"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(!stdout(&no_color).contains('\u{1b}'), "NO_COLOR is plain");
+}

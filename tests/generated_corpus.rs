@@ -66,7 +66,10 @@ fn a_build_reports_every_damaged_file_where_check_does_and_writes_nothing() {
     let v = json(&o);
     // The build reads each file once, while it packs it: the content problems it finds then are
     // the check's, at the same places.
-    let b = run(dir.path(), &["build", "damaged.toml", "-o", "damaged.zip"]);
+    let b = run(
+        dir.path(),
+        &["build", "damaged.toml", "-o", "damaged.zip", "--verbose"],
+    );
     let err = String::from_utf8_lossy(&b.stderr);
     assert_eq!(code(&b), 1, "{err}");
     let errors: Vec<&serde_json::Value> = v["problems"]

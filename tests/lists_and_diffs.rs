@@ -218,3 +218,27 @@ fn completions_and_the_manual_page_are_printed() {
     );
     assert!(man.contains("verify"));
 }
+
+#[test]
+fn every_subcommand_helps_with_examples() {
+    let data = shipped_copy();
+    let commands = [
+        "scan",
+        "check",
+        "build",
+        "verify",
+        "index",
+        "list",
+        "show",
+        "diff",
+        "schema",
+        "completions",
+        "man",
+    ];
+    for c in commands {
+        let o = run(data.path(), &[c, "--help"]);
+        assert_eq!(code(&o), 0, "{c}");
+        let help = stdout(&o);
+        assert!(help.contains("Examples:\n  assetpack "), "{c}: {help}");
+    }
+}

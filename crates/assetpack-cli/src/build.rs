@@ -68,7 +68,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(e) if json => return failed_json(e),
-        Err(e) => return failed(e, args.quiet),
+        Err(e) => return failed(e, args.quiet, args.verbose),
     };
     drop(make);
     if json {
@@ -80,7 +80,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         std::mem::forget(outcome);
         return Ok(0);
     }
-    let mut err = std::io::stderr().lock();
+    let mut err = output::stderr();
     if !args.quiet {
         output::warning_summary(&mut err, &outcome.warnings)?;
     }
@@ -255,9 +255,9 @@ fn failed_json(e: BuildError) -> Result<u8> {
 }
 
 /// Reports why a build did not happen; the exit code.
-fn failed(e: BuildError, quiet: bool) -> Result<u8> {
+fn failed(e: BuildError, quiet: bool, verbose: bool) -> Result<u8> {
     match e {
-        BuildError::Problems(problems) => stopped(&problems, quiet),
+        BuildError::Problems(problems) => stopped(&problems, quiet, verbose),
         // A file that disagrees with its manifest is a problem in the data; one that changed
         // under the build is the environment's, like a read error.
         BuildError::Pack(e @ PackError::Mismatch { .. }) => {
@@ -280,10 +280,10 @@ fn failed(e: BuildError, quiet: bool) -> Result<u8> {
 }
 
 /// Errors in full, warnings as a count (`check` shows them), and why nothing was written.
-fn stopped(problems: &[Problem], quiet: bool) -> Result<u8> {
+fn stopped(problems: &[Problem], quiet: bool, verbose: bool) -> Result<u8> {
     let errors: Vec<Problem> = problems.iter().filter(|p| p.is_error()).cloned().collect();
-    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    output::problems(&mut err, &errors)?;
+    let mut err = output::stderr();
+    output::problems(&mut err, &errors, verbose)?;
     if !quiet {
         output::warning_summary(&mut err, problems)?;
     }
@@ -309,8 +309,8 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
         Ok(outcome) => outcome,
         Err(e) if json => return failed_json(e),
         Err(BuildError::Problems(problems)) => {
-            let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-            output::problems(&mut err, &problems)?;
+            let mut err = output::stderr();
+            output::problems(&mut err, &problems, false)?;
             err.flush()?;
             return Ok(1);
         }

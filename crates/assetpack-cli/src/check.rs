@@ -22,11 +22,10 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let bar = progress::Bar::new(args.quiet || !matches!(args.format, CheckFormat::Human));
     let report = assetpack::check(&args.paths, &options, &bar);
     bar.clear();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = output::stdout();
     match args.format {
         CheckFormat::Json => output::json(&mut out, &report)?,
-        CheckFormat::Human => output::human(&mut out, &report)?,
+        CheckFormat::Human => output::human(&mut out, &report, args.verbose)?,
         CheckFormat::Github => output::github(&mut out, &report)?,
     }
     out.flush()?;

@@ -22,9 +22,10 @@ pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     let d = match diff(&args.old, &args.new) {
         Ok(d) => d,
         Err(DiffError::Problems { path, problems }) => {
-            let mut err = std::io::stderr().lock();
-            output::problems(&mut err, &problems)?;
+            let mut err = output::stderr();
+            output::problems(&mut err, &problems, false)?;
             writeln!(err, "{} has errors; nothing was compared", path.display())?;
+            err.flush()?;
             return Ok(1);
         }
         Err(e) => return Err(e.into()),

@@ -20,12 +20,13 @@ pub(crate) fn run(args: ListArgs) -> Result<u8> {
     let (inputs, problems) = Inputs::read(&args.specs, Some("list.zip".as_ref()))?;
     let errors: Vec<_> = problems.iter().filter(|p| p.is_error()).cloned().collect();
     if !errors.is_empty() {
-        let mut err = std::io::stderr().lock();
-        output::problems(&mut err, &errors)?;
+        let mut err = output::stderr();
+        output::problems(&mut err, &errors, false)?;
         writeln!(
             err,
             "the specs have errors: `assetpack check` shows them all"
         )?;
+        err.flush()?;
         return Ok(1);
     }
     let rows: Vec<Listed> = list(&inputs)

@@ -31,33 +31,76 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Write or update a provider manifest from a folder of files.
+    #[command(after_help = "Examples:
+  assetpack scan assets/oup --provider oup --name \"Oxford University Press\" -o packs/providers/oup.toml
+  assetpack scan assets/oup -o packs/providers/oup.toml     (update: hand-written fields are kept)")]
     Scan(ScanArgs),
     /// Check provider manifests against their files.
+    #[command(after_help = "Examples:
+  assetpack check packs/providers
+  assetpack check packs/providers/oup.toml --fast --today 2027-03-01
+  assetpack check packs/providers --format github             (annotations in GitHub Actions)
+  assetpack check packs/providers --format json | jq '.problems[] | select(.severity == \"error\")'
+
+Exit codes: 0 fine, 1 errors in the data, 2 usage or I/O error.")]
     Check(CheckArgs),
     /// Build a reproducible, checksummed ZIP pack from a bundle spec or provider manifests.
+    #[command(after_help = "Examples:
+  assetpack build packs/bundles/north-west-spring-2027.toml
+  assetpack build packs/providers/*.toml -o everything.zip --layout bagit
+  assetpack build packs/bundles/north-west-spring-2027.toml --dry-run     (the plan, nothing written)
+
+Exit codes: 0 written, 1 errors in the data (nothing written), 2 usage or I/O error,
+130 interrupted (nothing written; an older pack is as it was).")]
     Build(BuildArgs),
     /// Verify a pack: every entry name, CRC and SHA-256; optionally extract it.
+    #[command(after_help = "Examples:
+  assetpack verify north-west-spring-2027.zip
+  assetpack verify north-west-spring-2027.zip --extract ~/Downloads
+
+Exit codes: 0 intact, 1 problems (nothing extracted), 2 not a readable ZIP or an I/O error.")]
     Verify(VerifyArgs),
     /// Make the PDF index and printed-materials request form of a bundle or manifests.
+    #[command(after_help = "Examples:
+  assetpack index packs/bundles/north-west-spring-2027.toml -o index.pdf
+  assetpack index packs/providers/oup.toml -o oup.pdf --paper letter")]
     Index(IndexArgs),
     /// List the assets a bundle or manifests choose, one row each.
+    #[command(after_help = "Examples:
+  assetpack list packs/bundles/north-west-spring-2027.toml
+  assetpack list packs/bundles/north-west-spring-2027.toml --kind poster --print --format csv > posters.csv")]
     List(ListArgs),
     /// Show one asset with every field, its files and what `check` says about them.
+    #[command(after_help = "Examples:
+  assetpack show oup/interactive-flyer packs/providers
+  assetpack show bmj-best-practice/a3-poster packs/providers --format json")]
     Show(ShowArgs),
     /// What changed between two editions: two packs, two specs, or one of each.
+    #[command(after_help = "Examples:
+  assetpack diff north-west-2026.zip north-west-spring-2027.zip
+  assetpack diff north-west-2026.zip packs/bundles/north-west-spring-2027.toml
+
+Exit codes: 0 the same, 1 they differ, 2 usage or I/O error.")]
     Diff(DiffArgs),
     /// Print the JSON Schema of a document: manifest, bundle, pack-manifest or report.
+    #[command(
+        after_help = "Examples:\n  assetpack schema manifest > assetpack-manifest.schema.json\n  assetpack schema report > assetpack-report.schema.json"
+    )]
     Schema {
         /// The document.
         #[arg(value_enum)]
         document: SchemaArg,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  assetpack completions bash > /etc/bash_completion.d/assetpack\n  assetpack completions zsh > ~/.zfunc/_assetpack"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Print the manual page (roff), e.g. `assetpack man > assetpack.1`.
+    #[command(after_help = "Examples:\n  assetpack man > assetpack.1 && man ./assetpack.1")]
     Man,
 }
 
@@ -209,6 +252,10 @@ pub(crate) struct BuildArgs {
     /// Output format (JSON: the outcome, with the plan on a dry run).
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,
+    /// Show every error that stops the build (by default, past three of one code in one
+    /// manifest the rest are counted).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
     /// Print no progress bar.
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -225,6 +272,9 @@ pub(crate) struct VerifyArgs {
     /// (the shape of a ZIP bomb); 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = assetpack::verify::MAX_RATIO)]
     pub(crate) max_ratio: u64,
+    /// Show every problem (by default, past three of one code the rest are counted).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,
@@ -295,6 +345,10 @@ pub(crate) struct CheckArgs {
     /// Length limit for a message channel, e.g. `mastodon=500` (repeatable).
     #[arg(long = "channel-limit", value_name = "CHANNEL=N", value_parser = parse_limit)]
     pub(crate) channel_limits: Vec<(String, usize)>,
+    /// Show every problem (by default, past three of one code in one manifest the rest are
+    /// counted in one line).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
     /// Print no progress bar.
     #[arg(short, long)]
     pub(crate) quiet: bool,

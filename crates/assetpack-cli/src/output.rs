@@ -133,8 +133,8 @@ fn escape_property(s: &str) -> String {
 
 /// Each problem as `severity[code]: message`, its location and source line, and a fix;
 /// then a summary line.
-pub fn human(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    problems(out, &report.problems)?;
+pub fn human(out: &mut impl Write, report: &Report, verbose: bool) -> io::Result<()> {
+    problems(out, &report.problems, verbose)?;
     summary(out, report)
 }
 
@@ -157,12 +157,66 @@ fn summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
     )
 }
 
-/// Each problem in the human format.
-pub fn problems(out: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
+/// Standard output for people: buffered, coloured on a terminal, plain when piped or when
+/// `NO_COLOR` is set (`CLICOLOR_FORCE=1` colours it anyway).
+pub fn stdout() -> io::BufWriter<anstream::AutoStream<io::StdoutLock<'static>>> {
+    io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock())
+}
+
+/// Standard error for people, as [`stdout`].
+pub fn stderr() -> io::BufWriter<anstream::AutoStream<io::StderrLock<'static>>> {
+    io::BufWriter::new(anstream::stderr().lock())
+}
+
+/// How many problems of one code in one manifest are shown before the rest are counted.
+const SHOWN: usize = 3;
+
+/// Each problem in the human format; past the first [`SHOWN`] of one code in one manifest,
+/// one line counts the rest, unless `verbose`.
+pub fn problems(out: &mut impl Write, problems: &[Problem], verbose: bool) -> io::Result<()> {
+    // Each (manifest, code) met: how many times, and its first problem.
+    type Key<'a> = (Option<&'a std::path::Path>, assetpack::Code);
+    let mut seen: Vec<(Key, usize, &Problem)> = Vec::new();
     for p in problems {
-        problem(out, p)?;
+        let key = (p.manifest.as_deref(), p.code);
+        let n = match seen.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, n, _)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                seen.push((key, 1, p));
+                1
+            }
+        };
+        if verbose || n <= SHOWN {
+            problem(out, p)?;
+        }
+    }
+    for ((manifest, code), n, first) in seen {
+        if verbose || n <= SHOWN {
+            continue;
+        }
+        let r#in = manifest.map_or(String::new(), |m| format!(" in {}", m.display()));
+        let style = severity_style(first);
+        writeln!(
+            out,
+            "{style}…{style:#} and {} more `{code}` {}{}{in} (`--verbose` shows them all; JSON always has all)",
+            n - SHOWN,
+            first.severity,
+            plural(n - SHOWN),
+        )?;
     }
     Ok(())
+}
+
+fn severity_style(p: &Problem) -> anstyle::Style {
+    let colour = if p.is_error() {
+        anstyle::AnsiColor::Red
+    } else {
+        anstyle::AnsiColor::Yellow
+    };
+    anstyle::Style::new().bold().fg_color(Some(colour.into()))
 }
 
 /// One line counting warnings by code, e.g. `3 warnings (missing-alt ×2, review-due-soon ×1)`.
@@ -193,13 +247,22 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
-    writeln!(out, "{}[{}]: {}", p.severity, p.code, p.message)?;
+    let sev = severity_style(p);
+    let bold = anstyle::Style::new().bold();
+    let blue = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Blue.into()));
+    writeln!(
+        out,
+        "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}",
+        p.severity, p.code, p.message
+    )?;
     let gutter = p.line.map_or(1, |l| l.to_string().len());
     let pad = " ".repeat(gutter);
     if let Some(m) = &p.manifest {
         match (p.line, p.column) {
-            (Some(l), Some(c)) => writeln!(out, "{pad}--> {}:{l}:{c}", m.display())?,
-            _ => writeln!(out, "{pad}--> {}", m.display())?,
+            (Some(l), Some(c)) => writeln!(out, "{pad}{blue}-->{blue:#} {}:{l}:{c}", m.display())?,
+            _ => writeln!(out, "{pad}{blue}-->{blue:#} {}", m.display())?,
         }
     }
     if let (Some(line), Some(col), Some(src)) = (p.line, p.column, &p.source_line) {
@@ -207,9 +270,10 @@ fn problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        writeln!(out, "{pad} |")?;
-        writeln!(out, "{line} | {src}")?;
-        writeln!(out, "{pad} | {}^", " ".repeat(col.saturating_sub(1)))?;
+        writeln!(out, "{pad} {blue}|{blue:#}")?;
+        writeln!(out, "{blue}{line} |{blue:#} {src}")?;
+        let caret = " ".repeat(col.saturating_sub(1));
+        writeln!(out, "{pad} {blue}|{blue:#} {caret}{sev}^{sev:#}")?;
     }
     let mut at = Vec::new();
     if let Some(prov) = &p.provider {

@@ -52,7 +52,7 @@ pub(crate) fn run(args: ShowArgs) -> Result<u8> {
         .filter(|p| p.provider.as_deref() == Some(provider) && p.asset.as_deref() == Some(id))
         .collect();
     let ok = !problems.iter().any(Problem::is_error);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = output::stdout();
     if args.format == Format::Json {
         let doc = ShowDoc {
             ok,
@@ -69,7 +69,7 @@ pub(crate) fn run(args: ShowArgs) -> Result<u8> {
             writeln!(out, "check: no problems")?;
         } else {
             writeln!(out)?;
-            output::problems(&mut out, &problems)?;
+            output::problems(&mut out, &problems, true)?;
         }
     }
     out.flush()?;

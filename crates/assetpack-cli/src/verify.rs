@@ -25,7 +25,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = output::stdout();
     match args.format {
         Format::Json => output::json_doc(&mut out, &v)?,
         Format::Human => human(&mut out, &args, &v)?,
@@ -35,7 +35,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
 }
 
 fn human(out: &mut impl Write, args: &VerifyArgs, v: &Verification) -> Result<()> {
-    output::problems(out, &v.problems)?;
+    output::problems(out, &v.problems, args.verbose)?;
     let s = &v.summary;
     let name = s.name.as_deref().unwrap_or("?");
     if v.ok {
