@@ -1367,6 +1367,33 @@ fn the_json_reports_read_back_into_the_library_types() {
     assert!(v.ok && v.problems.is_empty(), "{v:?}");
     assert_eq!(v.summary.name.as_deref(), Some(NAME));
     assert!(v.summary.files > 50, "{v:?}");
+    // The resolved manifest a pack carries reads back into the library's type.
+    let file = fs::File::open(zip).expect("open");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut entry = archive
+        .by_name(&format!("{NAME}/manifest.json"))
+        .expect("manifest.json");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).expect("read");
+    let m: assetpack::resolved::PackManifest<'static> =
+        serde_json::from_str(&text).expect("a pack manifest");
+    assert_eq!((m.format, m.pack.header.name.as_str()), (1, NAME));
+    let files: usize = m
+        .provider
+        .iter()
+        .flat_map(|p| &p.asset)
+        .map(|a| a.files().count())
+        .sum();
+    assert!(
+        files > 40 && files <= m.pack.files,
+        "{files} of {}",
+        m.pack.files
+    );
+    assert_eq!(
+        serde_json::to_string_pretty(&m).expect("json") + "\n",
+        text,
+        "round trip"
+    );
     // A code this version does not know is refused by name, not taken for another.
     let newer = String::from_utf8_lossy(&o.stdout).replace("\"problems\": []", "\"problems\": [{\"code\": \"from-the-future\", \"severity\": \"error\", \"manifest\": null, \"line\": null, \"column\": null, \"provider\": null, \"asset\": null, \"file\": null, \"message\": \"\", \"fix\": \"\"}]");
     let e = serde_json::from_str::<assetpack::verify::Verification>(&newer).expect_err("refused");

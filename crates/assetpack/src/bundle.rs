@@ -37,7 +37,9 @@ use crate::problem::{Code, Problem};
 use crate::source::Source;
 
 /// The `[bundle]` header: what the pack is, for whom, and its edition date.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 pub struct Header {
     /// Folder name inside the ZIP and default output file name.
     pub name: String,

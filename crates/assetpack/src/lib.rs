@@ -35,6 +35,7 @@ pub mod pack;
 pub mod plan;
 pub mod problem;
 pub mod progress;
+pub mod resolved;
 pub mod safe_path;
 pub mod scan;
 pub mod schema;

@@ -11,18 +11,18 @@
 //! - `SHA256SUMS` over every other file, or, with [`Layout::Bagit`], a BagIt bag (RFC 8493)
 //!   with the same content under `data/`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::bundle::Header;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
-use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest, Print, Provider};
+use crate::manifest::{Asset, Content, FileRef, Manifest, Print, Provider};
+use crate::resolved::{AssetOut, FileOut, PackInfo, PackManifest, ProviderOut};
 use crate::safe_path;
 use crate::sums;
 
@@ -318,164 +318,6 @@ fn method_for(path: &str, bytes: u64, compression: Compression) -> Method {
 
 // --- the resolved manifest (manifest.toml / manifest.json) ----------------------------------
 
-#[derive(Serialize, schemars::JsonSchema)]
-#[schemars(title = "assetpack pack manifest (manifest.json)")]
-pub(crate) struct Resolved<'a> {
-    /// The version of this document's shape.
-    format: u64,
-    pack: PackInfo<'a>,
-    provider: Vec<ProviderOut<'a>>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct PackInfo<'a> {
-    #[serde(flatten)]
-    header: &'a Header,
-    edition: String,
-    layout: Layout,
-    software: String,
-    providers: usize,
-    assets: usize,
-    files: usize,
-    bytes: u64,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct ProviderOut<'a> {
-    /// The provider as described, less `base` (a path on the builder's machine).
-    #[serde(flatten)]
-    provider: Provider,
-    asset: Vec<AssetOut<'a>>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct FileOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<&'a str>,
-    /// Path inside the pack's content folder.
-    path: String,
-    /// Path in the provider's folder, as the manifest gives it.
-    source: &'a str,
-    sha256: String,
-    bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    media_type: Option<String>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct AssetOut<'a> {
-    id: &'a str,
-    title: &'a str,
-    kind: Kind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<FileOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    channel: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    alt: Option<&'a str>,
-    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
-    tags: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_reviewed: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_review_due: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    print: Option<&'a Print>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<&'a str>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    renditions: Vec<FileOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transcript: Option<FileOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    captions: Option<FileOut<'a>>,
-}
-
-impl<'a> FileOut<'a> {
-    fn of(role: FileRole<'a>, f: &'a FileRef, path: String, sha256: String, bytes: u64) -> Self {
-        FileOut {
-            role: match role {
-                FileRole::Rendition(_, r) => Some(r),
-                _ => None,
-            },
-            path,
-            source: &f.file,
-            sha256,
-            bytes,
-            media_type: f
-                .media_type
-                .clone()
-                .or_else(|| content::media_type_for_path(&f.file).map(str::to_owned)),
-        }
-    }
-
-    /// A message's text file.
-    fn message(entry: &Entry) -> Self {
-        FileOut {
-            role: None,
-            path: entry.path.clone(),
-            source: "",
-            sha256: entry.sha256.clone(),
-            bytes: entry.bytes,
-            media_type: Some("text/plain".into()),
-        }
-    }
-}
-
-impl<'a> AssetOut<'a> {
-    /// The asset's metadata, before its files are added.
-    fn of(a: &'a Asset) -> Self {
-        let (url, text, channel) = match &a.content {
-            Content::Url(u) => (Some(u.as_str()), None, None),
-            Content::Text { text, channel } => (None, Some(text.as_str()), channel.as_deref()),
-            Content::File(_) => (None, None, None),
-        };
-        AssetOut {
-            id: &a.id,
-            title: &a.title,
-            kind: a.kind,
-            file: None,
-            url,
-            text,
-            channel,
-            description: a.description.as_deref(),
-            alt: a.alt.as_deref(),
-            tags: &a.tags,
-            last_reviewed: a.last_reviewed,
-            next_review_due: a.next_review_due,
-            print: a.print.as_ref(),
-            usage: a.usage.as_deref(),
-            renditions: Vec::new(),
-            transcript: None,
-            captions: None,
-        }
-    }
-
-    fn add_file(&mut self, role: FileRole, out: FileOut<'a>) {
-        match role {
-            FileRole::Main => self.file = Some(out),
-            FileRole::Transcript => self.transcript = Some(out),
-            FileRole::Captions => self.captions = Some(out),
-            FileRole::Rendition(..) => self.renditions.push(out),
-        }
-    }
-
-    /// Every file of the asset in the pack.
-    fn files(&self) -> impl Iterator<Item = &FileOut<'a>> {
-        self.file
-            .iter()
-            .chain(&self.renditions)
-            .chain(&self.transcript)
-            .chain(&self.captions)
-    }
-}
-
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -729,10 +571,10 @@ fn resolved_manifests(
         .flat_map(|p| &p.asset)
         .flat_map(|a| a.files());
     let (count, bytes) = files.fold((0, 0), |(n, b), f| (n + 1, b + f.bytes));
-    let resolved = Resolved {
+    let resolved = PackManifest {
         format: crate::manifest::FORMAT,
         pack: PackInfo {
-            header,
+            header: Cow::Borrowed(header),
             edition: edition.date.to_string(),
             layout,
             software: software(),

@@ -46,7 +46,7 @@ pub fn schema(doc: Document) -> String {
         Document::Manifest => generator.into_root_schema_for::<ManifestDoc>(),
         Document::Bundle => generator.into_root_schema_for::<BundleDoc>(),
         Document::PackManifest => {
-            generator.into_root_schema_for::<crate::plan::Resolved<'static>>()
+            generator.into_root_schema_for::<crate::resolved::PackManifest<'static>>()
         }
     };
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"

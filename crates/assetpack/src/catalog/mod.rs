@@ -38,7 +38,9 @@ use crate::manifest::{Date, LoadError, Manifest};
 use crate::problem::Problem;
 
 /// How a pack is laid out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Layout {

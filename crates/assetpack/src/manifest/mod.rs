@@ -88,6 +88,15 @@ impl Serialize for Date {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        Date::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("`{text}` is not a date like 2027-03-01"))
+        })
+    }
+}
+
 impl schemars::JsonSchema for Date {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Date".into()
@@ -106,7 +115,17 @@ impl schemars::JsonSchema for Date {
 
 /// What sort of material an asset is.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -274,7 +293,7 @@ impl schemars::JsonSchema for Content {
 }
 
 /// Printed copies an asset is offered in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Print {
     /// Whether printed copies can be requested.
     pub available: bool,
@@ -287,7 +306,7 @@ pub struct Print {
 }
 
 /// Where requests for printed copies go.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PrintContact {
     /// An email address or web page.
     pub contact: String,
@@ -318,7 +337,7 @@ impl Spans {
 }
 
 /// The `[provider]` table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Provider {
     /// Short id, lowercase `[a-z0-9-]`; the provider's folder name in packs.
     pub id: String,
