@@ -233,7 +233,7 @@ fn prepare(
 fn judged(
     deferred: Deferred,
     inputs: &Inputs,
-    read: &crate::ReadFiles,
+    read: &crate::examine::ReadFiles,
     problems: &mut Vec<Problem>,
 ) -> Result<(), BuildError> {
     deferred.judge(&inputs.manifests, read, problems);

@@ -200,13 +200,13 @@ pub fn check_loaded(
 
 /// Picks the files whose content a check leaves to the pack that reads them anyway (see
 /// [`check_deferring`]).
-pub type Defer<'d> = dyn Fn(&Manifest, &FileRef) -> bool + Sync + 'd;
+pub(crate) type Defer<'d> = dyn Fn(&Manifest, &FileRef) -> bool + Sync + 'd;
 
 /// [`check_loaded`], leaving the content of the files `defer` picks to be judged later from
 /// what the pack read ([`Deferred::judge`]): a build reads each file once. Of those files (when
 /// the walk saw them as regular files below `base`) the check only compares the size on disk
 /// with the manifest's.
-pub fn check_deferring(
+pub(crate) fn check_deferring(
     manifests: &[Manifest],
     options: &CheckOptions,
     defer: &Defer,
@@ -230,27 +230,17 @@ pub fn check_deferring(
 
 /// The files whose content a check left to be judged from what a pack read.
 #[derive(Debug, Default)]
-pub struct Deferred {
+pub(crate) struct Deferred {
     /// Manifest, asset and file index (in [`Asset::files`] order) of each.
     files: Vec<(usize, usize, usize)>,
     strict: bool,
 }
 
 impl Deferred {
-    /// How many files were left.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// True when none was.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
     /// Judges the deferred files' contents from `read` (files it does not hold are passed
     /// over) and adds what it finds to `problems`, sorted as a check sorts them. `manifests`
     /// are the ones the check was given.
-    pub fn judge(&self, manifests: &[Manifest], read: &ReadFiles, problems: &mut Vec<Problem>) {
+    pub(crate) fn judge(&self, manifests: &[Manifest], read: &ReadFiles, problems: &mut Vec<Problem>) {
         for &(mi, ai, fi) in &self.files {
             let Some(m) = manifests.get(mi) else { continue };
             let Some(a) = m.assets.get(ai) else { continue };

@@ -59,16 +59,6 @@ impl ReadFiles {
     pub fn get(&self, base: &Path, rel: &str) -> Option<&Examined> {
         self.0.get(base)?.get(rel)
     }
-
-    /// How many files were read.
-    pub fn len(&self) -> usize {
-        self.0.values().map(|files| files.len()).sum()
-    }
-
-    /// True when no file was read.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Reads a file opened with [`content::open_below`] or [`content::open_regular`] (with the

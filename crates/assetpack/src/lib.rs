@@ -12,7 +12,7 @@
 //! and the checksum formats ([`sums`]). The **behaviour** does things with them: [`mod@check`],
 //! [`scan`], [`plan`] (a plain-data plan of a pack), [`pack`] (the writer), [`verify`] (the
 //! reader, which never uses the writer's code) and [`build`] (the one build). Files are read
-//! through one reader (what it finds is an [`Examined`]). The model calls no behaviour.
+//! through one reader. The model calls no behaviour.
 //!
 //! The library prints nothing: findings come back as [`Problem`] values and progress is
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
@@ -44,7 +44,6 @@ pub mod sums;
 pub mod verify;
 
 pub use check::{check, CheckOptions, Report};
-pub use examine::{Examined, ReadFiles};
 pub use manifest::{Asset, Kind, Manifest};
 pub use problem::{Code, Problem, Severity};
 pub use progress::{NoProgress, Progress};

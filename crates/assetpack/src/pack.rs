@@ -594,7 +594,7 @@ pub fn write_zip<W: Write + Seek>(
 
 /// [`write_zip`], also returning what each provider file read into the pack holds (its
 /// length and content type), for a build to judge without reading the files again.
-pub fn write_zip_reading<W: Write + Seek>(
+pub(crate) fn write_zip_reading<W: Write + Seek>(
     plan: &Plan,
     out: W,
     options: &PackOptions,
@@ -994,7 +994,7 @@ pub struct Unpublished {
     path: PathBuf,
     sync: bool,
     /// What each provider file read into the pack holds.
-    pub read: ReadFiles,
+    pub(crate) read: ReadFiles,
 }
 
 impl Unpublished {
