@@ -1,6 +1,13 @@
 //! Writing a file so that it appears whole or not at all: into a hidden temporary file beside
 //! it, renamed over it at the end. A failure, a full disk or an interrupt leaves no partial
 //! file, and an older file of the same name stays as it was until the rename.
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("oup.toml");
+//! assetpack::atomic::write_file(&path, b"[provider]\n").unwrap();
+//! assert_eq!(std::fs::read(&path).unwrap(), b"[provider]\n");
+//! ```
 
 use std::io::{self, Write};
 use std::path::Path;

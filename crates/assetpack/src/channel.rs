@@ -1,6 +1,14 @@
 //! Message channels of the model: how long a ready-to-post message may be on each channel,
 //! and how each channel counts it (X counts every link as 23 characters). `check` judges
 //! messages with it and the PDF index prints each message's length against it.
+//!
+//! ```
+//! use assetpack::channel::{channel_length, default_channel_limits};
+//!
+//! let text = "Ask your library: https://example.org/a/very/long/address/indeed";
+//! assert_eq!(channel_length(text, Some("x")), 18 + 23, "X counts a link as 23");
+//! assert!(default_channel_limits()["x"] >= 280);
+//! ```
 
 use std::collections::BTreeMap;
 

@@ -240,7 +240,12 @@ impl Deferred {
     /// Judges the deferred files' contents from `read` (files it does not hold are passed
     /// over) and adds what it finds to `problems`, sorted as a check sorts them. `manifests`
     /// are the ones the check was given.
-    pub(crate) fn judge(&self, manifests: &[Manifest], read: &ReadFiles, problems: &mut Vec<Problem>) {
+    pub(crate) fn judge(
+        &self,
+        manifests: &[Manifest],
+        read: &ReadFiles,
+        problems: &mut Vec<Problem>,
+    ) {
         for &(mi, ai, fi) in &self.files {
             let Some(m) = manifests.get(mi) else { continue };
             let Some(a) = m.assets.get(ai) else { continue };

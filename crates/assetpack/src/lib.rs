@@ -17,6 +17,15 @@
 //! The library prints nothing: findings come back as [`Problem`] values and progress is
 //! reported through the [`Progress`] trait, so a command-line tool can draw a bar and other
 //! tools can do what they like.
+//!
+//! ```
+//! // Check the shipped manifests, and say what is wrong where.
+//! let report = assetpack::check(&["../../packs/providers".into()], &Default::default(), &assetpack::NoProgress);
+//! for p in &report.problems {
+//!     println!("{}:{:?}: {}[{}] {}", p.manifest.as_ref().unwrap().display(), p.line, p.severity, p.code, p.message);
+//! }
+//! assert!(report.ok);
+//! ```
 
 #![warn(missing_docs)]
 

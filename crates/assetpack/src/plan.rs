@@ -10,6 +10,19 @@
 //!   `index.pdf` when given;
 //! - `SHA256SUMS` over every other file, or, with [`Layout::Bagit`], a BagIt bag (RFC 8493)
 //!   with the same content under `data/`.
+//!
+//! ```
+//! use assetpack::catalog::Inputs;
+//! use assetpack::plan::{plan, PlanOptions};
+//!
+//! let specs = ["../../packs/bundles/north-west-spring-2027.toml".into()];
+//! let (inputs, _) = Inputs::read(&specs, None).unwrap();
+//! let p = plan(&inputs, &PlanOptions::default()).unwrap();
+//! assert!(p.entries.iter().any(|e| e.path == "SHA256SUMS"));
+//! for e in p.entries.iter().take(3) {
+//!     println!("{} {} {}", e.sha256, e.bytes, p.zip_name(e));
+//! }
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -3,6 +3,14 @@
 //! Every check in this crate returns its findings as [`Problem`] values instead of printing
 //! them: the CLI renders them for people or as JSON, and other tools can filter them by
 //! [`Code`]. Codes are stable: a code never changes meaning, and new checks get new codes.
+//!
+//! ```
+//! use assetpack::{Code, Problem, Severity};
+//!
+//! let p = Problem::new(Code::MissingFile, "the file `a.pdf` does not exist", "put it there").with_file("a.pdf");
+//! assert_eq!((p.severity, p.code.as_str()), (Severity::Error, "missing-file"));
+//! assert_eq!(Code::from_name("missing-file"), Some(Code::MissingFile));
+//! ```
 
 use std::fmt;
 use std::path::PathBuf;

@@ -6,6 +6,24 @@
 //! a test records events, another tool passes [`NoProgress`].
 //!
 //! Methods are called from worker threads, hence the `Sync` bound.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use assetpack::Progress;
+//!
+//! #[derive(Default)]
+//! struct Bytes(AtomicU64);
+//!
+//! impl Progress for Bytes {
+//!     fn advance(&self, bytes: u64) {
+//!         self.0.fetch_add(bytes, Ordering::Relaxed);
+//!     }
+//! }
+//!
+//! let bytes = Bytes::default();
+//! let report = assetpack::check(&["../../packs/providers/oup.toml".into()], &Default::default(), &bytes);
+//! assert!(report.ok && bytes.0.load(Ordering::Relaxed) > 0);
+//! ```
 
 use std::path::Path;
 

@@ -6,6 +6,15 @@
 //!   escapes, as GNU coreutils writes them.
 //! - [`Format::Bagit`]: a BagIt manifest (`manifest-sha256.txt`, `tagmanifest-sha256.txt`,
 //!   RFC 8493 §2.1.3): `HASH  path` with `%`, CR and LF percent-encoded.
+//!
+//! ```
+//! use assetpack::sums::{parse, write, Format};
+//!
+//! let text = write(Format::Sha256sum, [("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "a\nb.txt")]);
+//! assert!(text.starts_with('\\'), "a name with a newline is escaped: {text}");
+//! let back = parse(Format::Sha256sum, &text).unwrap();
+//! assert_eq!(back[0].0, "a\nb.txt");
+//! ```
 
 /// Which checksum file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

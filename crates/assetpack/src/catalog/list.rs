@@ -1,4 +1,13 @@
 //! The chosen assets as rows: what `assetpack list` shows a lead, and what a program filters.
+//!
+//! ```
+//! use assetpack::catalog::{list, Inputs};
+//!
+//! let specs = ["../../packs/bundles/north-west-spring-2027.toml".into()];
+//! let (inputs, _) = Inputs::read(&specs, None).unwrap();
+//! let posters = list(&inputs).into_iter().filter(|a| a.kind == assetpack::Kind::Poster && a.print);
+//! assert!(posters.count() > 3);
+//! ```
 
 use serde::Serialize;
 
