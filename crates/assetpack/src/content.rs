@@ -262,16 +262,7 @@ impl<R: io::Read + io::Seek> ReadAt for Locked<R> {
             .lock()
             .map_err(|_| io::Error::other("a reader of this source panicked"))?;
         r.seek(io::SeekFrom::Start(offset))?;
-        let mut done = 0;
-        while done < buf.len() {
-            match r.read(&mut buf[done..]) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(done)
+        fill_with(buf, |b, _| r.read(b))
     }
     fn len(&self) -> u64 {
         self.len
@@ -281,37 +272,39 @@ impl<R: io::Read + io::Seek> ReadAt for Locked<R> {
 impl ReadAt for FileAt<'_> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            let mut done = 0;
-            while done < buf.len() {
-                match self.file.read_at(&mut buf[done..], offset + done as u64) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(done)
-        }
+        use std::os::unix::fs::FileExt as _;
         #[cfg(windows)]
-        {
-            use std::os::windows::fs::FileExt;
-            let mut done = 0;
-            while done < buf.len() {
-                match self.file.seek_read(&mut buf[done..], offset + done as u64) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(done)
-        }
+        use std::os::windows::fs::FileExt as _;
+        fill_with(buf, |b, done| {
+            #[cfg(unix)]
+            let n = self.file.read_at(b, offset + done as u64);
+            #[cfg(windows)]
+            let n = self.file.seek_read(b, offset + done as u64);
+            n
+        })
     }
     fn len(&self) -> u64 {
         self.len
     }
+}
+
+/// Reads into `buf` until it is full or `read` reaches the end (returns 0), retrying
+/// interrupted reads; how many bytes were read. `read` gets the rest of the buffer and how
+/// much is already read.
+pub fn fill_with(
+    buf: &mut [u8],
+    mut read: impl FnMut(&mut [u8], usize) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match read(&mut buf[done..], done) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// What [`inspect`] found.

@@ -278,16 +278,7 @@ fn decide(method: Method, sample: &[u8]) -> bool {
 }
 
 fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    content::fill_with(buf, |b, _| file.read(b))
 }
 
 /// One entry of the ZIP, in order.
