@@ -113,6 +113,7 @@ impl Report {
 /// Each manifest is a pipeline (parse, metadata, walk of `base`, file examination) and the
 /// pipelines run in parallel, so one manifest's files are hashed while the next is parsed.
 pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Report {
+    content::forget_folders();
     let (mut paths, mut problems) = catalog::find_manifests(inputs);
     // A bundle spec named on its own checks the spec and every manifest it uses.
     let mut bundles = Vec::new();
@@ -212,6 +213,7 @@ pub(crate) fn check_deferring(
     defer: &Defer,
     progress: &dyn Progress,
 ) -> (Report, Deferred) {
+    content::forget_folders();
     let done: Vec<Checked<&Manifest>> = manifests
         .par_iter()
         .map(|m| check_one(m, options, defer, progress))

@@ -103,6 +103,15 @@ pub fn open_below(base: &Path, rel: &Path) -> io::Result<(File, u64)> {
     }
 }
 
+/// Makes [`open_below`] open each provider folder afresh from here on (it keeps the last one
+/// open per thread). Every check, plan and pack calls it as it starts, so a folder replaced
+/// between two builds of one long-running program is the new one; within one build, the
+/// folder opened first is the one read.
+pub fn forget_folders() {
+    #[cfg(unix)]
+    below::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// [`open_below`] on Unix. Hand-written over `rustix` because no crate of the field opens a
 /// path beneath a folder with `openat2` and a portable fallback (cap-std follows links that
 /// stay inside, but through its own resolver, a large dependency for one function).
@@ -113,16 +122,21 @@ mod below {
     use std::io;
     use std::os::fd::OwnedFd;
     use std::path::{Component, Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     use rustix::fs::{openat, Mode, OFlags, CWD};
 
     use super::LeadsOutside;
 
     thread_local! {
-        /// The folder last opened on this thread: files are read folder by folder, so one
-        /// entry saves an `open` and a `close` per file.
-        static BASE: RefCell<Option<(PathBuf, OwnedFd)>> = const { RefCell::new(None) };
+        /// The folder last opened on this thread, in which generation: files are read folder
+        /// by folder, so one entry saves an `open` and a `close` per file.
+        static BASE: RefCell<Option<(PathBuf, u64, OwnedFd)>> = const { RefCell::new(None) };
     }
+
+    /// Bumped by [`super::forget_folders`]: a folder opened in an older generation is opened
+    /// again, so a long-running program sees a folder replaced between two builds.
+    pub(super) static GENERATION: AtomicU64 = AtomicU64::new(0);
 
     const FILE: OFlags = OFlags::RDONLY
         .union(OFlags::CLOEXEC)
@@ -133,14 +147,18 @@ mod below {
         .union(OFlags::DIRECTORY);
 
     pub(super) fn open(base: &Path, rel: &Path) -> io::Result<File> {
+        let generation = GENERATION.load(Ordering::Relaxed);
         BASE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if cache.as_ref().is_none_or(|(p, _)| p != base) {
+            if cache
+                .as_ref()
+                .is_none_or(|(p, g, _)| p != base || *g != generation)
+            {
                 let fd = openat(CWD, base, DIR, Mode::empty())?;
-                *cache = Some((base.to_path_buf(), fd));
+                *cache = Some((base.to_path_buf(), generation, fd));
             }
             match cache.as_ref() {
-                Some((_, dir)) => open_in(dir, rel),
+                Some((_, _, dir)) => open_in(dir, rel),
                 None => Err(io::ErrorKind::NotFound.into()),
             }
         })
@@ -902,6 +920,23 @@ mod below_tests {
         assert!(matches!(through, Err(e) if LeadsOutside::is(&e)));
         let up = below::walk(&dir, Path::new("../base/sub/a.txt"));
         assert!(matches!(up, Err(e) if e.kind() == io::ErrorKind::InvalidInput));
+    }
+
+    #[test]
+    fn a_folder_replaced_between_two_builds_is_read_afresh() {
+        let (dir, base) = folders();
+        let read = |base: &Path| {
+            let (mut f, _) = open_below(base, Path::new("sub/a.txt")).expect("opens");
+            let mut text = String::new();
+            io::Read::read_to_string(&mut f, &mut text).expect("reads");
+            text
+        };
+        assert_eq!(read(&base), "poster");
+        std::fs::rename(&base, dir.path().join("old")).expect("mv");
+        std::fs::create_dir_all(base.join("sub")).expect("mkdir");
+        std::fs::write(base.join("sub/a.txt"), "reprint").expect("write");
+        forget_folders();
+        assert_eq!(read(&base), "reprint");
     }
 
     #[test]

@@ -591,6 +591,7 @@ pub(crate) fn write_zip_reading<W: Write + Seek>(
     options: &PackOptions,
     progress: &dyn Progress,
 ) -> Result<(W, ReadFiles), PackError> {
+    content::forget_folders();
     let items = items(plan);
     let jobs = jobs(&items);
     progress.begin(plan.entries.len() as u64, plan.total_bytes());

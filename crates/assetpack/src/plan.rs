@@ -372,6 +372,7 @@ impl Draft {
     /// Drafts the pack of `inputs`. Files whose manifest records no checksum are hashed now;
     /// all others are trusted here and verified while they are packed.
     pub fn new(inputs: &Inputs, options: &PlanOptions) -> Result<Draft, PlanError> {
+        content::forget_folders();
         let header = &inputs.header;
         if !crate::bundle::valid_name(&header.name) {
             return Err(PlanError::BadName(header.name.clone()));
