@@ -351,26 +351,31 @@ fn an_interrupt_at_any_point_of_a_build_leaves_the_older_pack_or_a_whole_new_one
 
 #[test]
 fn an_interrupt_at_any_point_of_an_extraction_leaves_nothing_or_the_whole_pack() {
-    let data = shipped_copy();
+    // Long enough (a 1 GiB file, stored) for the interrupts to land while it works.
+    let dir = TempDir::new().expect("tempdir");
+    big_provider(dir.path(), 1);
     let args = [
         "build",
-        "packs/bundles/north-west-spring-2027.toml",
+        "big.toml",
         "-o",
-        "north.zip",
+        "big.zip",
+        "--no-index",
+        "--compression",
+        "store",
     ];
-    assert_eq!(code(&run(data.path(), &args)), 0);
-    let target = data.path().join("x");
-    let args = ["verify", "north.zip", "--extract", "x", "--quiet"];
+    assert_eq!(code(&run(dir.path(), &args)), 0);
+    let target = dir.path().join("x");
+    let args = ["verify", "big.zip", "--extract", "x", "--quiet"];
     fs::create_dir(&target).expect("mkdir");
     let start = Instant::now();
-    assert_eq!(code(&run(data.path(), &args)), 0);
+    assert_eq!(code(&run(dir.path(), &args)), 0);
     let span = start.elapsed();
     let whole = entries_below(&target);
     let mut stopped = 0;
     for delay in delays(span, 12) {
         fs::remove_dir_all(&target).expect("rm");
         fs::create_dir(&target).expect("mkdir");
-        let o = interrupt_after(data.path(), &args, delay);
+        let o = interrupt_after(dir.path(), &args, delay);
         let err = String::from_utf8_lossy(&o.stderr);
         let done = ended(&o).unwrap_or_else(|| panic!("after {delay:?}: {:?} {err}", o.status));
         let left = entries_below(&target);
@@ -384,7 +389,10 @@ fn an_interrupt_at_any_point_of_an_extraction_leaves_nothing_or_the_whole_pack()
             );
         }
     }
-    assert!(stopped > 0, "some runs were interrupted");
+    assert!(
+        stopped > 0,
+        "some runs were interrupted (the whole run took {span:?})"
+    );
 }
 
 /// Every path below `dir`, relative, sorted.
