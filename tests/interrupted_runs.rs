@@ -29,6 +29,26 @@ fn big_provider(dir: &Path, gib: u64) {
     .expect("manifest");
 }
 
+/// A folder holding `big_provider(gib)` and its pack `big.zip`, stored (so extracting it
+/// takes a while).
+fn big_pack(gib: u64) -> TempDir {
+    let dir = TempDir::new().expect("tempdir");
+    big_provider(dir.path(), gib);
+    let args = [
+        "build",
+        "big.toml",
+        "-o",
+        "big.zip",
+        "--no-index",
+        "--compression",
+        "store",
+        "--quiet",
+    ];
+    let o = run(dir.path(), &args);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     Std::new(env!("CARGO_BIN_EXE_assetpack"))
         .current_dir(dir)
@@ -90,22 +110,7 @@ fn an_interrupted_or_terminated_build_exits_130_and_keeps_the_older_pack() {
 
 #[test]
 fn a_terminated_extraction_exits_130_and_leaves_nothing() {
-    let dir = TempDir::new().expect("tempdir");
-    big_provider(dir.path(), 2);
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "big.toml",
-            "-o",
-            "big.zip",
-            "--no-index",
-            "--compression",
-            "store",
-            "--quiet",
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = big_pack(2);
     let target = dir.path().join("unpacked");
     let child = spawn(dir.path(), &["verify", "big.zip", "--extract", "unpacked"]);
     let started = || target.is_dir() && !names_in(&target).is_empty();
@@ -352,18 +357,7 @@ fn an_interrupt_at_any_point_of_a_build_leaves_the_older_pack_or_a_whole_new_one
 #[test]
 fn an_interrupt_at_any_point_of_an_extraction_leaves_nothing_or_the_whole_pack() {
     // Long enough (a 1 GiB file, stored) for the interrupts to land while it works.
-    let dir = TempDir::new().expect("tempdir");
-    big_provider(dir.path(), 1);
-    let args = [
-        "build",
-        "big.toml",
-        "-o",
-        "big.zip",
-        "--no-index",
-        "--compression",
-        "store",
-    ];
-    assert_eq!(code(&run(dir.path(), &args)), 0);
+    let dir = big_pack(1);
     let target = dir.path().join("x");
     let args = ["verify", "big.zip", "--extract", "x", "--quiet"];
     fs::create_dir(&target).expect("mkdir");
