@@ -407,10 +407,10 @@ pub struct Asset {
     pub renditions: Vec<Rendition>,
     /// A transcript (for video and audio).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transcript: Option<FileRef>,
+    pub transcript: Option<Box<FileRef>>,
     /// Captions (for video).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub captions: Option<FileRef>,
+    pub captions: Option<Box<FileRef>>,
     /// Where each value sits in the manifest.
     #[serde(skip)]
     pub spans: Spans,
@@ -463,10 +463,10 @@ impl Asset {
             out.push((FileRole::Rendition(i, &r.role), &r.file));
         }
         if let Some(t) = &self.transcript {
-            out.push((FileRole::Transcript, t));
+            out.push((FileRole::Transcript, &**t));
         }
         if let Some(c) = &self.captions {
-            out.push((FileRole::Captions, c));
+            out.push((FileRole::Captions, &**c));
         }
         out
     }

@@ -281,8 +281,9 @@ fn asset(
         print,
         usage,
         renditions,
-        transcript,
-        captions,
+        // Boxed: most assets have neither, and 20,000 assets are held at once.
+        transcript: transcript.map(Box::new),
+        captions: captions.map(Box::new),
         spans,
     })
 }
