@@ -181,7 +181,8 @@ fn end_record_doubts(tail: &[u8], eocd: usize, tail_start: u64, len: u64) -> Vec
 
 /// Reads the central directory as written (see [`Directory`]). An archive whose end records
 /// cannot be found or do not add up is an error.
-pub(super) fn central_directory(file: &dyn ReadAt, len: u64) -> io::Result<Directory> {
+pub(super) fn central_directory(file: &dyn ReadAt) -> io::Result<Directory> {
+    let len = file.len();
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
     let tail_len = len.min(65_557) as usize;
     let tail = read_exact_at(file, len - tail_len as u64, tail_len)?;
@@ -446,13 +447,10 @@ mod tests {
             start,
             shift,
             doubts,
-        } = central_directory(
-            &FileAt {
-                file: f.as_file(),
-                len,
-            },
+        } = central_directory(&FileAt {
+            file: f.as_file(),
             len,
-        )
+        })
         .unwrap();
         assert!(doubts.is_empty(), "{doubts:?}");
         let names: Vec<&[u8]> = raw.iter().map(|e| &e.name[..]).collect();
@@ -479,13 +477,10 @@ mod tests {
             start,
             shift,
             ..
-        } = central_directory(
-            &FileAt {
-                file: f.as_file(),
-                len,
-            },
+        } = central_directory(&FileAt {
+            file: f.as_file(),
             len,
-        )
+        })
         .unwrap();
         assert_eq!(shift, 10);
         let found = structure(
@@ -505,13 +500,10 @@ mod tests {
 
     fn doubts(bytes: &[u8]) -> Vec<String> {
         let (f, len) = as_file(bytes);
-        central_directory(
-            &FileAt {
-                file: f.as_file(),
-                len,
-            },
+        central_directory(&FileAt {
+            file: f.as_file(),
             len,
-        )
+        })
         .unwrap()
         .doubts
     }
@@ -546,13 +538,10 @@ mod tests {
         for cut in [0, 1, 21, bytes.len() / 2, bytes.len() - 1] {
             let (f, len) = as_file(&bytes[..cut]);
             assert!(
-                central_directory(
-                    &FileAt {
-                        file: f.as_file(),
-                        len
-                    },
+                central_directory(&FileAt {
+                    file: f.as_file(),
                     len
-                )
+                })
                 .is_err(),
                 "cut at {cut}"
             );

@@ -149,7 +149,6 @@ pub enum VerifyError {
 struct SharedFile {
     file: Arc<dyn ReadAt + Send + Sync>,
     pos: u64,
-    len: u64,
 }
 
 impl Read for SharedFile {
@@ -164,7 +163,7 @@ impl Seek for SharedFile {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let pos = match to {
             SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::End(d) => self.file.len().checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
         self.pos =
@@ -366,7 +365,6 @@ fn open_zip(
     path: &Path,
 ) -> Result<(SharedFile, ZipArchive<SharedFile>), VerifyError> {
     let shared = SharedFile {
-        len: source.len(),
         file: source,
         pos: 0,
     };
@@ -387,7 +385,7 @@ fn read_directory(
 ) -> (Vec<RawEntry>, Vec<Problem>, bool, bool) {
     const FIX: &str =
         "do not extract this archive; ask the sender for the pack as assetpack built it";
-    match directory::central_directory(shared.file.as_ref(), shared.len) {
+    match directory::central_directory(shared.file.as_ref()) {
         Ok(mut dir) => {
             // The ZIP library finds its own end record; it must agree with ours.
             if archive.central_directory_start() != dir.start {
