@@ -1394,6 +1394,17 @@ fn the_json_reports_read_back_into_the_library_types() {
         text,
         "round trip"
     );
+    drop(entry);
+    let mut toml_text = String::new();
+    let mut entry = archive
+        .by_name(&format!("{NAME}/manifest.toml"))
+        .expect("manifest.toml");
+    std::io::Read::read_to_string(&mut entry, &mut toml_text).expect("read");
+    assert_eq!(
+        toml::to_string(&m).expect("toml"),
+        toml_text,
+        "the same document as TOML"
+    );
     // A code this version does not know is refused by name, not taken for another.
     let newer = String::from_utf8_lossy(&o.stdout).replace("\"problems\": []", "\"problems\": [{\"code\": \"from-the-future\", \"severity\": \"error\", \"manifest\": null, \"line\": null, \"column\": null, \"provider\": null, \"asset\": null, \"file\": null, \"message\": \"\", \"fix\": \"\"}]");
     let e = serde_json::from_str::<assetpack::verify::Verification>(&newer).expect_err("refused");

@@ -16,6 +16,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -223,5 +224,204 @@ impl<'a> AssetOut<'a> {
             .chain(&self.renditions)
             .chain(&self.transcript)
             .chain(&self.captions)
+    }
+}
+
+/// `manifest.toml` and `manifest.json` written provider by provider, so that a bundle of
+/// 20,000 assets never holds every [`ProviderOut`] at once: each is serialised and dropped,
+/// and the header, whose counts are known only at the end, is put in front by
+/// [`Texts::finish`]. The result is byte for byte what serialising the whole
+/// [`PackManifest`] gives (tested below and on every build's round trip).
+#[derive(Default)]
+pub(crate) struct Texts {
+    /// `[[provider]]` tables, one after the other.
+    toml: String,
+    /// The providers' JSON objects, indented for their place in the `provider` array and
+    /// separated by commas.
+    json: Vec<u8>,
+    providers: usize,
+}
+
+/// The header of the resolved manifest: [`PackManifest`] less its providers (the field names
+/// must stay those of [`PackManifest`]; the test below compares the two).
+#[derive(Serialize)]
+struct Head<'p, 'a> {
+    format: u64,
+    pack: &'p PackInfo<'a>,
+}
+
+/// One provider as TOML's `[[provider]]` array of tables.
+#[derive(Serialize)]
+struct OneProvider<'p, 'a> {
+    provider: [&'p ProviderOut<'a>; 1],
+}
+
+/// Writes JSON nested `by` spaces deeper: a newline in pretty JSON text is always structural
+/// (a string's own newlines are escaped), so each is followed by the extra indent.
+struct Indented<'w> {
+    out: &'w mut Vec<u8>,
+    by: &'static [u8],
+}
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for line in buf.split_inclusive(|&b| b == b'\n') {
+            self.out.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                self.out.extend_from_slice(self.by);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `manifest.toml` and `manifest.json`, made.
+pub(crate) type Documents = (Arc<[u8]>, Arc<[u8]>);
+
+/// The error of the serialiser named first.
+pub(crate) type TextError = (&'static str, Box<dyn std::error::Error + Send + Sync>);
+
+impl Texts {
+    /// Adds one provider with its assets.
+    pub(crate) fn push(&mut self, provider: &ProviderOut) -> Result<(), TextError> {
+        let toml = toml::to_string(&OneProvider {
+            provider: [provider],
+        })
+        .map_err(|e| ("TOML", e.into()))?;
+        if !self.toml.is_empty() {
+            self.toml.push('\n');
+        }
+        self.toml.push_str(&toml);
+        self.json.extend_from_slice(match self.providers {
+            0 => b"\n    ",
+            _ => b",\n    ",
+        });
+        let indented = Indented {
+            out: &mut self.json,
+            by: b"    ",
+        };
+        serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
+        self.providers += 1;
+        Ok(())
+    }
+
+    /// `manifest.toml` and `manifest.json` (with a final newline) with `pack` as their header.
+    /// Each is made in one allocation of its exact size, and the parts are dropped as soon as
+    /// they are copied in, so that at most one part and its document are held at a time.
+    pub(crate) fn finish(self, pack: &PackInfo) -> Result<Documents, TextError> {
+        if self.providers == 0 {
+            // TOML then writes `provider = []` among the header's keys.
+            let empty = PackManifest {
+                format: crate::manifest::FORMAT,
+                pack: pack.clone(),
+                provider: Vec::new(),
+            };
+            let toml = toml::to_string(&empty).map_err(|e| ("TOML", e.into()))?;
+            let json = serde_json::to_string_pretty(&empty).map_err(|e| ("JSON", e.into()))?;
+            return Ok((toml.into_bytes().into(), (json + "\n").into_bytes().into()));
+        }
+        let head = Head {
+            format: crate::manifest::FORMAT,
+            pack,
+        };
+        let toml_head = toml::to_string(&head).map_err(|e| ("TOML", e.into()))?;
+        let json_head = serde_json::to_string_pretty(&head).map_err(|e| ("JSON", e.into()))?;
+        let Texts { toml, json, .. } = self;
+        // Collecting a chain of slices (whose length is known up front) into an `Arc<[u8]>`
+        // allocates it once, at its size: no second copy on the way.
+        let toml_doc: Arc<[u8]> = toml_head
+            .as_bytes()
+            .iter()
+            .chain(b"\n")
+            .chain(toml.as_bytes())
+            .copied()
+            .collect();
+        drop(toml);
+        // The JSON head ends in "\n}": the providers go in before it.
+        let open = json_head.strip_suffix("\n}").unwrap_or(&json_head);
+        let json_doc: Arc<[u8]> = open
+            .as_bytes()
+            .iter()
+            .chain(b",\n  \"provider\": [")
+            .chain(&json)
+            .chain(b"\n  ]\n}\n")
+            .copied()
+            .collect();
+        Ok((toml_doc, json_doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    fn whole(m: &PackManifest) -> (String, String) {
+        (
+            toml::to_string(m).expect("toml"),
+            serde_json::to_string_pretty(m).expect("json") + "\n",
+        )
+    }
+
+    fn pack_manifest(providers: Vec<ProviderOut<'_>>) -> PackManifest<'_> {
+        let header: Header =
+            toml::from_str("name = \"north\"\ntitle = \"North \\\"West\\\"\\nspring\"")
+                .expect("header");
+        PackManifest {
+            format: crate::manifest::FORMAT,
+            pack: PackInfo {
+                header: Cow::Owned(header),
+                edition: "2027-03-01".into(),
+                layout: Layout::Plain,
+                software: "assetpack 0.1.0".into(),
+                providers: providers.len(),
+                assets: 3,
+                files: 7,
+                bytes: 1234,
+            },
+            provider: providers,
+        }
+    }
+
+    fn texts_of(m: &PackManifest) -> (String, String) {
+        let mut texts = Texts::default();
+        for p in &m.provider {
+            texts.push(p).expect("push");
+        }
+        let (toml, json) = texts.finish(&m.pack).expect("finish");
+        let text = |b: Arc<[u8]>| String::from_utf8(b.to_vec()).expect("utf-8");
+        (text(toml), text(json))
+    }
+
+    #[test]
+    fn written_provider_by_provider_is_the_whole_document() {
+        let manifests: Vec<Manifest> = ["oup", "bmj-best-practice", "amilliondecisions"]
+            .iter()
+            .map(|id| {
+                let path = format!(
+                    "{}/../../packs/providers/{id}.toml",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                Manifest::load(path)
+                    .expect("read")
+                    .manifest
+                    .expect("shipped manifest")
+            })
+            .collect();
+        let providers: Vec<ProviderOut> = manifests
+            .iter()
+            .map(|m| ProviderOut {
+                provider: m.provider.clone(),
+                asset: m.assets.iter().map(AssetOut::of).collect(),
+            })
+            .collect();
+        for n in 0..=providers.len() {
+            let m = pack_manifest(providers[..n].to_vec());
+            assert_eq!(texts_of(&m), whole(&m), "{n} providers");
+        }
     }
 }
