@@ -153,6 +153,39 @@ fn what_assetpack_writes_validates_against_its_schemas() {
         "check.json",
         &["check", "packs/providers", "--format", "json"],
     );
+    // Keys and signatures: a new key, signed manifests, a signed pack verified.
+    report(
+        "key.json",
+        &["key", "new", "k.key", "--unencrypted", "--format", "json"],
+    );
+    report(
+        "sign.json",
+        &[
+            "sign",
+            "packs/providers/oup.toml",
+            "--key",
+            "k.key",
+            "--format",
+            "json",
+        ],
+    );
+    let o = run(
+        d,
+        &[
+            "build",
+            BUNDLE,
+            "-o",
+            "signed.zip",
+            "--no-index",
+            "--sign",
+            "k.key",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    report(
+        "verify-signed.json",
+        &["verify", "signed.zip", "--key", "k.pub", "--format", "json"],
+    );
     fs::write(
         d.join("assets/oup/posters/oup-a3-poster-oxford-handbooks.pdf"),
         "not a pdf",

@@ -36,6 +36,8 @@ pub enum Judge {
     Pdfinfo,
     /// GNU coreutils' `sha256sum`.
     Sha256sum,
+    /// The `minisign` tool.
+    Minisign,
 }
 
 impl Judge {
@@ -52,6 +54,7 @@ impl Judge {
             Judge::Pdftoppm => "pdftoppm",
             Judge::Pdfinfo => "pdfinfo",
             Judge::Sha256sum => "sha256sum",
+            Judge::Minisign => "minisign",
         }
     }
 
@@ -68,6 +71,7 @@ impl Judge {
             Judge::Qpdf => "apt-get install qpdf",
             Judge::Pdftotext | Judge::Pdftoppm | Judge::Pdfinfo => "apt-get install poppler-utils",
             Judge::Sha256sum => "apt-get install coreutils",
+            Judge::Minisign => "apt-get install minisign",
         }
     }
 
@@ -86,6 +90,7 @@ impl Judge {
             Judge::Pdftoppm => "poppler's `pdftoppm`",
             Judge::Pdfinfo => "poppler's `pdfinfo`",
             Judge::Sha256sum => "`sha256sum`",
+            Judge::Minisign => "the `minisign` tool",
         }
     }
 

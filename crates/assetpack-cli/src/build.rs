@@ -38,8 +38,15 @@ fn index_maker<'a>(
     }
 }
 
-fn build_options(args: &BuildArgs) -> BuildOptions {
-    BuildOptions {
+/// The build's options; the signing key is read (and its password asked) first, so that a
+/// wrong password stops the build before anything is read or written.
+fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
+    let sign = args
+        .sign
+        .as_deref()
+        .map(crate::keys::signing_key)
+        .transpose()?;
+    Ok(BuildOptions {
         output: args.output.clone(),
         layout: match args.layout {
             LayoutArg::Plain => Layout::Plain,
@@ -53,17 +60,19 @@ fn build_options(args: &BuildArgs) -> BuildOptions {
         jobs: args.jobs.unwrap_or(0),
         sync: args.sync,
         dry_run: args.dry_run,
-    }
+        sign,
+    })
 }
 
 pub(crate) fn run(args: BuildArgs) -> Result<u8> {
+    let options = build_options(&args)?;
     progress::catch_interrupt();
     let notes = Mutex::new(Vec::new());
     let make = index_maker(args.paper, None, &notes);
     let index: Option<&IndexMaker> = (!args.no_index).then_some(&make);
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || args.dry_run || json);
-    let result = build::build(&args.specs, &build_options(&args), index, &bar);
+    let result = build::build(&args.specs, &options, index, &bar);
     bar.clear();
     let outcome = match result {
         Ok(outcome) => outcome,

@@ -17,6 +17,11 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         fast: args.fast,
         strict: args.strict,
         channel_limits: limits,
+        key: args
+            .key
+            .as_deref()
+            .map(crate::keys::public_key)
+            .transpose()?,
         ..CheckOptions::default()
     };
     let bar = progress::Bar::new(args.quiet || !matches!(args.format, CheckFormat::Human));

@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod diff;
+mod keys;
 mod list;
 mod output;
 mod progress;
@@ -41,6 +42,7 @@ enum Command {
   assetpack check packs/providers/oup.toml --fast --today 2027-03-01
   assetpack check packs/providers --format github             (annotations in GitHub Actions)
   assetpack check packs/providers --format json | jq '.problems[] | select(.severity == \"error\")'
+  assetpack check packs/providers --key oup.pub              (each manifest signed by this key)
 
 Exit codes: 0 fine, 1 errors in the data, 2 usage or I/O error.")]
     Check(CheckArgs),
@@ -49,6 +51,7 @@ Exit codes: 0 fine, 1 errors in the data, 2 usage or I/O error.")]
   assetpack build packs/bundles/north-west-spring-2027.toml
   assetpack build packs/providers/*.toml -o everything.zip --layout bagit
   assetpack build packs/bundles/north-west-spring-2027.toml --dry-run     (the plan, nothing written)
+  assetpack build packs/bundles/north-west-spring-2027.toml --sign north.key   (adds SHA256SUMS.minisig)
 
 Exit codes: 0 written, 1 errors in the data (nothing written), 2 usage or I/O error,
 130 interrupted (nothing written; an older pack is as it was).")]
@@ -57,6 +60,7 @@ Exit codes: 0 written, 1 errors in the data (nothing written), 2 usage or I/O er
     #[command(after_help = "Examples:
   assetpack verify north-west-spring-2027.zip
   assetpack verify north-west-spring-2027.zip --extract ~/Downloads
+  assetpack verify north-west-spring-2027.zip --key north.pub      (the signature must be by this key)
 
 Exit codes: 0 intact, 1 problems (nothing extracted), 2 not a readable ZIP or an I/O error.")]
     Verify(VerifyArgs),
@@ -82,6 +86,16 @@ Exit codes: 0 intact, 1 problems (nothing extracted), 2 not a readable ZIP or an
 
 Exit codes: 0 the same, 1 they differ, 2 usage or I/O error.")]
     Diff(DiffArgs),
+    /// Make a signing key pair (minisign's format) for `build --sign` and `sign`.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Sign provider manifests: `MANIFEST.minisig` beside each, for `check --key`.
+    #[command(after_help = "Examples:
+  assetpack sign packs/providers/oup.toml --key oup.key
+  ASSETPACK_SIGN_PASSWORD=… assetpack sign packs/providers/*.toml --key publisher.key
+
+The secret key's password is asked at the terminal, or read from ASSETPACK_SIGN_PASSWORD.")]
+    Sign(SignArgs),
     /// Print the JSON Schema of a document: manifest, bundle, pack-manifest or report.
     #[command(
         after_help = "Examples:\n  assetpack schema manifest > assetpack-manifest.schema.json\n  assetpack schema report > assetpack-report.schema.json"
@@ -102,6 +116,51 @@ Exit codes: 0 the same, 1 they differ, 2 usage or I/O error.")]
     /// Print the manual page (roff), e.g. `assetpack man > assetpack.1`.
     #[command(after_help = "Examples:\n  assetpack man > assetpack.1 && man ./assetpack.1")]
     Man,
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Write a new key pair: the secret key to KEYFILE, the public key beside it.
+    #[command(after_help = "Examples:
+  assetpack key new north.key                  (asks for a password; writes north.key and north.pub)
+  assetpack key new ci.key --unencrypted       (for a CI secret store)
+
+The password is asked at the terminal (twice), or read from ASSETPACK_SIGN_PASSWORD.
+The key files are minisign's: `minisign -S -s north.key` and `minisign -V -p north.pub` use them.")]
+    New(KeyNewArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct KeyNewArgs {
+    /// The secret key file to write.
+    #[arg(value_name = "KEYFILE")]
+    pub(crate) keyfile: PathBuf,
+    /// The public key file to write (default: KEYFILE with `.pub` for `.key`, else `KEYFILE.pub`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public: Option<PathBuf>,
+    /// Leave the secret key unencrypted (for CI secret stores; anyone who reads the file can
+    /// sign as you).
+    #[arg(long)]
+    pub(crate) unencrypted: bool,
+    /// Replace key files that exist.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct SignArgs {
+    /// Provider manifests to sign.
+    #[arg(required = true, value_name = "MANIFEST")]
+    pub(crate) manifests: Vec<PathBuf>,
+    /// The secret key file (from `assetpack key new` or `minisign -G`).
+    #[arg(long, value_name = "KEYFILE")]
+    pub(crate) key: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
 }
 
 #[derive(clap::Args, Debug)]
@@ -249,6 +308,10 @@ pub(crate) struct BuildArgs {
     /// Flush the pack to disk before moving it into place (survives a power cut; slower).
     #[arg(long)]
     pub(crate) sync: bool,
+    /// Sign the pack with this secret key: adds `SHA256SUMS.minisig` (password asked, or
+    /// read from ASSETPACK_SIGN_PASSWORD).
+    #[arg(long, value_name = "KEYFILE")]
+    pub(crate) sign: Option<PathBuf>,
     /// Output format (JSON: the outcome, with the plan on a dry run).
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,
@@ -272,6 +335,10 @@ pub(crate) struct VerifyArgs {
     /// (the shape of a ZIP bomb); 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = assetpack::verify::MAX_RATIO)]
     pub(crate) max_ratio: u64,
+    /// Require the pack's signature to be by this public key (a `.pub` file, or the `RW…`
+    /// key line).
+    #[arg(long, value_name = "PUBKEY")]
+    pub(crate) key: Option<String>,
     /// Show every problem (by default, past three of one code the rest are counted).
     #[arg(short, long)]
     pub(crate) verbose: bool,
@@ -345,6 +412,10 @@ pub(crate) struct CheckArgs {
     /// Length limit for a message channel, e.g. `mastodon=500` (repeatable).
     #[arg(long = "channel-limit", value_name = "CHANNEL=N", value_parser = parse_limit)]
     pub(crate) channel_limits: Vec<(String, usize)>,
+    /// Require each manifest to be signed by this public key (`MANIFEST.minisig`; a `.pub`
+    /// file, or the `RW…` key line).
+    #[arg(long, value_name = "PUBKEY")]
+    pub(crate) key: Option<String>,
     /// Show every problem (by default, past three of one code in one manifest the rest are
     /// counted in one line).
     #[arg(short, long)]
@@ -407,6 +478,8 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Show(args) => show::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Key(KeyCommand::New(args)) => keys::run_new(args),
+        Command::Sign(args) => keys::run_sign(args),
         Command::Schema { document } => schema(document),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
@@ -433,6 +506,8 @@ impl Command {
             Command::Index(a) => a.format,
             Command::Show(a) => a.format,
             Command::Diff(a) => a.format,
+            Command::Key(KeyCommand::New(a)) => a.format,
+            Command::Sign(a) => a.format,
             Command::Completions { .. } | Command::Man | Command::Schema { .. } => Format::Human,
             Command::Check(a) => {
                 return a.format == CheckFormat::Json;

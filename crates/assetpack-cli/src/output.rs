@@ -57,6 +57,10 @@ enum AnyReport<'a> {
     Show(Versioned<'a, crate::show::ShowDoc<'a>>),
     /// `diff`.
     Diff(Versioned<'a, crate::diff::DiffDoc<'a>>),
+    /// `key new`.
+    KeyNew(Versioned<'a, crate::keys::NewKeyDoc<'a>>),
+    /// `sign`.
+    Sign(Versioned<'a, crate::keys::SignedDoc<'a>>),
     /// A fatal or usage error of any command.
     Error(Versioned<'a, Failure<'a>>),
 }

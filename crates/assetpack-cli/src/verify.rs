@@ -14,6 +14,11 @@ pub(crate) fn run(args: VerifyArgs) -> Result<u8> {
     let options = VerifyOptions {
         extract: args.extract.clone(),
         max_ratio: args.max_ratio,
+        key: args
+            .key
+            .as_deref()
+            .map(crate::keys::public_key)
+            .transpose()?,
     };
     let result = verify(&args.pack, &options, &bar);
     bar.clear();
@@ -54,6 +59,19 @@ fn human(out: &mut impl Write, args: &VerifyArgs, v: &Verification) -> Result<()
             s.errors,
             if s.errors == 1 { "" } else { "s" }
         )?;
+    }
+    match &s.signature {
+        Some(sig) if sig.checked => writeln!(
+            out,
+            "signed by key ID {}: the signature matches (trusted comment: {})",
+            sig.key_id, sig.trusted_comment
+        )?,
+        Some(sig) if args.key.is_none() => writeln!(
+            out,
+            "signed by key ID {}, not checked: give --key with the sender's public key to check it",
+            sig.key_id
+        )?,
+        _ => {}
     }
     if let Some(dir) = &s.extracted {
         writeln!(out, "extracted to {}", dir.display())?;

@@ -51,6 +51,7 @@ pub(crate) struct Input<'a> {
     pub manifests: &'a [Manifest],
     pub selected: &'a [Selected],
     pub manifest_sha256: &'a str,
+    pub signed_by: Option<&'a str>,
     pub edition: Date,
     pub layout: catalog::Layout,
 }
@@ -62,6 +63,7 @@ impl<'a> Input<'a> {
             manifests: &facts.inputs.manifests,
             selected: &facts.inputs.selected,
             manifest_sha256: facts.manifest_sha256,
+            signed_by: facts.signed_by,
             edition: facts.edition.date,
             layout: facts.layout,
         }

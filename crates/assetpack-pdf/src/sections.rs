@@ -89,6 +89,9 @@ pub(crate) fn cover(l: &mut Layout, input: &Input, providers: usize) {
     if !input.manifest_sha256.is_empty() {
         facts.push(("manifest.toml SHA-256", input.manifest_sha256.to_owned()));
     }
+    if let Some(id) = input.signed_by {
+        facts.push(("Signed by key ID (minisign)", id.to_owned()));
+    }
     for (k, v) in &facts {
         l.paragraph(0.0, tw, k, 9.0, true, grey());
         l.paragraph(0.0, tw, v, 12.0, false, dark());

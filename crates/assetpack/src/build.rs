@@ -28,6 +28,7 @@ use crate::pack::{self, PackError, PackOptions};
 use crate::plan::{Compression, Draft, IndexFacts, Plan, PlanError, PlanOptions};
 use crate::problem::Problem;
 use crate::progress::{NoProgress, Progress};
+use crate::signing::SigningKey;
 
 /// Why a build (or an index) did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +90,8 @@ pub struct BuildOptions {
     pub sync: bool,
     /// Plan, but write nothing.
     pub dry_run: bool,
+    /// Sign the pack with this key (`SHA256SUMS.minisig`).
+    pub sign: Option<SigningKey>,
 }
 
 /// What [`build`] made.
@@ -303,15 +306,27 @@ fn check_and_plan(
     );
     let planned = draft.and_then(|draft| {
         let (pdf, failure) = match index.filter(|_| report.ok()) {
-            Some(make) => match make(&draft.index_facts(inputs)) {
+            Some(make) => match make(&signed_facts(&draft, inputs, options)) {
                 Ok(pdf) => (Some(pdf), None),
                 Err(e) => (None, Some(e)),
             },
             None => (None, None),
         };
-        Ok((draft.finish(pdf)?, failure))
+        Ok((draft.finish_signed(pdf, options.sign.as_ref())?, failure))
     });
     (report, deferred, planned)
+}
+
+/// What the index is made from, with the signing key's ID when the pack is signed.
+fn signed_facts<'a>(
+    draft: &'a Draft,
+    inputs: &'a Inputs,
+    options: &'a BuildOptions,
+) -> IndexFacts<'a> {
+    IndexFacts {
+        signed_by: options.sign.as_ref().map(SigningKey::id),
+        ..draft.index_facts(inputs)
+    }
 }
 
 /// The output path: `options.output`, else `<name>.zip`.

@@ -47,6 +47,9 @@ pub struct CheckOptions {
     pub due_soon_days: i64,
     /// Longest message each channel takes, in characters (lowercase channel names).
     pub channel_limits: BTreeMap<String, usize>,
+    /// Require each provider manifest to be signed with this key: `MANIFEST.minisig` beside
+    /// it, made by `assetpack sign` (or `minisign -S`) after the manifest's last change.
+    pub key: Option<crate::keys::PublicKey>,
 }
 
 use crate::channel::{channel_length, default_channel_limits};
@@ -59,6 +62,7 @@ impl Default for CheckOptions {
             strict: false,
             due_soon_days: 30,
             channel_limits: default_channel_limits(),
+            key: None,
         }
     }
 }
@@ -285,6 +289,9 @@ fn check_one<M: Borrow<Manifest>>(
     progress: &dyn Progress,
 ) -> Checked<M> {
     let mut problems = Vec::new();
+    if let Some(key) = &options.key {
+        problems.extend(manifest_signature(manifest.borrow(), key));
+    }
     metadata_checks(manifest.borrow(), options, &mut problems);
     let files = file_checks(manifest.borrow(), options, defer, progress, &mut problems);
     Checked {
@@ -295,6 +302,34 @@ fn check_one<M: Borrow<Manifest>>(
         hashed: files.hashed,
         deferred: files.deferred,
     }
+}
+
+/// What is wrong with the signature of manifest `m` by `key`, if anything: it must be in
+/// `<manifest>.minisig` and match the manifest's text as read.
+fn manifest_signature(m: &Manifest, key: &crate::keys::PublicKey) -> Option<Problem> {
+    use crate::keys::{Signature, SignatureProblem, SIGNATURE_SUFFIX};
+    let mut path = m.path.clone().into_os_string();
+    path.push(SIGNATURE_SUFFIX);
+    let path = PathBuf::from(path);
+    let shown = path.display();
+    let (code, message, fix) = match fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
+            Code::SignatureMissing,
+            format!("the manifest is not signed: there is no {shown} (key ID {} was given)", key.id()),
+            "ask the publisher for the manifest's signature (`assetpack sign MANIFEST --key KEYFILE` makes one)".to_owned(),
+        ),
+        Err(e) => (Code::Unreadable, format!("cannot read {shown}: {e}"), "check its permissions".to_owned()),
+        Ok(bytes) => match Signature::parse(&bytes).and_then(|s| s.check(key, m.text().as_bytes())) {
+            Ok(()) => return None,
+            Err(why @ SignatureProblem::Malformed(_)) => (Code::SignatureMalformed, format!("{shown}: {why}"), "sign the manifest again".to_owned()),
+            Err(why @ SignatureProblem::Foreign { .. }) => (Code::SignatureForeign, format!("{shown}: {why}"), "check that you were given the publisher's key; else do not trust this manifest".to_owned()),
+            Err(SignatureProblem::Invalid) => (Code::SignatureInvalid, format!("the manifest was changed after it was signed: {shown} does not match it"), "do not trust it: ask the publisher; if the change is yours, sign it again".to_owned()),
+        },
+    };
+    let mut p = Problem::new(code, message, fix);
+    p.manifest = Some(m.path.clone());
+    p.provider = Some(m.provider.id.clone());
+    Some(p)
 }
 
 /// The report of the checked manifests, and the manifests themselves.

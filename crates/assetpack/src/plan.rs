@@ -37,6 +37,7 @@ use crate::content;
 use crate::manifest::{Asset, Content, FileRef, Manifest, Print, Provider};
 use crate::resolved::{AssetOut, FileOut, PackInfo, ProviderOut, Texts};
 use crate::safe_path;
+use crate::signing::{SignError, SigningKey};
 use crate::sums;
 
 /// How entries are compressed. The choice never changes the content.
@@ -176,6 +177,8 @@ pub struct IndexFacts<'a> {
     pub edition: Edition,
     /// SHA-256 of the pack's `manifest.toml`.
     pub manifest_sha256: &'a str,
+    /// The ID of the key the pack is signed with, when it is.
+    pub signed_by: Option<&'a str>,
 }
 
 impl Draft {
@@ -187,6 +190,7 @@ impl Draft {
             layout: self.options.layout,
             edition: self.edition,
             manifest_sha256: self.manifest_sha256().unwrap_or_default(),
+            signed_by: None,
         }
     }
 
@@ -200,6 +204,23 @@ impl Draft {
 
     /// The plan, with `index_pdf` as `index.pdf` when given.
     pub fn finish(self, index_pdf: Option<Vec<u8>>) -> Result<Plan, PlanError> {
+        self.finish_signed(index_pdf, None)
+    }
+
+    /// The plan, with `index_pdf` as `index.pdf` when given, and signed with `key` when given:
+    /// `SHA256SUMS.minisig` (a bag: `tagmanifest-sha256.txt.minisig`), whose trusted comment
+    /// names the pack, its edition and the SHA-256 of its `manifest.toml`.
+    pub fn finish_signed(
+        self,
+        index_pdf: Option<Vec<u8>>,
+        key: Option<&SigningKey>,
+    ) -> Result<Plan, PlanError> {
+        let comment = format!(
+            "assetpack pack {}, edition {}, manifest.toml sha256 {}",
+            self.header.name,
+            self.edition.date,
+            self.manifest_sha256().unwrap_or_default()
+        );
         let Draft {
             header,
             options,
@@ -249,6 +270,9 @@ impl Draft {
             }
             Layout::Bagit => bag_entries(&header, &providers, payload, edition, compression),
         };
+        if let Some(key) = key {
+            entries.push(signature_entry(&entries, layout, key, &comment)?);
+        }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Plan {
             name: header.name,
@@ -257,6 +281,35 @@ impl Draft {
             entries,
         })
     }
+}
+
+/// The signature of the pack's checksum file (`SHA256SUMS`, or a bag's tag manifest, which
+/// covers the bag's manifest, which covers the payload). Stored: it does not deflate.
+fn signature_entry(
+    entries: &[Entry],
+    layout: Layout,
+    key: &SigningKey,
+    comment: &str,
+) -> Result<Entry, PlanError> {
+    let signed = match layout {
+        Layout::Plain => sums::SHA256SUMS,
+        Layout::Bagit => sums::BAG_TAG_MANIFEST,
+    };
+    let bytes = entries
+        .iter()
+        .find(|e| e.path == signed)
+        .and_then(|e| match &e.data {
+            EntryData::Bytes(b) => Some(b),
+            EntryData::File(_) => None,
+        })
+        .ok_or_else(|| SignError::SelfCheck(format!("the plan has no {signed} to sign")))?;
+    let text = key.sign(bytes, comment)?;
+    Ok(bytes_entry(
+        &sums::signature_of(signed),
+        text.into_bytes(),
+        Method::Store,
+        Compression::Store,
+    ))
 }
 
 /// Why a plan could not be made.
@@ -281,6 +334,9 @@ pub enum PlanError {
     /// The pack name is not a plain folder name.
     #[error("`{0}` cannot be a pack's folder name: use letters, digits and `-`")]
     BadName(String),
+    /// The pack could not be signed.
+    #[error("cannot sign the pack: {0}")]
+    Sign(#[from] SignError),
     /// The resolved manifest could not be written as TOML or JSON (the serialiser's error).
     #[error("the resolved manifest could not be written as {format}: {source}")]
     Serialise {

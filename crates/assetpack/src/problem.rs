@@ -160,6 +160,16 @@ codes! {
     CompressionRatio = "compression-ratio", Error;
     /// `verify`: an entry that cannot be read back (bad CRC, broken compressed data).
     CorruptEntry = "corrupt-entry", Error;
+    /// A key was given (`verify --key`, `check --key`) but the pack or manifest has no
+    /// signature.
+    SignatureMissing = "signature-missing", Error;
+    /// A signature file that is not a minisign signature.
+    SignatureMalformed = "signature-malformed", Error;
+    /// A signature made with another key than the one given.
+    SignatureForeign = "signature-foreign", Error;
+    /// A signature by the key given that does not match what it signs: the checksums (or the
+    /// manifest) were changed after signing.
+    SignatureInvalid = "signature-invalid", Error;
     /// `verify`: a readable ZIP that is not an assetpack pack (no `SHA256SUMS` or bag manifest),
     /// or a malformed checksum file.
     NotAPack = "not-a-pack", Error;

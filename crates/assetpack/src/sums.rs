@@ -33,6 +33,13 @@ pub const BAG_MANIFEST: &str = "manifest-sha256.txt";
 /// See [`BAG_MANIFEST`].
 pub const BAG_TAG_MANIFEST: &str = "tagmanifest-sha256.txt";
 
+/// The signature of checksum file `signed` in a signed pack: `SHA256SUMS.minisig`, or a bag's
+/// `tagmanifest-sha256.txt.minisig` (the tag manifest covers the bag's manifest, which covers
+/// the payload). Neither is listed in a checksum file: each signs one.
+pub fn signature_of(signed: &str) -> String {
+    format!("{signed}{}", crate::keys::SIGNATURE_SUFFIX)
+}
+
 /// A line of a checksum file that is not `HASH  path`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("line {line} is not `HASH  path`: {text:?}")]

@@ -544,6 +544,11 @@ impl Manifest {
         parse::parse(path.as_ref(), text)
     }
 
+    /// The manifest's text, as read.
+    pub fn text(&self) -> &str {
+        self.source.text()
+    }
+
     /// The line (1-based) where `asset`'s table starts in the manifest.
     pub fn line_of(&self, asset: &Asset) -> Option<usize> {
         let span = asset.spans.get("")?;

@@ -24,6 +24,9 @@ pub(super) struct Expected {
     pub damaged: bool,
     /// Problems met reading them.
     pub problems: Vec<Problem>,
+    /// The checksum file a signature would sign (`SHA256SUMS`, a bag's tag manifest): its
+    /// full name and text, when it could be read.
+    pub signed: Option<(String, String)>,
 }
 
 /// A small entry's text; `None` when there is no such entry.
@@ -49,11 +52,15 @@ impl Expected {
             unchecked: Vec::new(),
             damaged: false,
             problems: Vec::new(),
+            signed: None,
         };
         let list = if let Some(text) = read_small(archive, &format!("{name}/{}", sums::SHA256SUMS))
         {
             e.layout = Some("plain");
             e.unchecked.push(format!("{name}/{}", sums::SHA256SUMS));
+            if let Ok(text) = &text {
+                e.signed = Some((format!("{name}/{}", sums::SHA256SUMS), text.clone()));
+            }
             e.parse(pack, name, sums::SHA256SUMS, Format::Sha256sum, text)
         } else if let Some(text) = read_small(archive, &format!("{name}/{}", sums::BAG_MANIFEST)) {
             e.layout = Some("bagit");
@@ -120,7 +127,9 @@ impl Expected {
     ) -> Vec<(String, String)> {
         let tag_name = format!("{name}/{}", sums::BAG_TAG_MANIFEST);
         let tags = match read_small(archive, &tag_name) {
-            Some(Ok(text)) => match sums::parse(Format::Bagit, &text) {
+            Some(Ok(text)) => match sums::parse(Format::Bagit, &text).inspect(|_| {
+                self.signed = Some((tag_name.clone(), text.clone()));
+            }) {
                 Ok(tags) => tags,
                 Err(Malformed { line, text }) => {
                     self.problems.push(entry_problem(

@@ -42,6 +42,9 @@ mod checksums;
 mod directory;
 mod extract;
 mod names;
+mod signature;
+
+pub use signature::SignatureFound;
 
 use checksums::Expected;
 use directory::RawEntry;
@@ -60,6 +63,10 @@ pub struct VerifyOptions {
     /// that declares more is refused ([`Code::CompressionRatio`]) and never inflated. 0: no
     /// limit. Default [`MAX_RATIO`].
     pub max_ratio: u64,
+    /// Check the pack's signature with this key; a pack without one is then a problem
+    /// ([`Code::SignatureMissing`]). Without a key, a signature is read and reported
+    /// ([`VerifySummary::signature`]) but not checked.
+    pub key: Option<crate::keys::PublicKey>,
 }
 
 impl Default for VerifyOptions {
@@ -67,6 +74,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             extract: None,
             max_ratio: MAX_RATIO,
+            key: None,
         }
     }
 }
@@ -108,6 +116,9 @@ pub struct VerifySummary {
     pub errors: usize,
     /// Where the pack was extracted, when it was.
     pub extracted: Option<PathBuf>,
+    /// The pack's signature, when it has one that could be read.
+    #[serde(default)]
+    pub signature: Option<SignatureFound>,
 }
 
 /// Why verification could not run (the CLI exits 2).
@@ -272,6 +283,14 @@ fn verify_source(
     let mut expected = Expected::read(&archive, &name, path);
     problems.append(&mut expected.problems);
     summary.layout = expected.layout.map(str::to_owned);
+    summary.signature = signature::judge(
+        &archive,
+        path,
+        &name,
+        &mut expected,
+        options.key.as_ref(),
+        &mut problems,
+    );
     // 3. The extraction target, only for a pack whose names are all safe.
     let target = match &options.extract {
         Some(dir) if expected.layout.is_some() && !unsafe_names => {
