@@ -401,6 +401,13 @@ fn an_encrypted_key_signs_only_with_its_password_and_a_wrong_one_writes_nothing(
     let (c, v) = verify(data.path(), &zip, &["--key", &key.line]);
     assert_eq!(c, 0, "{v:#}");
     assert_eq!(signature(&v)["key_id"], key.id.as_str());
+    let o = build(
+        data.path(),
+        &zip,
+        &[&sign[..], &["--format", "json"]].concat(),
+        Some("correct horse battery"),
+    );
+    assert_eq!(json(&o)["signed_by"], key.id.as_str());
 
     // key new will not replace a key, and asks for a password it cannot get.
     let o = run_with(

@@ -84,7 +84,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         let notes = notes.into_inner().unwrap_or_default();
         output::json_doc(
             &mut std::io::stdout().lock(),
-            &BuildDoc::of(&outcome, notes),
+            &BuildDoc::of(&outcome, notes, options.sign.as_ref().map(|k| k.id())),
         )?;
         std::mem::forget(outcome);
         return Ok(0);
@@ -104,9 +104,14 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         print_plan(&outcome)?;
     } else if !args.quiet {
         let size = std::fs::metadata(&outcome.output).map_or(0, |m| m.len());
+        let signed = options
+            .sign
+            .as_ref()
+            .map(|k| format!("; signed by key ID {}", k.id()))
+            .unwrap_or_default();
         writeln!(
             err,
-            "wrote {} ({} files, {}; content {})",
+            "wrote {} ({} files, {}; content {}{signed})",
             outcome.output.display(),
             outcome.plan.entries.len(),
             assetpack::content::human_size(size),
@@ -168,6 +173,9 @@ pub(crate) struct BuildDoc<'a> {
     index_failure: Option<String>,
     /// Files the index drew a placeholder for.
     index_notes: Vec<String>,
+    /// The ID of the key the pack is signed with (`--sign`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_by: Option<&'a str>,
     /// Every entry, on a dry run.
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<Vec<PlanEntry<'a>>>,
@@ -182,7 +190,11 @@ pub(crate) struct PlanEntry<'a> {
 }
 
 impl<'a> BuildDoc<'a> {
-    fn of(outcome: &'a Outcome, index_notes: Vec<String>) -> BuildDoc<'a> {
+    fn of(
+        outcome: &'a Outcome,
+        index_notes: Vec<String>,
+        signed_by: Option<&'a str>,
+    ) -> BuildDoc<'a> {
         let plan = &outcome.plan;
         let entries = || {
             let e = plan.entries.iter();
@@ -207,6 +219,7 @@ impl<'a> BuildDoc<'a> {
             warnings: &outcome.warnings,
             index_failure: outcome.index_failure.as_ref().map(|e| e.to_string()),
             index_notes,
+            signed_by,
             plan: (!outcome.written).then(entries),
         }
     }
