@@ -291,10 +291,7 @@ fn signature_entry(
     key: &SigningKey,
     comment: &str,
 ) -> Result<Entry, PlanError> {
-    let signed = match layout {
-        Layout::Plain => sums::SHA256SUMS,
-        Layout::Bagit => sums::BAG_TAG_MANIFEST,
-    };
+    let signed = sums::signed_file(layout);
     let bytes = entries
         .iter()
         .find(|e| e.path == signed)
@@ -908,6 +905,15 @@ fn readme(
             );
         }
     }
+    let signed = sums::signed_file(layout);
+    let _ = writeln!(
+        s,
+        "If the pack is signed ({sig} is there), check who made it with the sender's\n\
+         public key (the line starting RW that they publish):\n\n    minisign -Vm {signed} -P <public key>\n\n\
+         or, without unzipping:  assetpack verify {name}.zip --key <public key>\n",
+        sig = sums::signature_of(signed),
+        name = header.name,
+    );
     let _ = writeln!(
         s,
         "Providers, terms of use and printed copies\n------------------------------------------"

@@ -33,6 +33,15 @@ pub const BAG_MANIFEST: &str = "manifest-sha256.txt";
 /// See [`BAG_MANIFEST`].
 pub const BAG_TAG_MANIFEST: &str = "tagmanifest-sha256.txt";
 
+/// The checksum file a signed pack's signature signs: `SHA256SUMS`, or a bag's tag manifest
+/// (which covers the bag's manifest, which covers the payload).
+pub fn signed_file(layout: crate::catalog::Layout) -> &'static str {
+    match layout {
+        crate::catalog::Layout::Plain => SHA256SUMS,
+        crate::catalog::Layout::Bagit => BAG_TAG_MANIFEST,
+    }
+}
+
 /// The signature of checksum file `signed` in a signed pack: `SHA256SUMS.minisig`, or a bag's
 /// `tagmanifest-sha256.txt.minisig` (the tag manifest covers the bag's manifest, which covers
 /// the payload). Neither is listed in a checksum file: each signs one.

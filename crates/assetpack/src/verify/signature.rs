@@ -10,6 +10,7 @@ use zip::ZipArchive;
 
 use super::checksums::Expected;
 use super::{entry_problem, SharedFile};
+use crate::catalog::Layout;
 use crate::keys::{PublicKey, Signature, SignatureProblem, MAX_SIGNATURE_BYTES};
 use crate::problem::{Code, Problem};
 use crate::sums;
@@ -50,10 +51,11 @@ pub(super) fn judge(
     key: Option<&PublicKey>,
     problems: &mut Vec<Problem>,
 ) -> Option<SignatureFound> {
-    let signed_name = match expected.layout? {
-        "bagit" => format!("{name}/{}", sums::BAG_TAG_MANIFEST),
-        _ => format!("{name}/{}", sums::SHA256SUMS),
+    let layout = match expected.layout? {
+        "bagit" => Layout::Bagit,
+        _ => Layout::Plain,
     };
+    let signed_name = format!("{name}/{}", sums::signed_file(layout));
     let entry = sums::signature_of(&signed_name);
     let Some(bytes) = read_entry(archive, &entry) else {
         if let Some(key) = key {
