@@ -718,3 +718,39 @@ fn the_index_cover_names_the_signing_key() {
         key.id
     );
 }
+
+#[test]
+fn a_signature_beside_a_manifest_in_its_own_folder_is_not_a_providers_file() {
+    let f = Fixture::new(&[]);
+    let poster = real_pdf();
+    fs::write(f.path().join("poster.pdf"), &poster).expect("write");
+    let text = format!(
+        "[provider]\nid = \"test\"\nname = \"Test provider\"\nbase = \".\"\n\n{}",
+        file_asset("poster", "poster.pdf", &poster)
+    );
+    fs::write(f.path().join("test.toml"), text).expect("write");
+    fs::remove_dir(f.path().join("files")).expect("rmdir");
+    let key = new_key(
+        &f.path().join(".."),
+        &format!("k{}", std::process::id()),
+        None,
+    );
+    let o = run_with(
+        f.path(),
+        &[
+            "sign",
+            "test.toml",
+            "--key",
+            key.secret.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (c, v) = f.check(&["--key", &key.line]);
+    assert_eq!((c, codes(&v)), (0, Vec::<String>::new()), "{v:#}");
+    // A scan that updates the manifest does not list its signature as an asset.
+    let o = run_with(f.path(), &["scan", ".", "-o", "test.toml", "--quiet"], None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let manifest = fs::read_to_string(f.path().join("test.toml")).expect("manifest");
+    assert!(!manifest.contains("minisig"), "{manifest}");
+}

@@ -307,10 +307,8 @@ fn check_one<M: Borrow<Manifest>>(
 /// What is wrong with the signature of manifest `m` by `key`, if anything: it must be in
 /// `<manifest>.minisig` and match the manifest's text as read.
 fn manifest_signature(m: &Manifest, key: &crate::keys::PublicKey) -> Option<Problem> {
-    use crate::keys::{Signature, SignatureProblem, SIGNATURE_SUFFIX};
-    let mut path = m.path.clone().into_os_string();
-    path.push(SIGNATURE_SUFFIX);
-    let path = PathBuf::from(path);
+    use crate::keys::{Signature, SignatureProblem};
+    let path = crate::keys::signature_path(&m.path);
     let shown = path.display();
     let (code, message, fix) = match fs::read(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
@@ -777,9 +775,12 @@ fn file_checks(
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
 /// listing; the leftovers are reported once, on the first manifest using it.
 fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
+    // A manifest kept under its own base, and its signature, are not the provider's files.
     let manifest_files: HashSet<PathBuf> = done
         .iter()
-        .filter_map(|c| fs::canonicalize(&c.manifest.borrow().path).ok())
+        .map(|c| &c.manifest.borrow().path)
+        .flat_map(|p| [p.clone(), crate::keys::signature_path(p)])
+        .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
     let mut seen_bases: HashSet<&Path> = HashSet::default();
     for c in done {

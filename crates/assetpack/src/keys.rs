@@ -21,6 +21,13 @@ use std::path::Path;
 /// The suffix of a signature file: `SHA256SUMS.minisig`, `oup.toml.minisig`.
 pub const SIGNATURE_SUFFIX: &str = ".minisig";
 
+/// Where the signature of `file` lies: `<file>.minisig`, beside it.
+pub fn signature_path(file: &Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(SIGNATURE_SUFFIX);
+    name.into()
+}
+
 /// Signatures are a few hundred bytes; anything much larger is not one.
 pub const MAX_SIGNATURE_BYTES: usize = 64 << 10;
 

@@ -193,11 +193,13 @@ fn files_to_list(
         };
         outcome.skipped.push((rel, why.into()));
     }
-    // The manifest being written is not one of the provider's files.
-    let output = options
+    // The manifest being written, and its signature, are not the provider's files.
+    let own: Vec<PathBuf> = options
         .output
-        .as_ref()
-        .and_then(|o| std::fs::canonicalize(o).ok());
+        .iter()
+        .flat_map(|o| [o.clone(), crate::keys::signature_path(o)])
+        .filter_map(|o| std::fs::canonicalize(o).ok())
+        .collect();
     let mut files = Vec::with_capacity(tree.files.len());
     for f in tree.files {
         if !f.utf8 {
@@ -206,9 +208,7 @@ fn files_to_list(
         } else if let Err(why) = crate::safe_path::check(&f.rel) {
             let why = format!("unsafe name ({why}); rename the file");
             outcome.skipped.push((f.rel, why));
-        } else if !output
-            .as_ref()
-            .is_some_and(|o| std::fs::canonicalize(&f.path).is_ok_and(|c| &c == o))
+        } else if own.is_empty() || !std::fs::canonicalize(&f.path).is_ok_and(|c| own.contains(&c))
         {
             files.push(f);
         }

@@ -224,9 +224,7 @@ pub fn sign_manifest(path: &Path, key: &SigningKey) -> Result<PathBuf, SignError
         crate::digest::sha256_bytes(bytes)
     );
     let signature = key.sign(bytes, &comment)?;
-    let mut out = path.as_os_str().to_owned();
-    out.push(crate::keys::SIGNATURE_SUFFIX);
-    let out = PathBuf::from(out);
+    let out = crate::keys::signature_path(path);
     crate::atomic::write_file(&out, signature.as_bytes()).map_err(|source| SignError::Io {
         action: "write",
         path: out.clone(),
