@@ -12,21 +12,12 @@ use std::process::Command as Std;
 use common::*;
 use tempfile::TempDir;
 
-const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
 const NAME: &str = "north-west-spring-2027";
 
 /// Builds the shipped bundle from a copy of the repository's data into `out` (a folder).
 fn build_shipped(data: &Path, out: &Path, extra: &[&str]) -> PathBuf {
     let zip = out.join(format!("{NAME}.zip"));
-    let mut args = vec![
-        "build",
-        BUNDLE,
-        "-o",
-        zip.to_str().expect("utf-8"),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = run(data, &args);
+    let o = run(data, &build_args(&zip, extra));
     assert_eq!(
         code(&o),
         0,

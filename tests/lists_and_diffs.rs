@@ -7,8 +7,6 @@ use std::fs;
 
 use common::*;
 
-const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
-
 #[test]
 fn list_shows_the_chosen_assets_as_a_table_json_and_csv() {
     let data = shipped_copy();

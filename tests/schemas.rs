@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
-
 /// Validates each document (TOML or JSON) against the schema; the validator's output.
 const VALIDATE: &str = r#"
 import datetime, json, sys, tomllib, jsonschema

@@ -14,7 +14,6 @@ use common::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
 const NAME: &str = "north-west-spring-2027";
 const SUMS: &str = "north-west-spring-2027/SHA256SUMS";
 const SIGNATURE: &str = "north-west-spring-2027/SHA256SUMS.minisig";
@@ -70,15 +69,7 @@ fn new_key(dir: &Path, name: &str, password: Option<&str>) -> Key {
 
 /// Builds the shipped bundle in `data` into `zip` with `extra` arguments.
 fn build(data: &Path, zip: &Path, extra: &[&str], password: Option<&str>) -> Output {
-    let mut args = vec![
-        "build",
-        BUNDLE,
-        "-o",
-        zip.to_str().expect("utf-8"),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    run_with(data, &args, password)
+    run_with(data, &build_args(zip, extra), password)
 }
 
 fn build_signed(data: &Path, zip: &Path, key: &Key) -> PathBuf {

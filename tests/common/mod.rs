@@ -15,6 +15,22 @@ mod judges;
 #[allow(unused_imports)]
 pub use judges::{judge, Judge};
 
+/// The shipped example bundle spec, relative to a copy of the repository's data.
+pub const BUNDLE: &str = "packs/bundles/north-west-spring-2027.toml";
+
+/// The arguments that build the shipped bundle quietly into `zip`, then `extra`.
+pub fn build_args<'a>(zip: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "build",
+        BUNDLE,
+        "-o",
+        zip.to_str().expect("utf-8"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
