@@ -353,6 +353,9 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     let mut err = std::io::stderr().lock();
     output::warning_summary(&mut err, &outcome.problems)?;
     index_notes(&mut err, notes)?;
+    if args.quiet {
+        return Ok(0);
+    }
     writeln!(
         err,
         "wrote {} ({})",

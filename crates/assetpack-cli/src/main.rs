@@ -264,6 +264,9 @@ pub(crate) struct IndexArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: Format,
+    /// Print no "wrote" line (warnings and errors are still said).
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

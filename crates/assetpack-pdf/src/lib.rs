@@ -32,6 +32,7 @@ mod form;
 mod layout;
 mod look;
 mod sections;
+mod thumb;
 
 use std::collections::BTreeMap;
 

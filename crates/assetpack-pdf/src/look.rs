@@ -5,9 +5,9 @@
 
 use std::io::Read;
 
+use crate::thumb::{self, Pixels, Samples};
 use assetpack::content::{self, FileAt, Inspection};
 use assetpack::manifest::{Content, FileRef, Manifest};
-use image::imageops::FilterType;
 use printpdf::{RawImage, RawImageData, RawImageFormat};
 
 /// Longest side of a thumbnail, in pixels (about 2 pixels per point at 72 pt).
@@ -221,33 +221,22 @@ fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<RawImage> {
             bg_color: WHITE,
         },
     );
-    let png = pixmap.into_png().ok()?;
-    let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).ok()?;
-    Some(raw_rgb(&img))
+    let (w, h) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
+    // Drawn on white, so every pixel is opaque and its premultiplied samples are its own.
+    let rgba = pixmap.data_as_u8_slice();
+    Some(raw_rgb(thumb::of_rows(rgba, w, h, Samples::Rgba, MAX_PX)))
 }
 
 fn image_thumb(file: &std::fs::File) -> Result<RawImage, String> {
-    let mut file = file;
-    std::io::Seek::rewind(&mut file).map_err(|e| e.to_string())?;
-    let reader = image::ImageReader::new(std::io::BufReader::new(file))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let img = reader.decode().map_err(|e| e.to_string())?;
-    let small = if img.width() > MAX_PX || img.height() > MAX_PX {
-        img.resize(MAX_PX, MAX_PX, FilterType::Triangle)
-    } else {
-        img
-    };
-    Ok(raw_rgb(&small))
+    thumb::of_image(file, MAX_PX).map(raw_rgb)
 }
 
-/// An image as 8-bit RGB pixels for the PDF.
-fn raw_rgb(img: &image::DynamicImage) -> RawImage {
-    let rgb = img.to_rgb8();
+/// A thumbnail as 8-bit RGB pixels for the PDF.
+fn raw_rgb(p: Pixels) -> RawImage {
     RawImage {
-        width: rgb.width() as usize,
-        height: rgb.height() as usize,
-        pixels: RawImageData::U8(rgb.into_raw()),
+        width: p.width as usize,
+        height: p.height as usize,
+        pixels: RawImageData::U8(p.rgb),
         data_format: RawImageFormat::RGB8,
         tag: Vec::new(),
     }

@@ -65,13 +65,14 @@ pub enum KeyError {
     },
 }
 
-/// The key ID minisign prints for the 8 bytes of a key number: 16 hexadecimal digits of the
-/// little-endian number.
+/// The key ID minisign prints for the 8 bytes of a key number: the little-endian number in
+/// upper-case hexadecimal, without leading zeros (minisign's `%" PRIX64 "`), so that the ID
+/// shown here is the one in the `minisign` tool's `.pub` comment.
 pub fn key_id(keynum: &[u8]) -> String {
     let mut n = [0u8; 8];
     let len = keynum.len().min(8);
     n[..len].copy_from_slice(&keynum[..len]);
-    format!("{:016X}", u64::from_le_bytes(n))
+    format!("{:X}", u64::from_le_bytes(n))
 }
 
 impl PublicKey {
@@ -207,5 +208,18 @@ impl Signature {
             true,
         )
         .map_err(|_| SignatureProblem::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_id_is_written_as_the_minisign_tool_writes_it() {
+        let keynum = [0x1B, 0xCC, 0x41, 0x04, 0x21, 0x37, 0xA5, 0x0C];
+        assert_eq!(key_id(&keynum), "CA537210441CC1B");
+        let keynum = [0xEF, 0xCD, 0xAB, 0x89, 0x67, 0x45, 0x23, 0xF1];
+        assert_eq!(key_id(&keynum), "F123456789ABCDEF");
     }
 }
