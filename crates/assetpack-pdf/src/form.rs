@@ -344,35 +344,51 @@ fn fix_info(doc: &mut Document, title: &str) {
     }
 }
 
-/// The document's bytes, with a `/ID` made from its content (not from a counter or a clock).
+/// The document's bytes, with a `/ID` made from its content (not from a counter or a clock):
+/// saved once with an ID of zeros, which is then replaced by the first 16 bytes of the
+/// SHA-256 of those bytes (the same length, so no offset moves).
 fn save_with_id(doc: &mut Document) -> Result<Vec<u8>, IndexError> {
-    doc.trailer.remove(b"ID");
-    let mut first = Vec::new();
-    doc.save_to(&mut first)
-        .map_err(|e| IndexError::Pdf(e.to_string()))?;
-    let id = Sha256::digest(&first)[..16].to_vec();
-    doc.trailer.set(
-        "ID",
-        vec![
-            Object::String(id.clone(), StringFormat::Hexadecimal),
-            Object::String(id, StringFormat::Hexadecimal),
-        ],
-    );
+    let zeros = Object::String(vec![0; 16], StringFormat::Hexadecimal);
+    doc.trailer.set("ID", vec![zeros.clone(), zeros]);
     let mut out = Vec::new();
     doc.save_to(&mut out)
         .map_err(|e| IndexError::Pdf(e.to_string()))?;
+    let id: String = Sha256::digest(&out)[..16]
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let placeholder = format!("<{}>", "0".repeat(32));
+    // The trailer is the last thing written: its two IDs are the last two placeholders.
+    let mut end = out.len();
+    for _ in 0..2 {
+        let at = out[..end]
+            .windows(placeholder.len())
+            .rposition(|w| w == placeholder.as_bytes())
+            .ok_or_else(|| IndexError::Pdf("the trailer's /ID was not written".into()))?;
+        out[at + 1..at + 33].copy_from_slice(id.as_bytes());
+        end = at;
+    }
     Ok(out)
+}
+
+fn is_image(s: &Stream) -> bool {
+    matches!(s.dict.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Image")
 }
 
 /// Compresses every stream that has no filter yet: printpdf leaves page contents and fonts
 /// raw, which made the index of a pack of 20,000 assets 40 MB instead of about 27 MB, and
-/// left the ZIP writer to deflate it. Images keep the compression they were given.
+/// left the ZIP writer to deflate it. The thumbnails come raw too, and are deflated here.
 fn compress_streams(doc: &mut Document) {
     let mut raw: Vec<&mut Stream> = doc
         .objects
         .values_mut()
         .filter_map(|o| match o {
-            Object::Stream(s) if s.allows_compression && s.dict.get(b"Filter").is_err() => Some(s),
+            // printpdf marks the raw thumbnails it writes as not to be compressed.
+            Object::Stream(s)
+                if (s.allows_compression || is_image(s)) && s.dict.get(b"Filter").is_err() =>
+            {
+                Some(s)
+            }
             _ => None,
         })
         .collect();

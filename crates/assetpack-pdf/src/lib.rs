@@ -250,7 +250,8 @@ fn document(
             dither_greyscale: Some(false),
             convert_to_greyscale: Some(false),
             auto_optimize: Some(false),
-            format: Some(printpdf::ImageCompression::Flate),
+            // Raw here: `form::compress_streams` deflates them with the rest, in parallel.
+            format: Some(printpdf::ImageCompression::None),
         }),
         ..PdfSaveOptions::default()
     };
