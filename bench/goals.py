@@ -25,20 +25,23 @@ rows = []
 for corpus in ("national", "many"):
     b, bp = load(f"build-{corpus}")
     v, _ = load(f"verify-{corpus}")
-    build = b["assetpack build --no-index"]
+    plain = "assetpack build --no-index --no-html"
+    build = b[plain]
     peer = min(b["7z a -tzip -mx0 -mmt2"], b["bsdtar --format zip (store)"])
     rows.append((corpus, "build --no-index ≤ 1.0× the faster of 7-Zip and bsdtar", build / peer, 1.0, "×"))
     if corpus == "national":
         rows.append((corpus, "build --no-index ≤ 1.5× cat into one file", build / b["cat into one file"], 1.5, "×"))
         rows.append((corpus, "build with the index ≤ 1.3× build --no-index",
-                     b["assetpack build (with index.pdf)"] / build, 1.3, "×"))
+                     b["assetpack build (index.pdf and index.html)"] / build, 1.3, "×"))
+        rows.append((corpus, "the HTML catalogue costs ≤ 0.3 s (catalogue issue)",
+                     b["assetpack build --no-index (index.html)"] - build, 0.3, " s"))
     rows.append((corpus, "verify ≤ 1.2× check", v["assetpack verify"] / v["assetpack check"], 1.2, "×"))
-    if "assetpack build --no-index" in bp:
-        rows.append((corpus, "build --no-index peak memory ≤ 64 MB", bp["assetpack build --no-index"], 64, " MB"))
+    if plain in bp:
+        rows.append((corpus, "build --no-index peak memory ≤ 64 MB", bp[plain], 64, " MB"))
 
 print("\ngoals (speed issue), this run\n")
 print("| corpus | goal | this run | met |")
 print("|---|---|---:|---|")
 for corpus, goal, value, limit, unit in rows:
-    shown = f"{value:.2f}{unit}" if unit == "×" else f"{value:.0f}{unit}"
+    shown = f"{value:.2f}{unit}" if unit in ("×", " s") else f"{value:.0f}{unit}"
     print(f"| {corpus} | {goal} | {shown} | {'yes' if value <= limit else 'no'} |")

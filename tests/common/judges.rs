@@ -38,6 +38,9 @@ pub enum Judge {
     Sha256sum,
     /// The `minisign` tool.
     Minisign,
+    /// Debian's Chromium, driven by Node.js with `playwright-core` and `axe-core` from
+    /// `tests/browser` (`npm ci` there).
+    Chromium,
 }
 
 impl Judge {
@@ -55,6 +58,7 @@ impl Judge {
             Judge::Pdfinfo => "pdfinfo",
             Judge::Sha256sum => "sha256sum",
             Judge::Minisign => "minisign",
+            Judge::Chromium => "node",
         }
     }
 
@@ -72,6 +76,9 @@ impl Judge {
             Judge::Pdftotext | Judge::Pdftoppm | Judge::Pdfinfo => "apt-get install poppler-utils",
             Judge::Sha256sum => "apt-get install coreutils",
             Judge::Minisign => "apt-get install minisign",
+            Judge::Chromium => {
+                "apt-get install chromium nodejs npm && npm ci --prefix tests/browser"
+            }
         }
     }
 
@@ -91,6 +98,7 @@ impl Judge {
             Judge::Pdfinfo => "poppler's `pdfinfo`",
             Judge::Sha256sum => "`sha256sum`",
             Judge::Minisign => "the `minisign` tool",
+            Judge::Chromium => "Chromium with Node.js, playwright-core and axe-core",
         }
     }
 
@@ -110,6 +118,7 @@ impl Judge {
                 Judge::Pypdf => python_imports("pypdf"),
                 Judge::Jsonschema => python_imports("jsonschema, tomllib"),
                 Judge::Python => python_imports("zipfile"),
+                Judge::Chromium => browser_ready(),
                 _ => true,
             };
         cache.lock().expect("lock").insert(self, found);
@@ -135,6 +144,18 @@ fn is_executable(path: &Path) -> bool {
     {
         path.is_file()
     }
+}
+
+/// Chromium (`CHROMIUM`, else `chromium` on the path) and the npm packages the browser tests
+/// drive it with.
+fn browser_ready() -> bool {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(|p| is_executable(Path::new(&p)))
+        .unwrap_or_else(|| on_path("chromium"));
+    let modules = super::repo().join("tests/browser/node_modules");
+    chromium
+        && modules.join("playwright-core/package.json").is_file()
+        && modules.join("axe-core/axe.min.js").is_file()
 }
 
 fn python_imports(module: &str) -> bool {

@@ -9,32 +9,37 @@ use anyhow::{Context, Result};
 use assetpack::build::{self, BuildError, BuildOptions, IndexFailure, IndexMaker, Outcome};
 use assetpack::catalog::{InputsError, Layout};
 use assetpack::pack::PackError;
-use assetpack::plan::{Compression, IndexFacts};
+use assetpack::plan::{Compression, IndexFacts, Made};
 use assetpack::Problem;
 
 use serde::Serialize;
 
-use crate::{output, progress, BuildArgs, CompressionArg, Format, IndexArgs, LayoutArg, PaperArg};
+use crate::{
+    output, progress, BuildArgs, CompressionArg, Format, HtmlArgs, IndexArgs, LayoutArg, PaperArg,
+};
 
 /// Exit code after an interrupt (128 + SIGINT), as shells report it.
 pub(crate) const INTERRUPTED: u8 = 130;
 
-/// An index maker that renders with `assetpack-pdf` and keeps its warnings in `notes`.
+/// An index maker that renders the views asked for with `assetpack-pdf` (the PDF on `paper`,
+/// the HTML catalogue with `html` links) and keeps its warnings in `notes`.
 fn index_maker<'a>(
-    paper: PaperArg,
+    paper: Option<PaperArg>,
+    html: Option<assetpack_pdf::Links>,
     today: Option<assetpack::manifest::Date>,
     notes: &'a Mutex<Vec<String>>,
-) -> impl Fn(&IndexFacts) -> Result<Vec<u8>, IndexFailure> + Sync + 'a {
+) -> impl Fn(&IndexFacts) -> Result<Vec<Made>, IndexFailure> + Sync + 'a {
     move |facts| {
-        let options = assetpack_pdf::IndexOptions {
-            paper: paper.into(),
+        let options = assetpack_pdf::ViewOptions {
+            pdf: paper.map(Into::into),
+            html: html.clone(),
             today,
         };
-        let index = assetpack_pdf::render(facts, &options)?;
+        let views = assetpack_pdf::render_views(facts, &options)?;
         if let Ok(mut all) = notes.lock() {
-            all.extend(index.warnings);
+            all.extend(views.warnings);
         }
-        Ok(index.pdf)
+        Ok(views.files)
     }
 }
 
@@ -68,8 +73,11 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     let options = build_options(&args)?;
     progress::catch_interrupt();
     let notes = Mutex::new(Vec::new());
-    let make = index_maker(args.paper, None, &notes);
-    let index: Option<&IndexMaker> = (!args.no_index).then_some(&make);
+    let paper = (!args.no_index).then_some(args.paper);
+    let html = (!args.no_html).then_some(assetpack_pdf::Links::Pack);
+    let views = paper.is_some() || html.is_some();
+    let make = index_maker(paper, html, None, &notes);
+    let index: Option<&IndexMaker> = views.then_some(&make);
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || args.dry_run || json);
     let result = build::build(&args.specs, &options, index, &bar);
@@ -97,7 +105,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     if let Some(e) = &outcome.index_failure {
         writeln!(
             err,
-            "warning: the PDF index could not be made ({e}); the pack goes without it"
+            "warning: the PDF index and HTML catalogue could not be made ({e}); the pack goes without them"
         )?;
     }
     if args.dry_run {
@@ -325,7 +333,7 @@ fn stopped(problems: &[Problem], quiet: bool, verbose: bool) -> Result<u8> {
 
 pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
-    let make = index_maker(args.paper, args.today, &notes);
+    let make = index_maker(Some(args.paper), None, args.today, &notes);
     let json = args.format == Format::Json;
     let outcome = match build::index(&args.specs, &args.output, &make) {
         Ok(outcome) => outcome,
@@ -365,7 +373,56 @@ pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// What `index --format json` prints.
+pub(crate) fn run_html(args: HtmlArgs) -> Result<u8> {
+    let notes = Mutex::new(Vec::new());
+    let links = assetpack_pdf::Links::Sources(args.output.clone());
+    let make = index_maker(None, Some(links), args.today, &notes);
+    let json = args.format == Format::Json;
+    let outcome = match build::catalogue(&args.specs, &args.output, &make) {
+        Ok(outcome) => outcome,
+        Err(e) if json => return failed_json(e),
+        Err(BuildError::Problems(problems)) => {
+            let mut err = output::stderr();
+            output::problems(&mut err, &problems, false)?;
+            err.flush()?;
+            return Ok(1);
+        }
+        Err(e) => return Err(e).context("no catalogue was written"),
+    };
+    drop(make);
+    let notes = notes.into_inner().unwrap_or_default();
+    if json {
+        let doc = IndexDoc {
+            ok: true,
+            output: &outcome.output,
+            bytes: outcome.bytes,
+            warnings: &outcome.problems,
+            index_notes: notes,
+        };
+        output::json_doc(&mut std::io::stdout().lock(), &doc)?;
+        return Ok(0);
+    }
+    let mut err = std::io::stderr().lock();
+    output::warning_summary(&mut err, &outcome.problems)?;
+    for note in notes {
+        writeln!(
+            err,
+            "warning: catalogue: {note} (a placeholder stands in its place)"
+        )?;
+    }
+    if !args.quiet {
+        writeln!(
+            err,
+            "wrote {} (index.html and thumbnails, {}); open {} in a browser",
+            outcome.output.display(),
+            assetpack::content::human_size(outcome.bytes),
+            outcome.output.join("index.html").display()
+        )?;
+    }
+    Ok(0)
+}
+
+/// What `index --format json` and `html --format json` print.
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct IndexDoc<'a> {
     ok: bool,

@@ -69,6 +69,14 @@ Exit codes: 0 intact, 1 problems (nothing extracted), 2 not a readable ZIP or an
   assetpack index packs/bundles/north-west-spring-2027.toml -o index.pdf
   assetpack index packs/providers/oup.toml -o oup.pdf --paper letter")]
     Index(IndexArgs),
+    /// Make the offline HTML catalogue of a bundle or manifests into a folder, to preview it.
+    #[command(after_help = "Examples:
+  assetpack html packs/bundles/north-west-spring-2027.toml -o catalogue
+  assetpack html packs/providers/oup.toml -o oup-preview --today 2027-03-01
+
+The folder gets index.html and thumbs/; links lead to the files where they are now.
+A folder already there is replaced only when it holds an earlier catalogue alone.")]
+    Html(HtmlArgs),
     /// List the assets a bundle or manifests choose, one row each.
     #[command(after_help = "Examples:
   assetpack list packs/bundles/north-west-spring-2027.toml
@@ -269,6 +277,25 @@ pub(crate) struct IndexArgs {
     pub(crate) quiet: bool,
 }
 
+#[derive(clap::Args, Debug)]
+pub(crate) struct HtmlArgs {
+    /// A bundle spec, or one or more provider manifests.
+    #[arg(required = true, value_name = "SPEC")]
+    pub(crate) specs: Vec<PathBuf>,
+    /// The folder to write (`index.html` and `thumbs/`).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) output: PathBuf,
+    /// Judge review dates as of this day (default: the edition date).
+    #[arg(long, value_parser = parse_date)]
+    pub(crate) today: Option<Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: Format,
+    /// Print no "wrote" line (warnings and errors are still said).
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum LayoutArg {
     Plain,
@@ -302,6 +329,9 @@ pub(crate) struct BuildArgs {
     /// Leave the PDF index (`index.pdf`) out.
     #[arg(long)]
     pub(crate) no_index: bool,
+    /// Leave the HTML catalogue (`index.html` and `thumbs/`) out.
+    #[arg(long)]
+    pub(crate) no_html: bool,
     /// Paper size of the PDF index.
     #[arg(long, value_enum, default_value = "a4")]
     pub(crate) paper: PaperArg,
@@ -478,6 +508,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Index(args) => build::run_index(args),
+        Command::Html(args) => build::run_html(args),
         Command::List(args) => list::run(args),
         Command::Show(args) => show::run(args),
         Command::Diff(args) => diff::run(args),
@@ -507,6 +538,7 @@ impl Command {
             Command::Build(a) => a.format,
             Command::Verify(a) => a.format,
             Command::Index(a) => a.format,
+            Command::Html(a) => a.format,
             Command::Show(a) => a.format,
             Command::Diff(a) => a.format,
             Command::Key(KeyCommand::New(a)) => a.format,

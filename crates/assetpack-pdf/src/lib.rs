@@ -1,4 +1,7 @@
-//! The PDF index of an assetpack pack, with its printed-materials request form.
+//! The views of an assetpack pack: the PDF index with its printed-materials request form, and
+//! the offline HTML catalogue with its thumbnails. [`render_views`] looks at each chosen
+//! asset's file once and makes either or both from the same thumbnails ([`render`] is the PDF
+//! alone); what they say about the pack and each asset is worded once, for both.
 //!
 //! [`render`] lays out a cover (title, region, contact, edition, counts, total size and the
 //! SHA-256 of the pack's `manifest.toml`), a contents page with links and PDF bookmarks, one
@@ -7,6 +10,13 @@
 //! length against the channel's limit) and a request form whose quantity boxes are fillable
 //! PDF fields named `qty.<provider>.<asset>.<size>`. Text is real Unicode text in embedded
 //! DejaVu Sans.
+//!
+//! The catalogue (`index.html`) is one self-contained page that works from `file://` with no
+//! network: the same facts, thumbnails under `thumbs/` (listed in the pack's checksums like
+//! every other file), filters by provider, kind and print availability, a search over titles
+//! and tags, and "Copy" buttons for messages; everything is listed with scripts off. Its links
+//! lead into the pack ([`Links::Pack`]) or to the providers' files where they are
+//! ([`Links::Sources`], for a preview).
 //!
 //! Everything it prints about the pack comes from the core's model: the edition and the paths
 //! in the pack from [`assetpack::catalog`], the SHA-256 of `manifest.toml` from the plan's
@@ -27,10 +37,13 @@
 
 #![warn(missing_docs)]
 
+mod facts;
 mod fonts;
 mod form;
+mod html;
 mod layout;
 mod look;
+mod looked;
 mod sections;
 mod thumb;
 
@@ -39,12 +52,12 @@ use std::collections::BTreeMap;
 use assetpack::bundle::Header;
 use assetpack::catalog::{self, Selected};
 use assetpack::manifest::{Date, Manifest};
-pub use assetpack::plan::IndexFacts;
+pub use assetpack::plan::{IndexFacts, Made};
+pub use html::Links;
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use layout::Layout;
 pub use layout::Paper;
-use sections::Drawn;
 
 /// What the index shows, taken from the [`IndexFacts`].
 pub(crate) struct Input<'a> {
@@ -126,86 +139,96 @@ pub struct Index {
     pub warnings: Vec<String>,
 }
 
-/// The thumbnails to draw, by (manifest, asset), with each file's format; the images to
-/// embed; the warnings met.
-struct Looked {
-    drawn: BTreeMap<(usize, usize), (Drawn, Option<String>)>,
-    images: Vec<(printpdf::XObjectId, printpdf::RawImage)>,
-    warnings: Vec<String>,
+/// Which views of the pack [`render_views`] makes.
+#[derive(Clone, Debug, Default)]
+pub struct ViewOptions {
+    /// The PDF index (`index.pdf`), on this paper.
+    pub pdf: Option<Paper>,
+    /// The HTML catalogue (`index.html` and `thumbs/`), its links made this way.
+    pub html: Option<Links>,
+    /// The day review badges are judged against (default: the edition date).
+    pub today: Option<Date>,
 }
 
-/// Looks at every chosen asset's file, in parallel: everything that reads asset files runs
-/// here; the layout reads no file.
-fn look_at_assets(input: &Input) -> Looked {
-    use rayon::prelude::*;
-    let looks: Vec<look::Look> = input
-        .selected
-        .par_iter()
-        .map(|s| {
-            let m = &input.manifests[s.manifest];
-            look::look(m, &m.assets[s.asset].content)
-        })
-        .collect();
-    let mut out = Looked {
-        drawn: BTreeMap::new(),
-        images: Vec::new(),
-        warnings: Vec::new(),
-    };
-    for (s, l) in input.selected.iter().zip(looks) {
-        out.warnings.extend(l.warning);
-        let drawn = match l.thumb {
-            look::Thumb::Image(raw) => {
-                let id = printpdf::XObjectId(format!("Im{}", out.images.len() + 1));
-                let (w, h) = (raw.width as f32, raw.height as f32);
-                out.images.push((id.clone(), raw));
-                Drawn::Image(id, w, h)
-            }
-            look::Thumb::Page { ratio, label } => Drawn::Page(ratio, label),
-            look::Thumb::Icon(label) => Drawn::Icon(label),
-            look::Thumb::Broken => Drawn::Broken,
-        };
-        out.drawn.insert((s.manifest, s.asset), (drawn, l.format));
-    }
-    out
+/// The views of a pack, made from one look at its assets.
+#[derive(Clone, Debug)]
+pub struct Views {
+    /// `index.pdf`, `index.html` and the thumbnails, as payload paths and bytes.
+    pub files: Vec<Made>,
+    /// Damaged, unreadable or misnamed assets, which got a placeholder thumbnail.
+    pub warnings: Vec<String>,
 }
 
-/// Renders the index of the pack `facts` describe; see the crate docs.
+/// Renders the PDF index of the pack `facts` describe; see the crate docs.
 pub fn render(facts: &IndexFacts, options: &IndexOptions) -> Result<Index, IndexError> {
+    let views = ViewOptions {
+        pdf: Some(options.paper),
+        html: None,
+        today: options.today,
+    };
+    let Views { files, warnings } = render_views(facts, &views)?;
+    let pdf = files
+        .into_iter()
+        .next()
+        .map(|m| m.bytes)
+        .unwrap_or_default();
+    Ok(Index { pdf, warnings })
+}
+
+/// Renders the views `options` asks for, looking at each asset's file once: the thumbnails
+/// drawn in the PDF are the ones the catalogue shows.
+pub fn render_views(facts: &IndexFacts, options: &ViewOptions) -> Result<Views, IndexError> {
     let input = Input::of(facts);
-    let looked = look_at_assets(&input);
+    let looked::Looked {
+        drawn,
+        images,
+        shown,
+        thumbs,
+        warnings,
+    } = looked::look_at_assets(&input, options.pdf.is_some(), options.html.is_some());
+    let today = options.today.unwrap_or(input.edition);
+    let mut files = Vec::new();
+    if let Some(paper) = options.pdf {
+        let pdf = render_pdf(&input, &drawn, images, paper, today)?;
+        files.push(Made::new("index.pdf", pdf));
+    }
+    if let Some(links) = &options.html {
+        let page = html::page(&input, &shown, links, today, options.pdf.is_some());
+        files.push(Made::new("index.html", page));
+        files.extend(thumbs);
+    }
+    Ok(Views { files, warnings })
+}
+
+/// Lays out and writes the PDF index.
+fn render_pdf(
+    input: &Input,
+    drawn: &looked::DrawnAll,
+    images: Vec<(printpdf::XObjectId, printpdf::RawImage)>,
+    paper: Paper,
+    today: Date,
+) -> Result<Vec<u8>, IndexError> {
     let regular = fonts::face(fonts::REGULAR, "F1")?;
     let bold = fonts::face(fonts::BOLD, "F2")?;
     let by_manifest = input.by_manifest();
-    let today = options.today.unwrap_or(input.edition);
-    let mut l = Layout::new(options.paper, &regular, &bold);
-    sections::cover(&mut l, &input, by_manifest.len());
+    let mut l = Layout::new(paper, &regular, &bold);
+    sections::cover(&mut l, input, by_manifest.len());
     let contents = sections::reserve_contents(&mut l, by_manifest.len());
     let mut bookmarks = Vec::new();
     for (&mi, chosen) in &by_manifest {
         let m = &input.manifests[mi];
         bookmarks.push((m.provider.name.clone(), l.pages.len()));
-        sections::provider(&mut l, &input, m, chosen, today, &looked.drawn);
+        sections::provider(&mut l, input, m, chosen, today, drawn);
     }
     let form_first = l.pages.len();
     l.new_page();
     l.anchor("form");
-    form::request_form(&mut l, &input, &by_manifest);
-    sections::contents(
-        &mut l,
-        &input,
-        &by_manifest,
-        contents,
-        form_first,
-        options.paper,
-    );
+    form::request_form(&mut l, input, &by_manifest);
+    sections::contents(&mut l, input, &by_manifest, contents, form_first, paper);
     l.resolve_links();
-    sections::footers(&mut l, &input.title(), options.paper);
-    let doc = document(&l, &input, &bookmarks, looked.images, options.paper)?;
-    let pdf = form::finish(doc, &l.fields, &input.title(), &fonts::field_font(&regular))?;
-    Ok(Index {
-        pdf,
-        warnings: looked.warnings,
-    })
+    sections::footers(&mut l, &input.title(), paper);
+    let doc = document(&l, input, &bookmarks, images, paper)?;
+    form::finish(doc, &l.fields, &input.title(), &fonts::field_font(&regular))
 }
 
 /// The laid-out pages as a PDF document, with the fonts cut down to the characters used, the
@@ -321,6 +344,49 @@ mod tests {
     }
 
     #[test]
+    fn both_views_come_from_one_look_and_repeat_byte_for_byte() {
+        let inputs = shipped();
+        let draft = Draft::new(&inputs, &PlanOptions::default()).expect("drafts");
+        let facts = draft.index_facts(&inputs);
+        let both = ViewOptions {
+            pdf: Some(Paper::A4),
+            html: Some(Links::Pack),
+            today: None,
+        };
+        let first = render_views(&facts, &both).expect("renders");
+        let again = render_views(&facts, &both).expect("renders");
+        assert!(first.files == again.files, "the views differ between runs");
+        let pdf = render(&facts, &IndexOptions::default())
+            .expect("renders")
+            .pdf;
+        assert!(first.files[0].path == "index.pdf" && first.files[0].bytes == pdf);
+        let html = String::from_utf8(first.files[1].bytes.clone()).expect("UTF-8");
+        assert_eq!(
+            html.matches("<li class=\"card\"").count(),
+            inputs.selected.len()
+        );
+        let thumbs: Vec<&Made> = first.files[2..].iter().collect();
+        assert!(thumbs.iter().all(|t| t.path.starts_with("thumbs/")));
+        for t in &thumbs {
+            assert!(
+                html.contains(&format!("src=\"{}\"", t.path)),
+                "{} unused",
+                t.path
+            );
+        }
+        let html_only = ViewOptions { pdf: None, ..both };
+        let files = render_views(&facts, &html_only).expect("renders").files;
+        assert_eq!(files[0].path, "index.html");
+        let link = "href=\"index.pdf\"";
+        assert!(html.contains(link));
+        assert!(
+            !String::from_utf8_lossy(&files[0].bytes).contains(link),
+            "links a missing PDF"
+        );
+        assert_eq!(files[1..], first.files[2..]);
+    }
+
+    #[test]
     fn paths_on_the_cards_follow_the_layout() {
         let inputs = shipped();
         let bag = PlanOptions {
@@ -338,7 +404,7 @@ mod tests {
         let assetpack::manifest::Content::File(f) = &a.content else {
             unreachable!()
         };
-        assert!(sections::pack_path_of(&input, m, &f.file).starts_with("data/"));
+        assert!(facts::pack_path_of(&input, m, &f.file).starts_with("data/"));
     }
 
     #[test]

@@ -8,10 +8,10 @@ use std::io::Read;
 use crate::thumb::{self, Pixels, Samples};
 use assetpack::content::{self, FileAt, Inspection};
 use assetpack::manifest::{Content, FileRef, Manifest};
-use printpdf::{RawImage, RawImageData, RawImageFormat};
 
-/// Longest side of a thumbnail, in pixels (about 2 pixels per point at 72 pt).
-const MAX_PX: u32 = 144;
+/// Longest side of a thumbnail, in pixels (about 2.5 pixels per point in the PDF, one pixel per
+/// CSS pixel in the catalogue).
+pub const MAX_PX: u32 = 144;
 
 /// PDFs larger than this get an outline of unknown size instead of a rendering: the parser
 /// needs the whole file in memory.
@@ -19,8 +19,8 @@ const MAX_PDF_BYTES: u64 = 64 << 20;
 
 /// What to draw beside an asset.
 pub enum Thumb {
-    /// A downscaled image.
-    Image(RawImage),
+    /// A downscaled image, 8-bit RGB.
+    Image(Pixels),
     /// A page outline of this width and height ratio, with a label such as `A3 PDF`.
     Page { ratio: f32, label: String },
     /// An icon with a short label (`VIDEO`, `SVG`, `HTML`, `LINK`, `TEXT`).
@@ -37,6 +37,11 @@ pub struct Look {
     pub format: Option<String>,
     /// Why a placeholder stands in for the file, naming provider and file.
     pub warning: Option<String>,
+    /// What the file is, when it is sound and named for what it is.
+    pub media_type: Option<&'static str>,
+    /// The file can stand as its own thumbnail in a browser: an SVG, or a PNG or JPEG no
+    /// larger than a thumbnail.
+    pub direct: bool,
 }
 
 impl Look {
@@ -45,6 +50,8 @@ impl Look {
             thumb: Thumb::Icon(label.into()),
             format,
             warning: None,
+            media_type: None,
+            direct: false,
         }
     }
 
@@ -53,6 +60,8 @@ impl Look {
             thumb: Thumb::Broken,
             format: Some(format),
             warning: Some(warning),
+            media_type: None,
+            direct: false,
         }
     }
 }
@@ -98,6 +107,16 @@ fn look_at_file(m: &Manifest, file: &FileRef) -> Look {
             };
             Look::icon("VIDEO", Some(format))
         }
+        // A browser shows an SVG itself, scripts off, inside an `<img>`.
+        Some(t @ "image/svg+xml")
+            if found.damage.is_none() && content::media_type_for_path(&file.file) == Some(t) =>
+        {
+            Look {
+                media_type: Some(t),
+                direct: true,
+                ..Look::icon("SVG", Some("SVG".into()))
+            }
+        }
         _ => Look::icon(
             if ext.is_empty() { "FILE" } else { &ext },
             Some(ext.clone()),
@@ -129,11 +148,13 @@ fn look_at_image(f: &std::fs::File, found: &Inspection, name: &str, ext: String)
     if let Some(d) = &found.damage {
         return Look::broken(format, format!("{name}: {d}"));
     }
-    match image_thumb(f) {
-        Ok(raw) => Look {
-            thumb: Thumb::Image(raw),
+    match thumb::of_image(f, MAX_PX) {
+        Ok(pixels) => Look {
+            thumb: Thumb::Image(pixels),
             format: Some(format),
             warning: None,
+            media_type: found.media_type,
+            direct: found.pixels.is_some_and(|(w, h)| w.max(h) <= MAX_PX),
         },
         Err(e) => Look::broken(format, format!("{name}: cannot decode the image ({e})")),
     }
@@ -150,11 +171,13 @@ fn look_at_pdf(f: &std::fs::File, len: u64, found: &Inspection, name: &str) -> L
     match parse_first_page(bytes) {
         Some(FirstPage {
             size,
-            image: Some(raw),
+            image: Some(pixels),
         }) => Look {
-            thumb: Thumb::Image(raw),
+            thumb: Thumb::Image(pixels),
             format: Some(format!("{} PDF", paper_name(size.0, size.1))),
             warning: None,
+            media_type: Some("application/pdf"),
+            direct: false,
         },
         Some(FirstPage { size, image: None }) => outline(Some(size)),
         None => outline(None),
@@ -176,13 +199,15 @@ fn outline(size: Option<(f32, f32)>) -> Look {
             label
         }),
         warning: None,
+        media_type: Some("application/pdf"),
+        direct: false,
     }
 }
 
 /// A PDF's first page: its size in points and its rendering.
 struct FirstPage {
     size: (f32, f32),
-    image: Option<RawImage>,
+    image: Option<Pixels>,
 }
 
 /// Parses the PDF with hayro's syntax layer (which follows inherited page attributes and
@@ -204,7 +229,7 @@ fn parse_first_page(bytes: Vec<u8>) -> Option<FirstPage> {
     .flatten()
 }
 
-fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<RawImage> {
+fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<Pixels> {
     use hayro::hayro_interpret::InterpreterSettings;
     use hayro::vello_cpu::color::palette::css::WHITE;
     use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
@@ -224,22 +249,7 @@ fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<RawImage> {
     let (w, h) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
     // Drawn on white, so every pixel is opaque and its premultiplied samples are its own.
     let rgba = pixmap.data_as_u8_slice();
-    Some(raw_rgb(thumb::of_rows(rgba, w, h, Samples::Rgba, MAX_PX)))
-}
-
-fn image_thumb(file: &std::fs::File) -> Result<RawImage, String> {
-    thumb::of_image(file, MAX_PX).map(raw_rgb)
-}
-
-/// A thumbnail as 8-bit RGB pixels for the PDF.
-fn raw_rgb(p: Pixels) -> RawImage {
-    RawImage {
-        width: p.width as usize,
-        height: p.height as usize,
-        pixels: RawImageData::U8(p.rgb),
-        data_format: RawImageFormat::RGB8,
-        tag: Vec::new(),
-    }
+    Some(thumb::of_rows(rgba, w, h, Samples::Rgba, MAX_PX))
 }
 
 /// A paper name for a page size in points (either way round), or its size in millimetres.

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use assetpack::catalog::{self, Selected};
-use assetpack::content;
-use assetpack::manifest::{Asset, Content, Date, FileRole, Kind, Manifest};
+use assetpack::catalog::Selected;
+use assetpack::manifest::{Content, Date, Manifest};
 use printpdf::Color;
 
+use crate::facts::{Card, Tone};
 use crate::layout::{rgb, Layout, Paper};
 use crate::Input;
 
@@ -37,32 +37,6 @@ pub(crate) enum Drawn {
 /// Size of the thumbnail column, in points.
 const THUMB: f32 = 58.0;
 
-/// Path of a provider's file in the pack, as the catalog lays it out.
-pub(crate) fn pack_path_of(input: &Input, m: &Manifest, file: &str) -> String {
-    catalog::pack_path(input.layout, &catalog::payload_path(m, file))
-}
-
-/// Total size of the chosen files (renditions kept only).
-fn total_bytes(input: &Input) -> u64 {
-    input
-        .selected
-        .iter()
-        .flat_map(|s| {
-            let a = &input.manifests[s.manifest].assets[s.asset];
-            a.files()
-                .into_iter()
-                .filter(|(role, _)| match role {
-                    FileRole::Rendition(_, r) => {
-                        s.renditions.as_ref().is_none_or(|k| k.contains(*r))
-                    }
-                    _ => true,
-                })
-                .map(|(_, f)| f.bytes.unwrap_or(0))
-                .collect::<Vec<_>>()
-        })
-        .sum()
-}
-
 /// The cover: the title on a band of colour, then the pack's facts.
 pub(crate) fn cover(l: &mut Layout, input: &Input, providers: usize) {
     let tw = l.text_width();
@@ -74,24 +48,7 @@ pub(crate) fn cover(l: &mut Layout, input: &Input, providers: usize) {
         l.y -= 28.0;
     }
     l.y = l.height - 160.0;
-    let mut facts: Vec<(&str, String)> = Vec::new();
-    if let Some(r) = &input.header.region {
-        facts.push(("Region", r.clone()));
-    }
-    if let Some(c) = &input.header.contact {
-        facts.push(("Contact", c.clone()));
-    }
-    facts.push(("Edition", input.edition.to_string()));
-    facts.push(("Pack", format!("{}.zip", input.header.name)));
-    facts.push(("Providers", providers.to_string()));
-    facts.push(("Assets", input.selected.len().to_string()));
-    facts.push(("Total size", content::human_size(total_bytes(input))));
-    if !input.manifest_sha256.is_empty() {
-        facts.push(("manifest.toml SHA-256", input.manifest_sha256.to_owned()));
-    }
-    if let Some(id) = input.signed_by {
-        facts.push(("Signed by key ID (minisign)", id.to_owned()));
-    }
+    let facts = crate::facts::cover(input, providers);
     for (k, v) in &facts {
         l.paragraph(0.0, tw, k, 9.0, true, grey());
         l.paragraph(0.0, tw, v, 12.0, false, dark());
@@ -234,19 +191,12 @@ fn provider_header(l: &mut Layout, m: &Manifest) {
         let (qx, qy) = (l.width - l.margin - QR, top - QR + 8.0);
         l.qr(qx, qy, QR, w);
     }
-    let mut lines = Vec::new();
-    if let Some(c) = &p.contact {
-        lines.push((format!("Contact: {c}"), dark()));
-    }
-    if let Some(t) = &p.terms {
-        lines.push((format!("Terms of use: {t}"), dark()));
-    }
-    if let Some(pc) = &p.print {
-        lines.push((format!("Printed copies: {}", pc.contact), dark()));
-        if let Some(n) = &pc.notes {
-            lines.push((n.clone(), grey()));
-        }
-    }
+    let lines = crate::facts::provider(m)
+        .into_iter()
+        .map(|(label, text)| match label {
+            "Print notes" => (text, grey()),
+            _ => (format!("{label}: {text}"), dark()),
+        });
     for (text, colour) in lines {
         l.paragraph(0.0, tw - 70.0, &text, 9.5, false, colour);
     }
@@ -254,17 +204,14 @@ fn provider_header(l: &mut Layout, m: &Manifest) {
     l.gap(8.0);
 }
 
-/// One asset's card.
-struct Card<'a> {
-    input: &'a Input<'a>,
-    m: &'a Manifest,
-    a: &'a Asset,
-    s: &'a Selected,
-    today: Date,
-    format: Option<&'a str>,
+/// Drawing a card of [`crate::facts::Card`].
+trait Draw {
+    fn draw(&self, l: &mut Layout, thumb: Option<&Drawn>);
+    fn draw_content(&self, l: &mut Layout, x0: f32, text_w: f32, top: f32, first_page: usize);
+    fn draw_badges(&self, l: &mut Layout, x0: f32);
 }
 
-impl Card<'_> {
+impl Draw for Card<'_> {
     /// The thumbnail on the left; title, details, content, badges on the right; a rule below.
     fn draw(&self, l: &mut Layout, thumb: Option<&Drawn>) {
         let is_link = matches!(self.a.content, Content::Url(_));
@@ -286,11 +233,11 @@ impl Card<'_> {
         if let Some(d) = &self.a.description {
             l.paragraph(x0, text_w, d, 9.0, false, dark());
         }
-        self.content(l, x0, text_w, top, first_page);
-        for line in self.notes() {
+        self.draw_content(l, x0, text_w, top, first_page);
+        for line in self.also_as().into_iter().chain(self.notes()) {
             l.paragraph(x0, text_w, &line, 8.5, false, grey());
         }
-        self.badges(l, x0, text_w);
+        self.draw_badges(l, x0);
         // Below the thumbnail, unless the card ran onto another page.
         if l.page() == first_page {
             l.y = l.y.min(top - THUMB - 4.0);
@@ -300,21 +247,8 @@ impl Card<'_> {
         l.rect(left, y, right - left, 0.4, Some(rgb(210, 210, 210)), None);
     }
 
-    /// Kind, format, size and path in the pack.
-    fn details(&self) -> Vec<String> {
-        let mut details = vec![self.a.kind.to_string()];
-        if let Content::File(f) = &self.a.content {
-            details.extend(self.format.map(str::to_owned));
-            if let Some(b) = f.bytes {
-                details.push(content::human_size(b));
-            }
-            details.push(pack_path_of(self.input, self.m, &f.file));
-        }
-        details
-    }
-
     /// A link with its QR code, or a message in full with its length.
-    fn content(&self, l: &mut Layout, x0: f32, text_w: f32, top: f32, first_page: usize) {
+    fn draw_content(&self, l: &mut Layout, x0: f32, text_w: f32, top: f32, first_page: usize) {
         match &self.a.content {
             Content::Url(u) => {
                 let t = l.y;
@@ -330,14 +264,7 @@ impl Card<'_> {
             }
             Content::Text { text, channel } => {
                 l.paragraph(x0 + 8.0, text_w - 8.0, text, 9.5, false, dark());
-                let count = assetpack::channel::channel_length(text, channel.as_deref());
-                let limit = channel
-                    .as_deref()
-                    .and_then(|c| channel_limit(c).map(|n| (c, n)));
-                let note = match limit {
-                    Some((c, n)) => format!("{count} of {n} characters ({c})"),
-                    None => format!("{count} characters"),
-                };
+                let note = crate::facts::message_length(text, channel.as_deref());
                 l.paragraph(x0 + 8.0, text_w, &note, 8.0, false, grey());
             }
             // A file is shown by its thumbnail.
@@ -345,64 +272,9 @@ impl Card<'_> {
         }
     }
 
-    /// Transcript and captions of a video, renditions kept, review dates.
-    fn notes(&self) -> Vec<String> {
-        let a = self.a;
-        let mut notes = Vec::new();
-        if a.kind == Kind::Video || a.transcript.is_some() || a.captions.is_some() {
-            let yes = |b: bool| if b { "yes" } else { "no" };
-            notes.push(format!(
-                "Transcript: {} · Captions: {}",
-                yes(a.transcript.is_some()),
-                yes(a.captions.is_some())
-            ));
-        }
-        let kept: Vec<&str> = a
-            .renditions
-            .iter()
-            .filter(|r| {
-                self.s
-                    .renditions
-                    .as_ref()
-                    .is_none_or(|k| k.contains(&r.role))
-            })
-            .map(|r| r.role.as_str())
-            .collect();
-        if !kept.is_empty() {
-            notes.push(format!("Also as: {}", kept.join(", ")));
-        }
-        let mut dates = Vec::new();
-        if let Some(d) = a.last_reviewed {
-            dates.push(format!("reviewed {d}"));
-        }
-        if let Some(d) = a.next_review_due {
-            dates.push(format!("next review {d}"));
-        }
-        if !dates.is_empty() {
-            notes.push(dates.join(" · "));
-        }
-        notes
-    }
-
     /// Review badges (overdue, due within 30 days) and print availability.
-    fn badges(&self, l: &mut Layout, x0: f32, _text_w: f32) {
-        let a = self.a;
-        let mut badges: Vec<(String, Color)> = Vec::new();
-        if let Some(due) = a.next_review_due {
-            if due < self.today {
-                badges.push((format!("REVIEW OVERDUE since {due}"), rgb(190, 30, 45)));
-            } else if due <= self.today.add_days(30) {
-                badges.push((format!("REVIEW DUE {due}"), rgb(200, 110, 0)));
-            }
-        }
-        if let Some(p) = a.print.as_ref().filter(|p| p.available) {
-            let sizes = if p.sizes.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", p.sizes.join(", "))
-            };
-            badges.push((format!("Printed copies available{sizes}"), rgb(0, 122, 90)));
-        }
+    fn draw_badges(&self, l: &mut Layout, x0: f32) {
+        let badges = self.badges();
         if badges.is_empty() {
             return;
         }
@@ -410,16 +282,18 @@ impl Card<'_> {
         l.y -= 14.0;
         let mut x = l.margin + x0;
         let y = l.y;
-        for (text, color) in badges {
-            x += l.badge(x, y, &text, color) + 6.0;
+        for (text, tone) in badges {
+            x += l.badge(x, y, &text, tone_colour(tone)) + 6.0;
         }
     }
 }
 
-fn channel_limit(channel: &str) -> Option<usize> {
-    assetpack::channel::default_channel_limits()
-        .get(channel)
-        .copied()
+fn tone_colour(tone: Tone) -> Color {
+    match tone {
+        Tone::Overdue => rgb(190, 30, 45),
+        Tone::Due => rgb(200, 110, 0),
+        Tone::Print => rgb(0, 122, 90),
+    }
 }
 
 fn draw_thumb(l: &mut Layout, x: f32, top: f32, thumb: Option<&Drawn>) {

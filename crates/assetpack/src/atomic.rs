@@ -74,6 +74,74 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     persist(tmp, path, true)
 }
 
+/// Writes `files` (relative `/`-separated paths, already checked safe, and their bytes) into
+/// the folder `dir` so that it appears whole or not at all: into a hidden temporary folder
+/// beside it, renamed into place at the end. A folder already at `dir` is replaced whole (the
+/// caller decides whether it may be); should the last rename fail, it is put back.
+pub fn write_folder<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> io::Result<()> {
+    let tmp = temp_folder_beside(dir)?;
+    for (path, bytes) in files {
+        let to = tmp.path().join(path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&to, bytes)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+    }
+    let new = tmp.keep();
+    let swapped = match std::fs::symlink_metadata(dir) {
+        Ok(_) => swap_in(&new, dir),
+        Err(_) => std::fs::rename(&new, dir),
+    };
+    if swapped.is_err() {
+        let _ = std::fs::remove_dir_all(&new);
+    }
+    swapped
+}
+
+/// A new hidden temporary folder (`.<name>.XXXXXX.partial`) beside `path`.
+fn temp_folder_beside(path: &Path) -> io::Result<tempfile::TempDir> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempdir_in(dir)
+        .map_err(|e| match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => e,
+            _ => io::Error::new(
+                e.kind(),
+                format!("the folder {} does not exist", dir.display()),
+            ),
+        })
+}
+
+/// Moves the folder at `dir` aside, `new` into its place, then removes the old one.
+fn swap_in(new: &Path, dir: &Path) -> io::Result<()> {
+    let aside = temp_folder_beside(dir)?.keep();
+    let old = aside.join("old");
+    std::fs::rename(dir, &old)?;
+    if let Err(e) = std::fs::rename(new, dir) {
+        let _ = std::fs::rename(&old, dir);
+        let _ = std::fs::remove_dir_all(&aside);
+        return Err(e);
+    }
+    std::fs::remove_dir_all(&aside)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +178,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = write_file(&dir.path().join("no/such/out.pdf"), b"x").unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn a_folder_is_written_whole_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("catalogue");
+        write_folder(
+            &out,
+            [("index.html", &b"one"[..]), ("thumbs/a/b.png", b"png")],
+        )
+        .unwrap();
+        assert_eq!(std::fs::read(out.join("thumbs/a/b.png")).unwrap(), b"png");
+        write_folder(&out, [("index.html", &b"two"[..])]).unwrap();
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"two");
+        assert!(
+            !out.join("thumbs").exists(),
+            "the old folder is replaced whole"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary folder left: {names:?}");
     }
 }

@@ -1,11 +1,11 @@
 //! The one build: from specs to a pack, and to a PDF index on its own.
 //!
 //! [`build`] reads the specs ([`Inputs::read`]), checks the files the way `check --fast` does
-//! while it drafts the plan, makes the PDF index with the caller's [`IndexMaker`] once the
-//! check has found no error (the core does not depend on the PDF crate), finishes the plan
-//! and writes the pack atomically ([`pack::write_pack_file`]). `--dry-run` stops before the
-//! write and hands the plan back. [`index`] is the same pipeline up to the index, written on
-//! its own.
+//! while it drafts the plan, makes the PDF index, the HTML catalogue and its thumbnails with
+//! the caller's [`IndexMaker`] once the check has found no error (the core depends on neither
+//! PDF nor HTML), finishes the plan and writes the pack atomically
+//! ([`pack::write_pack_file`]). `--dry-run` stops before the write and hands the plan back.
+//! [`index`] and [`catalogue`] are the same pipeline up to the index, written on their own.
 //!
 //! ```no_run
 //! use assetpack::build::{build, BuildOptions};
@@ -25,7 +25,7 @@ use crate::catalog::{Inputs, InputsError, Layout};
 use crate::check::{self, CheckOptions, Deferred, Report};
 use crate::manifest::{FileRef, Manifest};
 use crate::pack::{self, PackError, PackOptions};
-use crate::plan::{Compression, Draft, IndexFacts, Plan, PlanError, PlanOptions};
+use crate::plan::{Compression, Draft, IndexFacts, Made, Plan, PlanError, PlanOptions};
 use crate::problem::Problem;
 use crate::progress::{NoProgress, Progress};
 use crate::signing::SigningKey;
@@ -44,6 +44,14 @@ pub enum BuildError {
     #[error("will not write the pack to {}: {why}; choose another output file", path.display())]
     Output {
         /// The output path.
+        path: PathBuf,
+        /// What is there.
+        why: &'static str,
+    },
+    /// The catalogue's folder holds something other than an earlier catalogue.
+    #[error("will not write the catalogue into {}: {why}; choose a new or empty folder", path.display())]
+    CatalogueFolder {
+        /// The folder.
         path: PathBuf,
         /// What is there.
         why: &'static str,
@@ -71,8 +79,10 @@ pub enum BuildError {
 /// Why an [`IndexMaker`] made no index.
 pub type IndexFailure = Box<dyn std::error::Error + Send + Sync>;
 
-/// Makes the PDF index of a pack (the `assetpack-pdf` crate's `render`, for one).
-pub type IndexMaker<'a> = dyn Fn(&IndexFacts) -> Result<Vec<u8>, IndexFailure> + Sync + 'a;
+/// Makes the files that describe a pack from its draft: the PDF index (`index.pdf`), the HTML
+/// catalogue (`index.html`) and its thumbnails (the `assetpack-pdf` crate's `render_views`,
+/// for one). The files go into the pack's payload, listed in its checksums like any other.
+pub type IndexMaker<'a> = dyn Fn(&IndexFacts) -> Result<Vec<Made>, IndexFailure> + Sync + 'a;
 
 /// Options for [`build`].
 #[derive(Clone, Debug, Default)]
@@ -305,14 +315,14 @@ fn check_and_plan(
         || Draft::new(inputs, &plan_options(options)),
     );
     let planned = draft.and_then(|draft| {
-        let (pdf, failure) = match index.filter(|_| report.ok()) {
+        let (made, failure) = match index.filter(|_| report.ok()) {
             Some(make) => match make(&signed_facts(&draft, inputs, options)) {
-                Ok(pdf) => (Some(pdf), None),
-                Err(e) => (None, Some(e)),
+                Ok(made) => (made, None),
+                Err(e) => (Vec::new(), Some(e)),
             },
-            None => (None, None),
+            None => (Vec::new(), None),
         };
-        Ok((draft.finish_signed(pdf, options.sign.as_ref())?, failure))
+        Ok((draft.finish_signed(made, options.sign.as_ref())?, failure))
     });
     (report, deferred, planned)
 }
@@ -393,12 +403,12 @@ fn is_an_asset(inputs: &Inputs, output: &Path) -> bool {
     })
 }
 
-/// What [`index`] made.
+/// What [`index`] or [`catalogue`] made.
 #[derive(Debug)]
 pub struct IndexOutcome {
-    /// The PDF written.
+    /// The PDF or the folder written.
     pub output: PathBuf,
-    /// Its size.
+    /// Its size (a folder: of all its files).
     pub bytes: u64,
     /// Problems met that did not stop it: problems in the files (an index of a damaged pack
     /// is still useful) and warnings.
@@ -406,14 +416,86 @@ pub struct IndexOutcome {
 }
 
 /// Makes the PDF index of `specs` with `make` and writes it to `output` atomically: the index
-/// `build` would put in a plain pack. Errors in the specs stop it ([`BuildError::Problems`]);
-/// problems in the files do not.
+/// `build` would put in a plain pack (the first file `make` makes). Errors in the specs stop it
+/// ([`BuildError::Problems`]); problems in the files do not.
 pub fn index(
     specs: &[PathBuf],
     output: &Path,
     make: &IndexMaker,
 ) -> Result<IndexOutcome, BuildError> {
-    let (inputs, mut problems) = Inputs::read(specs, Some(output))?;
+    let (made, problems) = made_alone(specs, Some(output), make)?;
+    let pdf = made
+        .into_iter()
+        .next()
+        .ok_or_else(|| BuildError::Index("the index maker made no file".into()))?;
+    crate::atomic::write_file(output, &pdf.bytes).map_err(|source| BuildError::Write {
+        path: output.to_owned(),
+        source,
+    })?;
+    Ok(IndexOutcome {
+        output: output.to_owned(),
+        bytes: pdf.bytes.len() as u64,
+        problems,
+    })
+}
+
+/// Makes the files `make` makes from `specs` (the HTML catalogue and its thumbnails) and
+/// writes them into the folder `dir`, which appears whole or not at all. A folder already
+/// there is replaced only when it is empty or holds an earlier catalogue (`index.html` and
+/// `thumbs/` alone): anything else is refused ([`BuildError::Output`]).
+pub fn catalogue(
+    specs: &[PathBuf],
+    dir: &Path,
+    make: &IndexMaker,
+) -> Result<IndexOutcome, BuildError> {
+    check_catalogue_folder(dir)?;
+    let (made, problems) = made_alone(specs, None, make)?;
+    for m in &made {
+        crate::safe_path::check(&m.path)
+            .map_err(|why| PlanError::UnsafePath(m.path.clone(), why.to_string()))?;
+    }
+    let files = made.iter().map(|m| (m.path.as_str(), m.bytes.as_slice()));
+    crate::atomic::write_folder(dir, files).map_err(|source| BuildError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
+    Ok(IndexOutcome {
+        output: dir.to_owned(),
+        bytes: made.iter().map(|m| m.bytes.len() as u64).sum(),
+        problems,
+    })
+}
+
+/// Refuses a catalogue folder that holds anything but an earlier catalogue.
+fn check_catalogue_folder(dir: &Path) -> Result<(), BuildError> {
+    let refuse = |why| BuildError::CatalogueFolder {
+        path: dir.to_owned(),
+        why,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(_) if std::fs::symlink_metadata(dir).is_err() => return Ok(()),
+        Err(_) => return Err(refuse("it is not a folder")),
+    };
+    let earlier = |name: &std::ffi::OsStr| name == "index.html" || name == "thumbs";
+    for e in entries.flatten() {
+        if !earlier(&e.file_name()) {
+            return Err(refuse(
+                "the folder holds files other than an earlier catalogue",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The files `make` makes from the draft of `specs`, outside a build: errors in the specs stop
+/// it; problems in the files are handed back.
+fn made_alone(
+    specs: &[PathBuf],
+    output: Option<&Path>,
+    make: &IndexMaker,
+) -> Result<(Vec<Made>, Vec<Problem>), BuildError> {
+    let (inputs, mut problems) = Inputs::read(specs, output)?;
     problems.extend(build_check(&inputs, false).0.problems);
     let spec_errors: Vec<Problem> = problems
         .iter()
@@ -424,14 +506,6 @@ pub fn index(
         return Err(BuildError::Problems(spec_errors));
     }
     let draft = Draft::new(&inputs, &PlanOptions::default())?;
-    let pdf = make(&draft.index_facts(&inputs)).map_err(BuildError::Index)?;
-    crate::atomic::write_file(output, &pdf).map_err(|source| BuildError::Write {
-        path: output.to_owned(),
-        source,
-    })?;
-    Ok(IndexOutcome {
-        output: output.to_owned(),
-        bytes: pdf.len() as u64,
-        problems,
-    })
+    let made = make(&draft.index_facts(&inputs)).map_err(BuildError::Index)?;
+    Ok((made, problems))
 }

@@ -524,6 +524,23 @@ fn sniff_text(head: &[u8]) -> Option<&'static str> {
     Some("text/plain")
 }
 
+/// `s` with `&`, `<`, `>`, `"` and `'` written as HTML character references, for text and
+/// attribute values alike.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A size for people, in decimal units as file managers show them: `880 bytes`, `1.5 MB`.
 pub fn human_size(n: u64) -> String {
     const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];

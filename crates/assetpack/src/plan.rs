@@ -7,7 +7,7 @@
 //! - `<provider-id>/messages/<asset-id>.txt` for every message;
 //! - `links.html` (every link, grouped by provider), `manifest.toml` and `manifest.json` (the
 //!   resolved bundle), `README.txt`, `LICENCES/<provider-id>.txt`, `print-request.csv`,
-//!   `index.pdf` when given;
+//!   and what the caller makes from the draft: `index.pdf`, `index.html` and `thumbs/`;
 //! - `SHA256SUMS` over every other file, or, with [`Layout::Bagit`], a BagIt bag (RFC 8493)
 //!   with the same content under `data/`.
 //!
@@ -152,9 +152,10 @@ impl Plan {
     }
 }
 
-/// A plan but for the PDF index and the checksum files, which [`Draft::finish`] adds. The
-/// index prints the SHA-256 of the pack's `manifest.toml`, which does not depend on the index,
-/// so the index is made from a draft.
+/// A plan but for the files made from it (the PDF index, the HTML catalogue and its thumbnails)
+/// and the checksum files, which [`Draft::finish`] adds. The index prints the SHA-256 of the
+/// pack's `manifest.toml`, which does not depend on the index, so the index is made from a
+/// draft.
 #[derive(Clone, Debug)]
 pub struct Draft {
     header: Header,
@@ -165,8 +166,9 @@ pub struct Draft {
     payload: Vec<Entry>,
 }
 
-/// What the PDF index of a pack is made from: the inputs, the layout its paths follow, the
-/// edition and the SHA-256 of the pack's `manifest.toml` (which does not depend on the index).
+/// What the PDF index and the HTML catalogue of a pack are made from: the inputs, the layout
+/// their paths follow, the edition and the SHA-256 of the pack's `manifest.toml` (which does
+/// not depend on them).
 #[derive(Clone, Copy, Debug)]
 pub struct IndexFacts<'a> {
     /// The pack's inputs.
@@ -202,17 +204,18 @@ impl Draft {
             .map(|e| e.sha256.as_str())
     }
 
-    /// The plan, with `index_pdf` as `index.pdf` when given.
-    pub fn finish(self, index_pdf: Option<Vec<u8>>) -> Result<Plan, PlanError> {
-        self.finish_signed(index_pdf, None)
+    /// The plan, with the files `made` from the draft (the PDF index, the HTML catalogue and
+    /// its thumbnails) added to the payload.
+    pub fn finish(self, made: Vec<Made>) -> Result<Plan, PlanError> {
+        self.finish_signed(made, None)
     }
 
-    /// The plan, with `index_pdf` as `index.pdf` when given, and signed with `key` when given:
-    /// `SHA256SUMS.minisig` (a bag: `tagmanifest-sha256.txt.minisig`), whose trusted comment
-    /// names the pack, its edition and the SHA-256 of its `manifest.toml`.
+    /// The plan, with the files `made` from the draft added to the payload, and signed with
+    /// `key` when given: `SHA256SUMS.minisig` (a bag: `tagmanifest-sha256.txt.minisig`), whose
+    /// trusted comment names the pack, its edition and the SHA-256 of its `manifest.toml`.
     pub fn finish_signed(
         self,
-        index_pdf: Option<Vec<u8>>,
+        made: Vec<Made>,
         key: Option<&SigningKey>,
     ) -> Result<Plan, PlanError> {
         let comment = format!(
@@ -232,25 +235,14 @@ impl Draft {
             layout,
             compression,
         } = options;
-        if let Some(pdf) = index_pdf {
-            let bytes: Arc<[u8]> = pdf.into();
-            let index = Entry {
-                path: "index.pdf".into(),
-                sha256: crate::digest::sha256_bytes(&bytes),
-                bytes: bytes.len() as u64,
-                method: method_for("index.pdf", bytes.len() as u64, compression),
-                data: EntryData::Bytes(bytes),
-            };
-            // The draft's paths are sorted and checked; only the new name needs checking.
-            let clashes = |e: &&Entry| {
-                let top = e.path.split('/').next().unwrap_or_default();
-                top.eq_ignore_ascii_case(&index.path)
-            };
-            if let Some(e) = payload.iter().find(clashes) {
-                return Err(PlanError::Clash(e.path.clone(), index.path));
-            }
-            let at = payload.partition_point(|e| e.path < index.path);
-            payload.insert(at, index);
+        if !made.is_empty() {
+            payload.extend(
+                made.into_iter()
+                    .map(|m| generated_entry(m.path, m.bytes, compression)),
+            );
+            payload.sort_by(|a, b| a.path.cmp(&b.path));
+            // Made by the caller: checked like the providers' paths, against them.
+            check_paths(&payload)?;
         }
 
         let mut entries = match layout {
@@ -307,6 +299,27 @@ fn signature_entry(
         Method::Store,
         Compression::Store,
     ))
+}
+
+/// A file made from a [`Draft`] by the caller, such as the PDF index (`index.pdf`), the HTML
+/// catalogue (`index.html`) or a thumbnail (`thumbs/<provider>/<asset>.jpg`): its path in the
+/// payload, `/`-separated, and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Made {
+    /// Path in the payload.
+    pub path: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+impl Made {
+    /// A made file at `path`.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Made {
+        Made {
+            path: path.into(),
+            bytes,
+        }
+    }
 }
 
 /// Why a plan could not be made.
@@ -384,24 +397,10 @@ fn method_for(path: &str, bytes: u64, compression: Compression) -> Method {
 
 // --- the resolved manifest (manifest.toml / manifest.json) ----------------------------------
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The plan of a pack of `inputs`, without a PDF index (see [`Draft::finish`] for one).
+/// The plan of a pack of `inputs`, without a PDF index or HTML catalogue (see
+/// [`Draft::finish`] for them).
 pub fn plan(inputs: &Inputs, options: &PlanOptions) -> Result<Plan, PlanError> {
-    Draft::new(inputs, options)?.finish(None)
+    Draft::new(inputs, options)?.finish(Vec::new())
 }
 
 /// What the chosen assets bring to the pack, gathered provider by provider.
@@ -457,7 +456,7 @@ impl Draft {
                 .into_iter()
                 .map(|(path, bytes)| generated_entry(path, bytes, options.compression)),
         );
-        // Sorted and checked here, beside the file check, so that `finish` only adds the index.
+        // Sorted and checked here, beside the file check.
         payload.sort_by(|a, b| a.path.cmp(&b.path));
         check_paths(&payload)?;
         Ok(Draft {
@@ -648,8 +647,9 @@ fn generated_files(header: &Header, g: &Gathered) -> Vec<(String, Arc<[u8]>)> {
 }
 
 /// `manifest.toml` and `manifest.json`: the pack's header, then each provider with its
-/// assets. The counts leave out `index.pdf`: the index prints `manifest.toml`'s SHA-256 on its
-/// cover, so `manifest.toml` must not depend on the index.
+/// assets. The counts leave out the files made from the draft (`index.pdf`, `index.html`,
+/// `thumbs/`): the index prints `manifest.toml`'s SHA-256 on its cover, so `manifest.toml` must
+/// not depend on the index.
 fn resolved_manifests(
     header: &Header,
     edition: Edition,
@@ -820,22 +820,22 @@ fn links_html(header: &Header, links: &[(&Provider, Vec<&Asset>)]) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Links – {}</title>\n\
          <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}li{{margin:.4em 0}}small{{color:#555}}</style>\n\
          </head>\n<body>\n<h1>Links: {}</h1>\n",
-        html_escape(title),
-        html_escape(title)
+        content::html_escape(title),
+        content::html_escape(title)
     );
     for (p, assets) in links {
-        let _ = writeln!(s, "<h2>{}</h2>\n<ul>", html_escape(&p.name));
+        let _ = writeln!(s, "<h2>{}</h2>\n<ul>", content::html_escape(&p.name));
         for a in assets {
             if let Content::Url(u) = &a.content {
                 let _ = write!(
                     s,
                     "<li><a href=\"{}\">{}</a><br><small>{}</small>",
-                    html_escape(u),
-                    html_escape(&a.title),
-                    html_escape(u)
+                    content::html_escape(u),
+                    content::html_escape(&a.title),
+                    content::html_escape(u)
                 );
                 if let Some(usage) = &a.usage {
-                    let _ = write!(s, "<br>{}", html_escape(usage));
+                    let _ = write!(s, "<br>{}", content::html_escape(usage));
                 }
                 s.push_str("</li>\n");
             }
@@ -883,6 +883,8 @@ fn readme(
          - {root}links.html            every referral and sign-up link, grouped by provider\n\
          - {root}manifest.toml, .json  every asset with its details, path, size and SHA-256\n\
          - {root}print-request.csv     the printed materials you can ask for (when any)\n\
+         - {root}index.html            the catalogue: open it in a browser to find, preview, copy (when built)\n\
+         - {root}thumbs/               the catalogue's thumbnails (when built)\n\
          - {root}index.pdf             the illustrated index and print-request form (when built)\n\
          - {root}LICENCES/             each provider's terms of use\n"
     );

@@ -71,6 +71,12 @@ pub fn message_path(manifest: &Manifest, asset_id: &str) -> String {
     format!("{}/messages/{asset_id}.txt", manifest.provider.id)
 }
 
+/// Path of an asset's thumbnail in the payload (the HTML catalogue's, made at build time):
+/// `thumbs/<provider>/<asset>.<ext>`, `ext` being `png` or `jpg`.
+pub fn thumb_path(manifest: &Manifest, asset_id: &str, ext: &str) -> String {
+    format!("thumbs/{}/{asset_id}.{ext}", manifest.provider.id)
+}
+
 /// Path inside the pack's folder of a payload path: as it is, or under `data/` in a bag.
 pub fn pack_path(layout: Layout, payload_path: &str) -> String {
     format!("{}{payload_path}", layout.payload_root())
