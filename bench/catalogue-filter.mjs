@@ -30,6 +30,7 @@ const timed = (change) => page.evaluate((change) => new Promise((done) => {
   if (change.p !== undefined) { p.value = change.p; p.dispatchEvent(new Event("change")); }
   if (change.k !== undefined) { k.value = change.k; k.dispatchEvent(new Event("change")); }
   if (change.pr !== undefined) { pr.checked = change.pr; pr.dispatchEvent(new Event("change")); }
+  if (change.more) document.getElementById("more").click();
   requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t)));
 }), change);
 
@@ -38,6 +39,7 @@ const steps = [
   ["kind", { k: "logo" }], ["all kinds", { k: "" }],
   ["printed copies", { pr: true }], ["all again", { pr: false }],
   ["search one word", { q: "kortext" }], ["search cleared", { q: "" }],
+  ["show more", { more: true }],
 ];
 const results = [];
 for (const [name, change] of steps) {

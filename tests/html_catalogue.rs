@@ -45,6 +45,17 @@ fn unzipped(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
     out.join("north-west-spring-2027")
 }
 
+/// Builds the fixture's `test.toml` into `<name>.zip` and unzips it with `verify --extract`;
+/// the pack's folder.
+fn built_and_unzipped(dir: &Path, name: &str) -> std::path::PathBuf {
+    let zip = format!("{name}.zip");
+    let o = run(dir, &["build", "test.toml", "-o", &zip, "--quiet"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(dir, &["verify", &zip, "--extract", "out", "--quiet"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    dir.join("out").join(name)
+}
+
 /// Every asset of the pack's `manifest.json`: (card id, provider, title and tags, print,
 /// message text).
 struct Listed {
@@ -193,6 +204,10 @@ fn the_catalogue_works_in_a_real_browser_from_the_unzipped_pack() {
     let message = assets.iter().find(|a| a.card == card).expect("the message");
     assert_eq!(copied["text"].as_str(), message.text.as_deref());
 
+    // Fewer than a page of cards: all shown at once, no "Show more".
+    assert_eq!(seen["paging"]["visible"], assets.len());
+    assert_eq!(seen["paging"]["after_each_more"], serde_json::json!([]));
+
     // Keyboard, structure, audit, screens.
     assert_eq!(seen["first_tab"], "skip");
     assert_eq!(seen["keyboard_reaches_search"], true);
@@ -246,17 +261,7 @@ fn hostile_names_and_titles_stay_text_and_links_still_resolve() {
             .replace("title = \"card\"", "title = \"<script>alert(1)</script> card\""),
     );
     fx.manifest(&manifest);
-    let o = run(
-        fx.path(),
-        &["build", "test.toml", "-o", "odd.zip", "--quiet"],
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-    let o = run(
-        fx.path(),
-        &["verify", "odd.zip", "--extract", "out", "--quiet"],
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-    let page = fx.path().join("out/odd/index.html");
+    let page = built_and_unzipped(fx.path(), "odd").join("index.html");
     let html = fs::read_to_string(&page).expect("index.html");
     assert!(!html.contains("<script>alert"), "a title became markup");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; card"));
@@ -281,6 +286,44 @@ fn hostile_names_and_titles_stay_text_and_links_still_resolve() {
         seen["copied"]["text"],
         "Line one <b>not bold</b>\nline two & \"quotes\""
     );
+}
+
+#[test]
+fn a_large_catalogue_shows_a_page_at_a_time_and_searches_them_all() {
+    let fx = common::Fixture::new(&[]);
+    let mut assets = String::new();
+    for i in 0..450 {
+        let tag = if i == 321 { "zebra" } else { "plain" };
+        assets.push_str(&format!(
+            "[[asset]]\nid = \"link-{i}\"\ntitle = \"Link {i}\"\nkind = \"link\"\nurl = \"https://example.org/{i}\"\ntags = [\"{tag}\"]\n\n"
+        ));
+    }
+    fx.manifest(&assets);
+    let page = built_and_unzipped(fx.path(), "many").join("index.html");
+    let html = fs::read_to_string(&page).expect("index.html");
+    assert_eq!(
+        html.matches("<li class=\"card\"").count(),
+        450,
+        "all listed without scripts"
+    );
+    let Some(seen) = browse(&page, "zebra") else {
+        return;
+    };
+    assert_eq!(seen["seen"]["console_errors"], serde_json::json!([]));
+    assert_eq!(seen["paging"]["visible"], 200);
+    assert_eq!(
+        seen["paging"]["status"],
+        "Showing the first 200 of all 450 assets"
+    );
+    assert_eq!(
+        seen["paging"]["after_each_more"],
+        serde_json::json!([400, 450])
+    );
+    assert_eq!(
+        ids(&seen["search"]["visible"]),
+        BTreeSet::from(["a-test-link-321"])
+    );
+    assert_eq!(seen["no_js"]["visible"], 450);
 }
 
 #[test]

@@ -74,11 +74,13 @@ const out = {};
   await page.check("#f-print");
   out.print_only = await visible_ids(page);
   await page.uncheck("#f-print");
+  const unfiltered = await page.textContent("#shown");
+  // Typing is applied on the next frame: wait for the status to change, and back.
   await page.fill("#q", query);
-  await page.waitForFunction(() => !document.querySelector("#shown").textContent.startsWith("Showing all"));
+  await page.waitForFunction((s) => document.querySelector("#shown").textContent !== s, unfiltered);
   out.search = { query, visible: await visible_ids(page), status: await page.textContent("#shown") };
   await page.fill("#q", "");
-  await page.waitForFunction(() => document.querySelector("#shown").textContent.startsWith("Showing all"));
+  await page.waitForFunction((s) => document.querySelector("#shown").textContent === s, unfiltered);
 
   // "Copy" on the first message: what lands on the clipboard.
   const copy = await page.$("button.copy");
@@ -87,6 +89,13 @@ const out = {};
     await copy.click();
     await page.waitForFunction((b) => b.textContent.startsWith("Copied"), copy);
     out.copied = { message, text: await page.evaluate(() => navigator.clipboard.readText()) };
+  }
+
+  // A page at a time: how many cards show, then after each "Show more".
+  out.paging = { visible: (await visible_ids(page)).length, status: await page.textContent("#shown"), after_each_more: [] };
+  while (await page.isVisible("#more")) {
+    await page.click("#more");
+    out.paging.after_each_more.push((await visible_ids(page)).length);
   }
 
   // The keyboard alone, on the page as it opens: the first Tab lands on the skip link, and

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use assetpack::build::{self, BuildError, BuildOptions, IndexFailure, IndexMaker, Outcome};
+use assetpack::build::{
+    self, BuildError, BuildOptions, IndexFailure, IndexMaker, IndexOutcome, Outcome,
+};
 use assetpack::catalog::{InputsError, Layout};
 use assetpack::pack::PackError;
 use assetpack::plan::{Compression, IndexFacts, Made};
@@ -16,6 +18,7 @@ use serde::Serialize;
 
 use crate::{
     output, progress, BuildArgs, CompressionArg, Format, HtmlArgs, IndexArgs, LayoutArg, PaperArg,
+    ViewArgs,
 };
 
 /// Exit code after an interrupt (128 + SIGINT), as shells report it.
@@ -333,52 +336,44 @@ fn stopped(problems: &[Problem], quiet: bool, verbose: bool) -> Result<u8> {
 
 pub(crate) fn run_index(args: IndexArgs) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
-    let make = index_maker(Some(args.paper), None, args.today, &notes);
-    let json = args.format == Format::Json;
-    let outcome = match build::index(&args.specs, &args.output, &make) {
-        Ok(outcome) => outcome,
-        Err(e) if json => return failed_json(e),
-        Err(BuildError::Problems(problems)) => {
-            let mut err = output::stderr();
-            output::problems(&mut err, &problems, false)?;
-            err.flush()?;
-            return Ok(1);
-        }
-        Err(e) => return Err(e).context("no index was written"),
-    };
+    let make = index_maker(Some(args.paper), None, args.view.today, &notes);
+    let result = build::index(&args.specs, &args.output, &make);
     drop(make);
-    if json {
-        let doc = IndexDoc {
-            ok: true,
-            output: &outcome.output,
-            bytes: outcome.bytes,
-            warnings: &outcome.problems,
-            index_notes: notes.into_inner().unwrap_or_default(),
-        };
-        output::json_doc(&mut std::io::stdout().lock(), &doc)?;
-        return Ok(0);
-    }
-    let mut err = std::io::stderr().lock();
-    output::warning_summary(&mut err, &outcome.problems)?;
-    index_notes(&mut err, notes)?;
-    if args.quiet {
-        return Ok(0);
-    }
-    writeln!(
-        err,
-        "wrote {} ({})",
-        outcome.output.display(),
-        assetpack::content::human_size(outcome.bytes)
-    )?;
-    Ok(0)
+    let wrote = |o: &IndexOutcome| {
+        let size = assetpack::content::human_size(o.bytes);
+        format!("wrote {} ({size})", o.output.display())
+    };
+    report_view(result, &args.view, notes, "index", wrote)
 }
 
 pub(crate) fn run_html(args: HtmlArgs) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let links = assetpack_pdf::Links::Sources(args.output.clone());
-    let make = index_maker(None, Some(links), args.today, &notes);
+    let make = index_maker(None, Some(links), args.view.today, &notes);
+    let result = build::catalogue(&args.specs, &args.output, &make);
+    drop(make);
+    let wrote = |o: &IndexOutcome| {
+        format!(
+            "wrote {} (index.html and thumbnails, {}); open {} in a browser",
+            o.output.display(),
+            assetpack::content::human_size(o.bytes),
+            o.output.join("index.html").display()
+        )
+    };
+    report_view(result, &args.view, notes, "catalogue", wrote)
+}
+
+/// Says what `index` or `html` made, or why it made nothing; the exit code. `what` names the
+/// view in the notes on placeholders.
+fn report_view(
+    result: Result<IndexOutcome, BuildError>,
+    args: &ViewArgs,
+    notes: Mutex<Vec<String>>,
+    what: &str,
+    wrote: impl Fn(&IndexOutcome) -> String,
+) -> Result<u8> {
     let json = args.format == Format::Json;
-    let outcome = match build::catalogue(&args.specs, &args.output, &make) {
+    let outcome = match result {
         Ok(outcome) => outcome,
         Err(e) if json => return failed_json(e),
         Err(BuildError::Problems(problems)) => {
@@ -387,9 +382,8 @@ pub(crate) fn run_html(args: HtmlArgs) -> Result<u8> {
             err.flush()?;
             return Ok(1);
         }
-        Err(e) => return Err(e).context("no catalogue was written"),
+        Err(e) => return Err(e).context(format!("no {what} was written")),
     };
-    drop(make);
     let notes = notes.into_inner().unwrap_or_default();
     if json {
         let doc = IndexDoc {
@@ -407,17 +401,11 @@ pub(crate) fn run_html(args: HtmlArgs) -> Result<u8> {
     for note in notes {
         writeln!(
             err,
-            "warning: catalogue: {note} (a placeholder stands in its place)"
+            "warning: {what}: {note} (a placeholder stands in its place)"
         )?;
     }
     if !args.quiet {
-        writeln!(
-            err,
-            "wrote {} (index.html and thumbnails, {}); open {} in a browser",
-            outcome.output.display(),
-            assetpack::content::human_size(outcome.bytes),
-            outcome.output.join("index.html").display()
-        )?;
+        writeln!(err, "{}", wrote(&outcome))?;
     }
     Ok(0)
 }

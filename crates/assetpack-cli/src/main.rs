@@ -266,15 +266,8 @@ pub(crate) struct IndexArgs {
     /// Paper size.
     #[arg(long, value_enum, default_value = "a4")]
     pub(crate) paper: PaperArg,
-    /// Judge review dates as of this day (default: the edition date).
-    #[arg(long, value_parser = parse_date)]
-    pub(crate) today: Option<Date>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: Format,
-    /// Print no "wrote" line (warnings and errors are still said).
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) view: ViewArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -285,6 +278,13 @@ pub(crate) struct HtmlArgs {
     /// The folder to write (`index.html` and `thumbs/`).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) output: PathBuf,
+    #[command(flatten)]
+    pub(crate) view: ViewArgs,
+}
+
+/// What `index` and `html` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ViewArgs {
     /// Judge review dates as of this day (default: the edition date).
     #[arg(long, value_parser = parse_date)]
     pub(crate) today: Option<Date>,
@@ -537,8 +537,8 @@ impl Command {
             Command::Scan(a) => a.format,
             Command::Build(a) => a.format,
             Command::Verify(a) => a.format,
-            Command::Index(a) => a.format,
-            Command::Html(a) => a.format,
+            Command::Index(a) => a.view.format,
+            Command::Html(a) => a.view.format,
             Command::Show(a) => a.format,
             Command::Diff(a) => a.format,
             Command::Key(KeyCommand::New(a)) => a.format,

@@ -504,7 +504,7 @@ fn write_badges(out: &mut String, card: &Card) {
 fn foot(out: &mut String, input: &Input) {
     let _ = write!(
         out,
-        "</main>\n<footer class=\"foot\"><p>Made by assetpack {} for the edition of {}. Every file is listed with its SHA-256 in the pack's checksum file.</p></footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        "<p class=\"more\"><button type=\"button\" id=\"more\" hidden>Show more</button></p>\n</main>\n<footer class=\"foot\"><p>Made by assetpack {} for the edition of {}. Every file is listed with its SHA-256 in the pack's checksum file.</p></footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
         input.edition
     );

@@ -42,6 +42,8 @@ pub struct Look {
     /// The file can stand as its own thumbnail in a browser: an SVG, or a PNG or JPEG no
     /// larger than a thumbnail.
     pub direct: bool,
+    /// An image's size in pixels, from its header.
+    pub pixels: Option<(u32, u32)>,
 }
 
 impl Look {
@@ -52,6 +54,7 @@ impl Look {
             warning: None,
             media_type: None,
             direct: false,
+            pixels: None,
         }
     }
 
@@ -62,21 +65,23 @@ impl Look {
             warning: Some(warning),
             media_type: None,
             direct: false,
+            pixels: None,
         }
     }
 }
 
-/// Looks at the main file of an asset of `m` (see the module docs).
-pub fn look(m: &Manifest, content: &Content) -> Look {
+/// Looks at the main file of an asset of `m` (see the module docs). Without `pixels` (no PDF
+/// to draw them in), an image that can stand as its own thumbnail is not decoded.
+pub fn look(m: &Manifest, content: &Content, pixels: bool) -> Look {
     match content {
-        Content::File(f) => look_at_file(m, f),
+        Content::File(f) => look_at_file(m, f, pixels),
         Content::Url(_) => Look::icon("LINK", None),
         Content::Text { .. } => Look::icon("TEXT", None),
         _ => Look::icon("OTHER", None),
     }
 }
 
-fn look_at_file(m: &Manifest, file: &FileRef) -> Look {
+fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool) -> Look {
     let name = format!("{}/{}", m.provider.id, file.file);
     let ext = file
         .file
@@ -95,7 +100,7 @@ fn look_at_file(m: &Manifest, file: &FileRef) -> Look {
         return Look::broken(ext, format!("{name}: {why}"));
     }
     match found.media_type {
-        Some("image/png" | "image/jpeg") => look_at_image(&f, &found, &name, ext),
+        Some("image/png" | "image/jpeg") => look_at_image(&f, &found, &name, ext, pixels),
         Some("application/pdf") => look_at_pdf(&f, len, &found, &name),
         Some(t) if t.starts_with("video/") => {
             let format = match content::mp4_duration(&FileAt { file: &f, len }) {
@@ -140,7 +145,13 @@ fn misnamed(file: &str, found: &Inspection) -> Option<String> {
     }
 }
 
-fn look_at_image(f: &std::fs::File, found: &Inspection, name: &str, ext: String) -> Look {
+fn look_at_image(
+    f: &std::fs::File,
+    found: &Inspection,
+    name: &str,
+    ext: String,
+    pixels: bool,
+) -> Look {
     let format = match found.pixels {
         Some((w, h)) => format!("{w}×{h} px {ext}"),
         None => ext.clone(),
@@ -148,13 +159,23 @@ fn look_at_image(f: &std::fs::File, found: &Inspection, name: &str, ext: String)
     if let Some(d) = &found.damage {
         return Look::broken(format, format!("{name}: {d}"));
     }
+    let small = found.pixels.is_some_and(|(w, h)| w.max(h) <= MAX_PX);
+    if small && !pixels {
+        return Look {
+            media_type: found.media_type,
+            direct: true,
+            pixels: found.pixels,
+            ..Look::icon(&ext, Some(format))
+        };
+    }
     match thumb::of_image(f, MAX_PX) {
         Ok(pixels) => Look {
             thumb: Thumb::Image(pixels),
             format: Some(format),
             warning: None,
             media_type: found.media_type,
-            direct: found.pixels.is_some_and(|(w, h)| w.max(h) <= MAX_PX),
+            direct: small,
+            pixels: found.pixels,
         },
         Err(e) => Look::broken(format, format!("{name}: cannot decode the image ({e})")),
     }
@@ -178,6 +199,7 @@ fn look_at_pdf(f: &std::fs::File, len: u64, found: &Inspection, name: &str) -> L
             warning: None,
             media_type: Some("application/pdf"),
             direct: false,
+            pixels: None,
         },
         Some(FirstPage { size, image: None }) => outline(Some(size)),
         None => outline(None),
@@ -201,6 +223,7 @@ fn outline(size: Option<(f32, f32)>) -> Look {
         warning: None,
         media_type: Some("application/pdf"),
         direct: false,
+        pixels: None,
     }
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn look_at_assets(input: &Input, pdf: bool, html: bool) -> Looked {
         .map(|s| {
             let m = &input.manifests[s.manifest];
             let a = &m.assets[s.asset];
-            let look = look::look(m, &a.content);
+            let look = look::look(m, &a.content, pdf);
             let thumb = html.then(|| thumb_file(m, &a.id, &look)).flatten();
             Seen { look, thumb }
         })
@@ -110,10 +110,7 @@ fn shown(look: &Look, thumb: Option<String>) -> Shown {
     match &look.thumb {
         _ if look.direct => Shown::Image {
             thumb: None,
-            size: match &look.thumb {
-                Thumb::Image(p) => Some((p.width, p.height)),
-                _ => None,
-            },
+            size: look.pixels,
         },
         Thumb::Image(p) => match thumb {
             Some(path) => Shown::Image {

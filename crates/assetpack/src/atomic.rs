@@ -17,6 +17,15 @@ use tempfile::NamedTempFile;
 /// A new hidden temporary file (`.<name>.XXXXXX.partial`) in `path`'s folder. A missing folder
 /// is said plainly.
 pub fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
+    let (dir, prefix) = beside(path);
+    temp_builder(&prefix)
+        .tempfile_in(dir)
+        .map_err(|e| explain(e, dir))
+}
+
+/// `path`'s folder (`.` for a bare name) and the prefix of hidden temporaries named after it
+/// (`.<name>.`).
+fn beside(path: &Path) -> (&Path, String) {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -25,18 +34,24 @@ pub fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            let why = match std::fs::metadata(dir) {
-                Ok(m) if m.is_dir() => return e,
-                Ok(_) => format!("{} is not a folder", dir.display()),
-                Err(_) => format!("the folder {} does not exist", dir.display()),
-            };
-            io::Error::new(e.kind(), why)
-        })
+    (dir, format!(".{name}."))
+}
+
+/// Names hidden temporaries `<prefix>XXXXXX.partial`.
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix).suffix(".partial");
+    b
+}
+
+/// Says plainly why nothing could be made in `dir`, when it is missing or not a folder.
+fn explain(e: io::Error, dir: &Path) -> io::Error {
+    let why = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => return e,
+        Ok(_) => format!("{} is not a folder", dir.display()),
+        Err(_) => format!("the folder {} does not exist", dir.display()),
+    };
+    io::Error::new(e.kind(), why)
 }
 
 /// Renames `tmp` over `path`, after giving it `path`'s old permissions (or 0644 for a new
@@ -108,25 +123,10 @@ pub fn write_folder<'a>(
 
 /// A new hidden temporary folder (`.<name>.XXXXXX.partial`) beside `path`.
 fn temp_folder_beside(path: &Path) -> io::Result<tempfile::TempDir> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
+    let (dir, prefix) = beside(path);
+    temp_builder(&prefix)
         .tempdir_in(dir)
-        .map_err(|e| match std::fs::metadata(dir) {
-            Ok(m) if m.is_dir() => e,
-            _ => io::Error::new(
-                e.kind(),
-                format!("the folder {} does not exist", dir.display()),
-            ),
-        })
+        .map_err(|e| explain(e, dir))
 }
 
 /// Moves the folder at `dir` aside, `new` into its place, then removes the old one.

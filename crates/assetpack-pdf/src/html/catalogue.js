@@ -1,6 +1,11 @@
-// The catalogue's filters and "Copy" buttons. Without this script the page lists everything.
+// The catalogue's filters and "Copy" buttons. Without this script the page lists everything;
+// with it, the matching cards are shown a page at a time (PAGE, then "Show more"), so that a
+// filter over 20,000 cards changes at most a few hundred elements.
 (function () {
   "use strict";
+  var PAGE = 200;
+  var limit = PAGE;
+  var more = document.getElementById("more");
   var form = document.getElementById("filters");
   var query = document.getElementById("q");
   var provider = document.getElementById("f-provider");
@@ -24,37 +29,46 @@
   function apply() {
     var words = query.value.toLowerCase().split(/\s+/).filter(Boolean);
     var p = provider.value, k = kind.value, pr = printed.checked;
-    var count = 0, per = {};
+    var count = 0, shown = 0, per = {};
     for (var i = 0; i < cards.length; i++) {
       var c = cards[i];
       var ok = (!p || c.provider === p) && (!k || c.kind === k) && (!pr || c.print);
       for (var w = 0; ok && w < words.length; w++) ok = c.text.indexOf(words[w]) !== -1;
-      if (ok !== c.shown) { c.el.hidden = !ok; c.shown = ok; }
-      if (ok) { count++; per[c.provider] = true; }
+      if (ok) count++;
+      var on = ok && shown < limit;
+      if (on) { shown++; per[c.provider] = true; }
+      if (on !== c.shown) { c.el.hidden = !on; c.shown = on; }
     }
     for (var j = 0; j < sections.length; j++) {
-      var s = sections[j], on = !!per[s.id];
-      if (on !== s.shown) { s.el.hidden = !on; s.shown = on; }
+      var s = sections[j], any = !!per[s.id];
+      if (any !== s.shown) { s.el.hidden = !any; s.shown = any; }
     }
-    status.textContent = count === cards.length
-      ? "Showing all " + cards.length + " assets"
-      : "Showing " + count + " of " + cards.length + " assets";
+    var matching = count === cards.length ? "all " + count + " assets" : count + " of " + cards.length + " assets";
+    status.textContent = shown < count
+      ? "Showing the first " + shown + " of " + matching
+      : "Showing " + matching;
+    more.hidden = shown >= count;
+    more.firstChild.nodeValue = "Show " + Math.min(PAGE, count - shown) + " more";
   }
+
+  // A new filter starts again from the first page.
+  function fresh() { limit = PAGE; apply(); }
 
   var pending = 0;
   function soon() {
-    if (!pending) pending = requestAnimationFrame(function () { pending = 0; apply(); });
+    if (!pending) pending = requestAnimationFrame(function () { pending = 0; fresh(); });
   }
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   query.addEventListener("input", soon);
   query.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") { query.value = ""; apply(); }
+    if (e.key === "Escape") { query.value = ""; fresh(); }
   });
-  provider.addEventListener("change", apply);
-  kind.addEventListener("change", apply);
-  printed.addEventListener("change", apply);
+  provider.addEventListener("change", fresh);
+  kind.addEventListener("change", fresh);
+  printed.addEventListener("change", fresh);
+  more.addEventListener("click", function () { limit += PAGE; apply(); });
   form.hidden = false;
-  apply();
+  fresh();
 
   function copied(button) {
     var label = button.firstChild;
