@@ -12,6 +12,7 @@ use tempfile::TempDir;
 
 pub mod craft;
 mod judges;
+pub mod made;
 #[allow(unused_imports)]
 pub use judges::{judge, Judge};
 

@@ -16,6 +16,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         today: args.today.unwrap_or_else(Date::today),
         fast: args.fast,
         strict: args.strict,
+        preflight: args.preflight,
         channel_limits: limits,
         key: args
             .key

@@ -43,6 +43,7 @@ enum Command {
   assetpack check packs/providers --format github             (annotations in GitHub Actions)
   assetpack check packs/providers --format json | jq '.problems[] | select(.severity == \"error\")'
   assetpack check packs/providers --key oup.pub              (each manifest signed by this key)
+  assetpack check packs/providers --preflight                (what printers would reject, too)
 
 Exit codes: 0 fine, 1 errors in the data, 2 usage or I/O error.")]
     Check(CheckArgs),
@@ -442,6 +443,10 @@ pub(crate) struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Also preflight the files: print sizes, resolution, fonts, social card shapes, email
+    /// signatures, video formats.
+    #[arg(long)]
+    pub(crate) preflight: bool,
     /// Length limit for a message channel, e.g. `mastodon=500` (repeatable).
     #[arg(long = "channel-limit", value_name = "CHANNEL=N", value_parser = parse_limit)]
     pub(crate) channel_limits: Vec<(String, usize)>,

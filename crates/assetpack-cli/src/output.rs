@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use assetpack::check::Report;
-use assetpack::Problem;
+use assetpack::{Problem, Severity};
 use serde::Serialize;
 
 /// The version of the shape of every JSON document the command line prints (its `"format"`).
@@ -105,7 +105,11 @@ pub fn json_error(kind: &str, message: &str) {
 /// publisher's CI shows it on the manifest line; then the summary line.
 pub fn github(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for p in &report.problems {
-        let level = if p.is_error() { "error" } else { "warning" };
+        let level = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            _ => "notice",
+        };
         let mut props = Vec::new();
         if let Some(m) = &p.manifest {
             props.push(format!("file={}", escape_property(&m.to_string_lossy())));
@@ -215,10 +219,10 @@ pub fn problems(out: &mut impl Write, problems: &[Problem], verbose: bool) -> io
 }
 
 fn severity_style(p: &Problem) -> anstyle::Style {
-    let colour = if p.is_error() {
-        anstyle::AnsiColor::Red
-    } else {
-        anstyle::AnsiColor::Yellow
+    let colour = match p.severity {
+        Severity::Error => anstyle::AnsiColor::Red,
+        Severity::Warning => anstyle::AnsiColor::Yellow,
+        _ => anstyle::AnsiColor::Blue,
     };
     anstyle::Style::new().bold().fg_color(Some(colour.into()))
 }
@@ -226,7 +230,7 @@ fn severity_style(p: &Problem) -> anstyle::Style {
 /// One line counting warnings by code, e.g. `3 warnings (missing-alt ×2, review-due-soon ×1)`.
 pub fn warning_summary(out: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for p in problems.iter().filter(|p| !p.is_error()) {
+    for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
         *counts.entry(p.code.as_str()).or_default() += 1;
     }
     let total: usize = counts.values().sum();

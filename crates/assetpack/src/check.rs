@@ -50,6 +50,8 @@ pub struct CheckOptions {
     /// Require each provider manifest to be signed with this key: `MANIFEST.minisig` beside
     /// it, made by `assetpack sign` (or `minisign -S`) after the manifest's last change.
     pub key: Option<crate::keys::PublicKey>,
+    /// Also run [`crate::preflight`]: what printers and accessibility auditors would reject.
+    pub preflight: bool,
 }
 
 use crate::channel::{channel_length, default_channel_limits};
@@ -63,6 +65,7 @@ impl Default for CheckOptions {
             due_soon_days: 30,
             channel_limits: default_channel_limits(),
             key: None,
+            preflight: false,
         }
     }
 }
@@ -294,6 +297,9 @@ fn check_one<M: Borrow<Manifest>>(
     }
     metadata_checks(manifest.borrow(), options, &mut problems);
     let files = file_checks(manifest.borrow(), options, defer, progress, &mut problems);
+    if options.preflight {
+        problems.extend(crate::preflight::manifest(manifest.borrow()));
+    }
     Checked {
         manifest,
         problems,
@@ -383,7 +389,10 @@ impl Report {
 /// repeats.
 fn finish(problems: &mut Vec<Problem>, order: &[&Path], strict: bool) {
     if strict {
-        for p in problems.iter_mut() {
+        for p in problems
+            .iter_mut()
+            .filter(|p| p.severity == Severity::Warning)
+        {
             p.severity = Severity::Error;
         }
     }

@@ -826,34 +826,47 @@ fn check_iso_boxes<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {
     Ok(Some("the video has too many top-level boxes".into()))
 }
 
+/// The boxes of an MP4/QuickTime file between `start` and `end`, each as (type, where its
+/// content starts, where it ends); at most 10,000, and none past a box that is cut short.
+fn mp4_boxes<R: ReadAt + ?Sized>(src: &R, start: u64, end: u64) -> Vec<([u8; 4], u64, u64)> {
+    let mut out = Vec::new();
+    let mut at = start;
+    while out.len() < 10_000 && at + 8 <= end {
+        let Ok(h) = read_vec(src, at, 16) else { break };
+        let size = match be32(&h) {
+            0 => end - at,
+            1 if h.len() >= 16 => {
+                u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]])
+            }
+            n => u64::from(n),
+        };
+        let header = if be32(&h) == 1 { 16 } else { 8 };
+        if size < header || at + size > end {
+            break;
+        }
+        out.push(([h[4], h[5], h[6], h[7]], at + header, at + size));
+        at += size;
+    }
+    out
+}
+
+/// The first box of type `want` between `start` and `end`: where its content starts and ends.
+fn mp4_find<R: ReadAt + ?Sized>(
+    src: &R,
+    start: u64,
+    end: u64,
+    want: &[u8; 4],
+) -> Option<(u64, u64)> {
+    mp4_boxes(src, start, end)
+        .into_iter()
+        .find(|(t, ..)| t == want)
+        .map(|(_, s, e)| (s, e))
+}
+
 /// Duration in seconds of an MP4/QuickTime file, from its `moov/mvhd` box.
 pub fn mp4_duration<R: ReadAt + ?Sized>(src: &R) -> Option<f64> {
-    let len = src.len();
-    let find = |start: u64, end: u64, want: &[u8; 4]| -> Option<(u64, u64)> {
-        let mut at = start;
-        for _ in 0..10_000 {
-            if at + 8 > end {
-                return None;
-            }
-            let h = read_vec(src, at, 16).ok()?;
-            let size = match be32(&h) {
-                0 => end - at,
-                1 if h.len() >= 16 => u64::from_be_bytes(h[8..16].try_into().ok()?),
-                n => u64::from(n),
-            };
-            let header = if be32(&h) == 1 { 16 } else { 8 };
-            if size < header || at + size > end {
-                return None;
-            }
-            if &h[4..8] == want {
-                return Some((at + header, at + size));
-            }
-            at += size;
-        }
-        None
-    };
-    let (moov, moov_end) = find(0, len, b"moov")?;
-    let (mvhd, _) = find(moov, moov_end, b"mvhd")?;
+    let (moov, moov_end) = mp4_find(src, 0, src.len(), b"moov")?;
+    let (mvhd, _) = mp4_find(src, moov, moov_end, b"mvhd")?;
     let b = read_vec(src, mvhd, 32).ok()?;
     let (scale, duration) = if b.first() == Some(&1) {
         (
@@ -864,6 +877,32 @@ pub fn mp4_duration<R: ReadAt + ?Sized>(src: &R) -> Option<f64> {
         (be32(b.get(12..16)?), u64::from(be32(b.get(16..20)?)))
     };
     (scale > 0).then(|| duration as f64 / f64::from(scale))
+}
+
+/// An MP4/QuickTime file's major brand (`ftyp`, e.g. `isom`, `qt  `) and the codec of each
+/// track (its `stsd` sample entry: `avc1`, `hvc1`, `mp4a`...), in track order.
+pub fn mp4_codecs<R: ReadAt + ?Sized>(src: &R) -> Option<(String, Vec<String>)> {
+    let four = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (ftyp, _) = mp4_find(src, 0, src.len(), b"ftyp")?;
+    let brand = four(&read_vec(src, ftyp, 4).ok()?);
+    let (moov, moov_end) = mp4_find(src, 0, src.len(), b"moov")?;
+    let mut codecs = Vec::new();
+    for (t, start, end) in mp4_boxes(src, moov, moov_end) {
+        if &t != b"trak" {
+            continue;
+        }
+        let stsd = [b"mdia", b"minf", b"stbl", b"stsd"]
+            .iter()
+            .try_fold((start, end), |(s, e), want| mp4_find(src, s, e, want));
+        if let Some((s, _)) = stsd {
+            // version and flags (4), entry count (4), then the first entry's size (4) and type.
+            let entry = read_vec(src, s + 8, 8).ok()?;
+            if entry.len() == 8 {
+                codecs.push(four(&entry[4..8]));
+            }
+        }
+    }
+    Some((brand, codecs))
 }
 
 fn check_zip<R: ReadAt + ?Sized>(src: &R) -> io::Result<Option<String>> {

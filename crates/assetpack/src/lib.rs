@@ -43,6 +43,7 @@ pub mod keys;
 pub mod manifest;
 pub mod pack;
 pub mod plan;
+pub mod preflight;
 pub mod problem;
 pub mod progress;
 pub mod resolved;

@@ -34,6 +34,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Severity {
+    /// For information (a measurement, a note for printers); `strict` leaves it as it is.
+    Info,
     /// Worth knowing; does not fail a check unless `strict` is set.
     Warning,
     /// The data is wrong: `check` exits 1 and `build` refuses to run.
@@ -43,6 +45,7 @@ pub enum Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         })
@@ -197,6 +200,37 @@ codes! {
     UnknownChannel = "unknown-channel", Warning;
     /// Assets offer printed copies but the provider has no `[provider.print]` contact.
     NoPrintContact = "no-print-contact", Warning;
+    /// Preflight: a print PDF's page has other proportions than a declared print size.
+    PrintSizeMismatch = "print-size-mismatch", Error;
+    /// Preflight: a declared print size is neither a known name (`A3`, `DL`, `bookmark`) nor
+    /// `<width>x<height>mm`.
+    PrintSizeUnknown = "print-size-unknown", Error;
+    /// Preflight: a print asset declares no size; its measured size and the nearest named one.
+    PrintSizeMeasured = "print-size-measured", Info;
+    /// Preflight: an image prints at under 300 pixels per inch at its largest declared size.
+    LowResolution = "low-resolution", Warning;
+    /// Preflight: an image prints at under 150 pixels per inch at its largest declared size.
+    UnprintableResolution = "unprintable-resolution", Error;
+    /// Preflight: a print PDF uses a font it does not embed.
+    FontNotEmbedded = "font-not-embedded", Error;
+    /// Preflight: a print PDF's images are all RGB (printers convert them to CMYK).
+    RgbOnly = "rgb-only", Info;
+    /// Preflight: a PDF is encrypted, or cannot be parsed.
+    PdfUnreadable = "pdf-unreadable", Error;
+    /// Preflight: more (or fewer) pages than the asset's kind suggests.
+    PageCount = "page-count", Warning;
+    /// Preflight: a social card's shape or size fits no channel, or its file is over a
+    /// channel's limit.
+    SocialCardShape = "social-card-shape", Warning;
+    /// Preflight: an HTML email signature that mail programs mangle or block: too large, an
+    /// image without `alt`, `width` or `height`, an image not at an https address or embedded,
+    /// or wider than 600 px.
+    SignatureHtml = "signature-html", Warning;
+    /// Preflight: an HTML email signature with a script.
+    SignatureScript = "signature-script", Error;
+    /// Preflight: a video whose container or codecs common players may not play, or whose
+    /// boxes cannot be read.
+    VideoFormat = "video-format", Warning;
 }
 
 impl fmt::Display for Code {
@@ -325,17 +359,17 @@ impl fmt::Display for Problem {
 pub struct Tally {
     /// Number of errors.
     pub errors: usize,
-    /// Number of warnings.
+    /// Number of warnings (information is not counted).
     pub warnings: usize,
 }
 
 impl Tally {
     /// Counts the problems in `problems`.
     pub fn of(problems: &[Problem]) -> Self {
-        let errors = problems.iter().filter(|p| p.is_error()).count();
+        let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
         Tally {
-            errors,
-            warnings: problems.len() - errors,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
         }
     }
 }
