@@ -277,20 +277,10 @@ fn render_page(page: &hayro::hayro_syntax::page::Page) -> Option<Pixels> {
 
 /// A paper name for a page size in points (either way round), or its size in millimetres.
 pub(crate) fn paper_name(w: f32, h: f32) -> String {
-    let (a, b) = if w < h { (w, h) } else { (h, w) };
-    let named = [
-        ("A2", 1190.55, 1683.78),
-        ("A3", 841.89, 1190.55),
-        ("A4", 595.28, 841.89),
-        ("A5", 419.53, 595.28),
-        ("A6", 297.64, 419.53),
-        ("DL", 280.63, 595.28),
-        ("Letter", 612.0, 792.0),
-    ];
-    for (name, x, y) in named {
-        if (a - x).abs() < 3.0 && (b - y).abs() < 3.0 {
-            return name.to_owned();
-        }
+    use assetpack::preflight::paper::{nearest, Size, MM_PER_PT};
+    let (w, h) = (f64::from(w) * MM_PER_PT, f64::from(h) * MM_PER_PT);
+    match nearest(Size::new(w, h)) {
+        (name, true) => name.to_owned(),
+        _ => format!("{w:.0}×{h:.0} mm"),
     }
-    format!("{:.0}×{:.0} mm", w / 72.0 * 25.4, h / 72.0 * 25.4)
 }

@@ -1,7 +1,8 @@
 //! Paper sizes: the names printers use (ISO 216 A0–A6, DL, the bookmark), custom sizes written
 //! `210x99mm`, and how a page is judged against one (ISO 216: A-series sides are in the ratio
 //! 1:√2, each size half the one before; DL is ISO 269's 110 × 220 mm envelope's insert,
-//! 99 × 210 mm; the bookmark is 50 × 210 mm, the common UK bookmark).
+//! 99 × 210 mm; the bookmark is 50 × 210 mm, the common UK bookmark; US Letter is
+//! 8.5 × 11 in). The PDF index names page sizes with [`nearest`] too.
 
 /// Millimetres per PostScript point.
 pub const MM_PER_PT: f64 = 25.4 / 72.0;
@@ -10,7 +11,7 @@ pub const MM_PER_PT: f64 = 25.4 / 72.0;
 pub const BLEED_MM: f64 = 3.0;
 
 /// Named sizes, short side then long side, in millimetres.
-pub const NAMED: [(&str, f64, f64); 9] = [
+pub const NAMED: [(&str, f64, f64); 10] = [
     ("A0", 841.0, 1189.0),
     ("A1", 594.0, 841.0),
     ("A2", 420.0, 594.0),
@@ -20,6 +21,7 @@ pub const NAMED: [(&str, f64, f64); 9] = [
     ("A6", 105.0, 148.0),
     ("DL", 99.0, 210.0),
     ("bookmark", 50.0, 210.0),
+    ("Letter", 215.9, 279.4),
 ];
 
 /// A size in millimetres, short side first.
@@ -139,7 +141,8 @@ mod tests {
     #[test]
     fn the_nearest_name_is_found() {
         assert_eq!(nearest(Size::new(297.0, 420.0)), ("A3", true));
-        assert_eq!(nearest(Size::new(216.0, 279.0)), ("A4", false));
+        assert_eq!(nearest(Size::new(216.0, 279.0)), ("Letter", true));
+        assert_eq!(nearest(Size::new(200.0, 290.0)), ("A4", false));
         assert_eq!(nearest(Size::new(52.0, 212.0)), ("bookmark", false));
     }
 }
