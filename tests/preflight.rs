@@ -316,3 +316,52 @@ fn preflight_runs_only_when_asked_and_strict_leaves_information_alone() {
     );
     assert!(severities.contains(&("font-not-embedded", "error")));
 }
+
+#[test]
+fn a_bundle_spec_can_ask_for_preflight_and_its_build_stops_on_an_error() {
+    let poster = pdf(&PdfSpec::page(297.0, 420.0));
+    let fx = Fixture::new(&[("a3.pdf", poster.as_slice())]);
+    fx.manifest(&asset(
+        "poster",
+        "poster",
+        "a3.pdf",
+        &poster,
+        &print("\"A3\""),
+    ));
+    let spec = |check: &str| {
+        format!("[bundle]\nname = \"north\"\nmanifests = [\"test.toml\"]\n\n[[select]]\nprovider = \"test\"\n{check}")
+    };
+    std::fs::write(fx.path().join("plain.toml"), spec("")).expect("write");
+    std::fs::write(
+        fx.path().join("preflighted.toml"),
+        spec("\n[check]\npreflight = true\n"),
+    )
+    .expect("write");
+    let o = run(
+        fx.path(),
+        &["build", "plain.toml", "-o", "plain.zip", "--quiet"],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(
+        fx.path(),
+        &["build", "preflighted.toml", "-o", "pre.zip", "--quiet"],
+    );
+    assert_eq!(code(&o), 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("font-not-embedded"), "{err}");
+    assert!(!fx.path().join("pre.zip").exists(), "nothing written");
+    let o = run(
+        fx.path(),
+        &["check", "preflighted.toml", "--format", "json"],
+    );
+    let v = json(&o);
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"font-not-embedded"), "{codes:?}");
+    let o = run(fx.path(), &["check", "plain.toml", "--format", "json"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("font-not-embedded"));
+}

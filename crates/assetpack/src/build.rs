@@ -272,6 +272,7 @@ fn pack_options(options: &BuildOptions) -> PackOptions {
 fn build_check(inputs: &Inputs, packing: bool) -> (Report, Deferred) {
     let options = CheckOptions {
         fast: true,
+        preflight: inputs.preflight,
         ..CheckOptions::default()
     };
     let packed: HashSet<(&Path, &str)> = if !packing {

@@ -84,6 +84,9 @@ pub struct Bundle {
     pub manifests: Vec<String>,
     /// The selects, in order.
     pub selects: Vec<Select>,
+    /// `[check] preflight = true`: the assets are preflighted when the pack is built or the
+    /// spec checked.
+    pub preflight: bool,
     source: Arc<Source>,
 }
 
@@ -215,6 +218,14 @@ impl Bundle {
                 span,
             });
         }
+        let preflight = top
+            .table(&mut sink, "check", "[check]")
+            .map(|mut c| {
+                let on = c.boolean(&mut sink, "preflight").unwrap_or(false);
+                c.finish(&mut sink);
+                on
+            })
+            .unwrap_or(false);
         top.finish(&mut sink);
         let mut problems = sink.problems;
         problems.sort_by_key(|p| (p.line, p.column));
@@ -223,6 +234,7 @@ impl Bundle {
             header,
             manifests,
             selects,
+            preflight,
             source: Arc::clone(&source),
         });
         Loaded { bundle, problems }

@@ -143,6 +143,17 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     }
     let mut seen = std::collections::HashSet::new();
     paths.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    // A bundle spec's `[check] preflight = true` preflights what it uses.
+    let with_preflight;
+    let options = if !options.preflight && bundles.iter().any(|b| b.preflight) {
+        with_preflight = CheckOptions {
+            preflight: true,
+            ..options.clone()
+        };
+        &with_preflight
+    } else {
+        options
+    };
     let checked: Vec<(Option<Checked<Manifest>>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {

@@ -87,6 +87,17 @@ struct BundleDoc {
     /// Which assets go in: an asset goes in when any select matches it.
     #[serde(default)]
     select: Vec<SelectDoc>,
+    /// How the assets are checked when the pack is built or the spec checked.
+    check: Option<CheckDoc>,
+}
+
+/// The `[check]` table.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CheckDoc {
+    /// Also preflight the files (as `check --preflight`); an error stops the build.
+    preflight: Option<bool>,
 }
 
 /// The `[bundle]` table.

@@ -224,6 +224,8 @@ pub struct Inputs {
     pub selected: Vec<Selected>,
     /// The bundle spec, when one was given.
     pub bundle: Option<PathBuf>,
+    /// The bundle spec asks for preflight (`[check] preflight = true`).
+    pub preflight: bool,
 }
 
 /// Why the inputs could not be read at all. Problems in their content are not errors: they
@@ -291,6 +293,7 @@ impl Inputs {
             manifests: Vec::new(),
             selected: Vec::new(),
             bundle: Some(path.to_owned()),
+            preflight: false,
         };
         let Some(bundle) = loaded.bundle else {
             return Ok((inputs, problems));
@@ -301,6 +304,7 @@ impl Inputs {
         problems.extend(p);
         let (selected, p) = select(&bundle, &manifests);
         problems.extend(p);
+        inputs.preflight = bundle.preflight;
         inputs.header = bundle.header;
         inputs.manifests = manifests;
         inputs.selected = selected;
@@ -332,6 +336,7 @@ impl Inputs {
                 manifests,
                 selected,
                 bundle: None,
+                preflight: false,
             },
             problems,
         ))
