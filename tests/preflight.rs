@@ -365,3 +365,102 @@ fn a_bundle_spec_can_ask_for_preflight_and_its_build_stops_on_an_error() {
     let o = run(fx.path(), &["check", "plain.toml", "--format", "json"]);
     assert!(!String::from_utf8_lossy(&o.stdout).contains("font-not-embedded"));
 }
+
+#[test]
+fn the_readiness_report_counts_what_makes_assets_accessible() {
+    let tagged = pdf(&PdfSpec {
+        accessible: true,
+        embed_font: true,
+        ..PdfSpec::page(210.0, 297.0)
+    });
+    let plain = pdf(&PdfSpec {
+        embed_font: true,
+        ..PdfSpec::page(210.0, 297.0)
+    });
+    let card = png(1200, 630);
+    let bare = png(1080, 1080);
+    let video = mp4(b"isom", &[b"avc1", b"mp4a"]);
+    let captions = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n".to_vec();
+    let fx = Fixture::new(&[
+        ("tagged.pdf", tagged.as_slice()),
+        ("plain.pdf", plain.as_slice()),
+        ("card.png", card.as_slice()),
+        ("bare.png", bare.as_slice()),
+        ("film.mp4", video.as_slice()),
+        ("film.vtt", captions.as_slice()),
+    ]);
+    let film = asset("film", "video", "film.mp4", &video, "").replace(
+        "alt = \"film\"\n",
+        &format!(
+            "alt = \"film\"\ncaptions = {{ file = \"film.vtt\", sha256 = \"{}\", bytes = {} }}\n",
+            sha256_hex(&captions),
+            captions.len()
+        ),
+    );
+    let manifest = [
+        asset("tagged", "guide", "tagged.pdf", &tagged, ""),
+        asset("plain", "guide", "plain.pdf", &plain, ""),
+        asset("card", "social-card", "card.png", &card, ""),
+        asset("bare", "social-card", "bare.png", &bare, "").replace("alt = \"bare\"\n", ""),
+        film,
+    ]
+    .concat();
+    fx.manifest(&manifest);
+    let o = run(
+        fx.path(),
+        &[
+            "report",
+            "test.toml",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let p = &v["providers"]["test"];
+    let n = |k: &str| p[k].as_u64().unwrap_or(u64::MAX);
+    assert_eq!((n("images"), n("images_with_alt")), (2, 1));
+    assert_eq!(
+        (
+            n("videos"),
+            n("videos_with_captions"),
+            n("videos_with_transcript")
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        (
+            n("pdfs"),
+            n("pdfs_tagged"),
+            n("pdfs_with_title"),
+            n("pdfs_with_language")
+        ),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(p["findings"]["missing-transcript"], 1);
+    assert_eq!(v["total"]["assets"], 5);
+
+    let o = run(
+        fx.path(),
+        &[
+            "report",
+            "test.toml",
+            "--format",
+            "html",
+            "-o",
+            "report.html",
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let page = std::fs::read_to_string(fx.path().join("report.html")).expect("written");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("Test provider"));
+    assert!(page.contains("1/2 (50%)"), "alt text share shown");
+    assert!(
+        !page.contains("<script") && !page.contains("src=\"http"),
+        "self-contained"
+    );
+}

@@ -16,6 +16,8 @@ pub struct PdfSpec {
     pub image: Option<(u32, u32, &'static str)>,
     /// An `/Encrypt` dictionary in the trailer.
     pub encrypted: bool,
+    /// Tagged (a structure tree), with a title and a language.
+    pub accessible: bool,
 }
 
 impl PdfSpec {
@@ -28,6 +30,7 @@ impl PdfSpec {
             embed_font: false,
             image: None,
             encrypted: false,
+            accessible: false,
         }
     }
 }
@@ -43,8 +46,13 @@ pub fn pdf(spec: &PdfSpec) -> Vec<u8> {
     let kids: Vec<String> = (0..spec.pages)
         .map(|i| format!("{} 0 R", first_page + 2 * i))
         .collect();
+    let catalog = if spec.accessible {
+        "<< /Type /Catalog /Pages 2 0 R /Lang (en-GB) /MarkInfo << /Marked true >> /StructTreeRoot << /Type /StructTreeRoot >> >>"
+    } else {
+        "<< /Type /Catalog /Pages 2 0 R >>"
+    };
     let mut objects: Vec<String> = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".into(),
+        catalog.into(),
         format!(
             "<< /Type /Pages /Kids [{}] /Count {} >>",
             kids.join(" "),
@@ -98,6 +106,9 @@ pub fn pdf(spec: &PdfSpec) -> Vec<u8> {
     if spec.encrypted {
         objects.push("<< /Filter /Standard /V 1 /R 2 /O (x) /U (x) /P -4 >>".into());
     }
+    if spec.accessible {
+        objects.push("<< /Title (Evidence for every decision) >>".into());
+    }
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -113,6 +124,8 @@ pub fn pdf(spec: &PdfSpec) -> Vec<u8> {
     }
     let encrypt = if spec.encrypted {
         format!(" /Encrypt {} 0 R /ID [(a) (a)]", objects.len())
+    } else if spec.accessible {
+        format!(" /Info {} 0 R", objects.len())
     } else {
         String::new()
     };

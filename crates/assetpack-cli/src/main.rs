@@ -10,6 +10,7 @@ mod keys;
 mod list;
 mod output;
 mod progress;
+mod report;
 mod scan;
 mod show;
 mod verify;
@@ -78,6 +79,15 @@ Exit codes: 0 intact, 1 problems (nothing extracted), 2 not a readable ZIP or an
 The folder gets index.html and thumbs/; links lead to the files where they are now.
 A folder already there is replaced only when it holds an earlier catalogue alone.")]
     Html(HtmlArgs),
+    /// Report accessibility and readiness across providers: alt text, captions, tagged PDFs,
+    /// review dates and preflight findings.
+    #[command(after_help = "Examples:
+  assetpack report packs/providers
+  assetpack report packs/bundles/north-west-spring-2027.toml --format html -o readiness.html
+  assetpack report packs/providers --format json | jq '.providers.oup.findings'
+
+Exit codes: 0 no errors, 1 errors in the data (the report is still written), 2 usage or I/O error.")]
+    Report(ReportArgs),
     /// List the assets a bundle or manifests choose, one row each.
     #[command(after_help = "Examples:
   assetpack list packs/bundles/north-west-spring-2027.toml
@@ -415,6 +425,36 @@ pub(crate) enum Format {
     Json,
 }
 
+/// How `report` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// For people.
+    Human,
+    /// One JSON document: each provider by id, and the totals.
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ReportArgs {
+    /// Provider manifests, folders of them, or a bundle spec.
+    #[arg(required = true, value_name = "MANIFEST|DIR|SPEC")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: ReportFormat,
+    /// Write the report to this file (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Judge review dates as of this day (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub(crate) today: Option<Date>,
+    /// Print no progress bar and no "wrote" line.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
 /// How `check` reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum CheckFormat {
@@ -514,6 +554,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Index(args) => build::run_index(args),
         Command::Html(args) => build::run_html(args),
+        Command::Report(args) => report::run(args),
         Command::List(args) => list::run(args),
         Command::Show(args) => show::run(args),
         Command::Diff(args) => diff::run(args),
@@ -554,6 +595,9 @@ impl Command {
             }
             Command::List(a) => {
                 return a.format == ListFormat::Json;
+            }
+            Command::Report(a) => {
+                return a.format == ReportFormat::Json;
             }
         };
         format == Format::Json

@@ -46,6 +46,7 @@ pub mod plan;
 pub mod preflight;
 pub mod problem;
 pub mod progress;
+pub mod readiness;
 pub mod resolved;
 pub mod safe_path;
 pub mod scan;

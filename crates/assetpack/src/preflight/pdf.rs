@@ -37,6 +37,36 @@ pub struct Placed {
     pub rgb: bool,
 }
 
+/// What makes a PDF accessible, for the readiness report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accessible {
+    /// Tagged: the catalog has a structure tree (`/StructTreeRoot`).
+    pub tagged: bool,
+    /// A title in the document information (`/Title`, not empty).
+    pub titled: bool,
+    /// A language in the catalog (`/Lang`).
+    pub language: bool,
+}
+
+/// Reads what makes `bytes` accessible; `None` when it is encrypted or does not parse.
+pub fn accessible(bytes: Vec<u8>) -> Option<Accessible> {
+    if encrypted(&bytes) {
+        return None;
+    }
+    std::panic::catch_unwind(move || {
+        let pdf = Pdf::new(bytes).ok()?;
+        let catalog = pdf.xref().get::<Dict>(pdf.xref().root_id())?;
+        let title = pdf.metadata().title.as_deref().unwrap_or_default();
+        Some(Accessible {
+            tagged: catalog.contains_key(b"StructTreeRoot".as_slice()),
+            titled: title.iter().any(|b| !b.is_ascii_whitespace() && *b != 0),
+            language: catalog.contains_key(b"Lang".as_slice()),
+        })
+    })
+    .ok()
+    .flatten()
+}
+
 /// Why a PDF cannot be preflighted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unreadable {
