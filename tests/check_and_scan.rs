@@ -11,17 +11,42 @@ use tempfile::TempDir;
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn shipped_example_checks_clean() {
+fn shipped_example_checks_clean_but_for_its_deliberate_flaw() {
     let o = run(
         &repo(),
         &["check", "packs/providers", "--today", "2026-11-25"],
     );
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(
-        stdout(&o).contains("0 errors, 0 warnings"),
-        "{}",
-        stdout(&o)
+    // The Maudsley video without captions is there on purpose (see its manifest).
+    assert!(stdout(&o).contains("0 errors, 1 warning"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("warning[missing-captions]: video `prescribing-basics-video`"));
+}
+
+#[test]
+fn the_shipped_example_shows_what_preflight_finds_and_its_bundle_still_builds() {
+    let o = run(
+        &repo(),
+        &[
+            "report",
+            "packs/providers",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ],
     );
+    let v = json(&o);
+    let maudsley = &v["providers"]["maudsley"];
+    assert_eq!(
+        maudsley["findings"]["unprintable-resolution"], 1,
+        "{maudsley}"
+    );
+    assert_eq!(maudsley["findings"]["missing-captions"], 1);
+    assert_eq!(maudsley["videos_with_captions"], 0);
+    let data = shipped_copy();
+    let zip = data.path().join("pack.zip");
+    let o = run(data.path(), &common::build_args(&zip, &[]));
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]
@@ -54,7 +79,10 @@ fn an_edited_asset_is_named_with_a_hash_mismatch() {
             "a3-poster-oxford-handbooks".to_owned()
         )]
     );
-    let p = &v["problems"][0];
+    let p = v["problems"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["severity"] == "error"))
+        .expect("the error");
     assert_eq!(p["provider"], "oup");
     assert_eq!(p["file"], "posters/oup-a3-poster-oxford-handbooks.pdf");
     assert!(p["manifest"].as_str().unwrap_or("").ends_with("oup.toml"));
@@ -82,18 +110,23 @@ fn an_edited_asset_is_named_with_a_hash_mismatch() {
     );
     assert_eq!(code(&o), 1);
     let v = json(&o);
-    assert_eq!(codes(&v), ["hash-mismatch"]);
-    assert!(v["problems"][0]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains(&format!("now {} bytes", bytes.len())));
+    assert_eq!(error_codes(&v), ["hash-mismatch"]);
+    let message = v["problems"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["code"] == "hash-mismatch"))
+        .and_then(|p| p["message"].as_str())
+        .unwrap_or("");
+    assert!(
+        message.contains(&format!("now {} bytes", bytes.len())),
+        "{message}"
+    );
     // ...and a size mismatch when not hashing.
     let o = run(
         dir.path(),
         &["check", "packs/providers", "--format", "json", "--fast"],
     );
     assert_eq!(code(&o), 1);
-    assert_eq!(codes(&json(&o)), ["size-mismatch"]);
+    assert_eq!(error_codes(&json(&o)), ["size-mismatch"]);
 }
 
 #[test]
@@ -112,12 +145,16 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(code(&o), 0);
     let v = json(&o);
     assert_eq!(v["ok"], true);
-    assert!(v["problems"].as_array().is_some_and(|a| a.is_empty()));
+    assert_eq!(
+        codes(&v),
+        ["missing-captions"],
+        "the shipped example's deliberate flaw"
+    );
     let s = &v["summary"];
     assert_eq!(s["manifests"], 9);
     assert!(s["assets"].as_u64().unwrap_or(0) >= 50);
     assert_eq!(s["errors"], 0);
-    assert_eq!(s["warnings"], 0);
+    assert_eq!(s["warnings"], 1);
 
     let f = Fixture::new(&[]);
     f.manifest("[[asset]]\nid = \"a\"\ntitel = \"A\"\nkind = \"link\"\nurl = \"https://x.org\"\n");

@@ -31,17 +31,7 @@ fn preflight(
         text.push_str(&asset(id, kind, file, bytes, more));
     }
     fx.manifest(&text);
-    let mut args = vec![
-        "check",
-        "test.toml",
-        "--format",
-        "json",
-        "--today",
-        "2026-11-25",
-    ];
-    args.extend_from_slice(extra);
-    let o = run(fx.path(), &args);
-    let v = json(&o);
+    let (exit, v) = fx.check(extra);
     let found = v["problems"]
         .as_array()
         .expect("problems")
@@ -51,7 +41,7 @@ fn preflight(
             (s("asset"), s("code"), s("severity"), s("message"))
         })
         .collect();
-    (code(&o), found)
+    (exit, found)
 }
 
 /// The codes preflight adds (the rest are `check`'s own).
@@ -259,6 +249,15 @@ fn raster_print_assets_and_social_cards() {
         .iter()
         .any(|f| f.0 == "small" && f.3.contains("at least 1080×1080")));
     assert_eq!(codes_of(&found, "strip"), ["social-card-shape"]);
+
+    // Told the channels' own shapes, the strip is a banner and the link card is not wanted.
+    let (_, found) = preflight(
+        &files,
+        &assets,
+        &["--preflight", "--social-shape", "strip=1000x300"],
+    );
+    assert_eq!(codes_of(&found, "strip"), Vec::<&str>::new());
+    assert_eq!(codes_of(&found, "card"), ["social-card-shape"]);
 }
 
 #[test]

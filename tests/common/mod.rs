@@ -79,6 +79,15 @@ pub fn problems(v: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The codes of the errors only (the shipped example carries a deliberate warning).
+pub fn error_codes(v: &Value) -> Vec<String> {
+    problems(v)
+        .into_iter()
+        .filter(|(_, severity, _)| severity == "error")
+        .map(|(code, ..)| code)
+        .collect()
+}
+
 pub fn codes(v: &Value) -> Vec<String> {
     problems(v).into_iter().map(|(c, _, _)| c).collect()
 }

@@ -12,11 +12,16 @@ use crate::{output, progress, CheckArgs, CheckFormat};
 pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let mut limits = default_channel_limits();
     limits.extend(args.channel_limits);
+    let mut preflight_options = assetpack::preflight::PreflightOptions::default();
+    if !args.social_shapes.is_empty() {
+        preflight_options.social_shapes = args.social_shapes;
+    }
     let options = CheckOptions {
         today: args.today.unwrap_or_else(Date::today),
         fast: args.fast,
         strict: args.strict,
         preflight: args.preflight,
+        preflight_options,
         channel_limits: limits,
         key: args
             .key

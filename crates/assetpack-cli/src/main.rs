@@ -487,6 +487,10 @@ pub(crate) struct CheckArgs {
     /// signatures, video formats.
     #[arg(long)]
     pub(crate) preflight: bool,
+    /// With --preflight: judge social cards against this channel shape, e.g.
+    /// `story=1080x1920` (repeatable; replaces the default 1.91:1, 1:1 and 4:5 shapes).
+    #[arg(long = "social-shape", value_name = "NAME=WxH", value_parser = parse_shape)]
+    pub(crate) social_shapes: Vec<assetpack::preflight::web::Shape>,
     /// Length limit for a message channel, e.g. `mastodon=500` (repeatable).
     #[arg(long = "channel-limit", value_name = "CHANNEL=N", value_parser = parse_limit)]
     pub(crate) channel_limits: Vec<(String, usize)>,
@@ -505,6 +509,11 @@ pub(crate) struct CheckArgs {
 
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("`{s}` is not a date like 2027-03-01"))
+}
+
+fn parse_shape(s: &str) -> Result<assetpack::preflight::web::Shape, String> {
+    assetpack::preflight::web::Shape::parse(s)
+        .ok_or_else(|| format!("`{s}` is not NAME=WIDTHxHEIGHT, e.g. story=1080x1920"))
 }
 
 fn parse_limit(s: &str) -> Result<(String, usize), String> {

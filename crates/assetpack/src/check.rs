@@ -52,6 +52,8 @@ pub struct CheckOptions {
     pub key: Option<crate::keys::PublicKey>,
     /// Also run [`crate::preflight`]: what printers and accessibility auditors would reject.
     pub preflight: bool,
+    /// What preflight is told (the social channels' shapes).
+    pub preflight_options: crate::preflight::PreflightOptions,
 }
 
 use crate::channel::{channel_length, default_channel_limits};
@@ -66,6 +68,7 @@ impl Default for CheckOptions {
             channel_limits: default_channel_limits(),
             key: None,
             preflight: false,
+            preflight_options: crate::preflight::PreflightOptions::default(),
         }
     }
 }
@@ -309,7 +312,10 @@ fn check_one<M: Borrow<Manifest>>(
     metadata_checks(manifest.borrow(), options, &mut problems);
     let files = file_checks(manifest.borrow(), options, defer, progress, &mut problems);
     if options.preflight {
-        problems.extend(crate::preflight::manifest(manifest.borrow()));
+        problems.extend(crate::preflight::manifest(
+            manifest.borrow(),
+            &options.preflight_options,
+        ));
     }
     Checked {
         manifest,

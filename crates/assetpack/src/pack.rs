@@ -22,7 +22,7 @@
 //! use assetpack::NoProgress;
 //!
 //! let header = Header { name: "empty".into(), ..Header::default() };
-//! let inputs = Inputs { header, manifests: vec![], selected: vec![], bundle: None };
+//! let inputs = Inputs { header, ..Inputs::default() };
 //! let plan = plan(&inputs, &PlanOptions::default()).unwrap();
 //! let zip = write_zip(&plan, std::io::Cursor::new(Vec::new()), &PackOptions::default(), &NoProgress).unwrap();
 //! assert!(zip.into_inner().starts_with(b"PK\x03\x04"));

@@ -1,7 +1,7 @@
 //! The accessibility and readiness report (`assetpack report`): across every provider a check
 //! reads, per provider and in total, how many images have alt text, videos captions and
 //! transcripts, PDFs a structure tree (tagged), a title and a language; how many review dates
-//! are overdue or due soon; and every preflight finding. It runs [`crate::check`] with
+//! are overdue or due soon; and every preflight finding. It runs [`crate::check()`] with
 //! preflight on, then reads each PDF asset's catalog for what makes it accessible.
 //!
 //! ```no_run

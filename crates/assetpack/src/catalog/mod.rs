@@ -214,7 +214,7 @@ fn newest_review(manifests: &[Manifest], selected: &[Selected]) -> Option<Date> 
 }
 
 /// What a pack is made of: its header, the manifests read and the assets chosen.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Inputs {
     /// The pack's header (from `[bundle]`, or made from the output's name).
     pub header: Header,

@@ -28,14 +28,32 @@ const MAX_PDF_BYTES: u64 = 256 << 20;
 const GOOD_PPI: f64 = 300.0;
 const POOR_PPI: f64 = 150.0;
 
+/// What preflight can be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreflightOptions {
+    /// The shapes social cards are judged against ([`web::default_shapes`] unless told).
+    pub social_shapes: Vec<web::Shape>,
+}
+
+impl Default for PreflightOptions {
+    fn default() -> Self {
+        PreflightOptions {
+            social_shapes: web::default_shapes(),
+        }
+    }
+}
+
 /// Preflights every asset of `m`.
-pub fn manifest(m: &Manifest) -> Vec<Problem> {
+pub fn manifest(m: &Manifest, options: &PreflightOptions) -> Vec<Problem> {
     use rayon::prelude::*;
-    m.assets.par_iter().flat_map_iter(|a| asset(m, a)).collect()
+    m.assets
+        .par_iter()
+        .flat_map_iter(|a| asset(m, a, options))
+        .collect()
 }
 
 /// Preflights one asset of `m`.
-pub fn asset(m: &Manifest, a: &Asset) -> Vec<Problem> {
+pub fn asset(m: &Manifest, a: &Asset, options: &PreflightOptions) -> Vec<Problem> {
     let Content::File(f) = &a.content else {
         return Vec::new();
     };
@@ -68,7 +86,7 @@ pub fn asset(m: &Manifest, a: &Asset) -> Vec<Problem> {
         (Kind::SocialCard, "image/png" | "image/jpeg") => {
             if let Some(px) = found.pixels {
                 out.found.extend(
-                    web::social_card(px, len)
+                    web::social_card(px, len, &options.social_shapes)
                         .map(|(msg, fix)| out_problem(m, a, Code::SocialCardShape, msg, fix)),
                 );
             }

@@ -3,37 +3,80 @@
 use crate::content::{self, FileAt, ReadAt};
 use crate::problem::Code;
 
-/// The shapes social channels crop to, with the smallest size each wants (Meta's and
+/// A shape a social channel shows an image in, with the smallest size it wants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// What people call it (`1.91:1 link card`, `story`).
+    pub name: String,
+    /// Smallest width, in pixels.
+    pub width: u32,
+    /// Smallest height, in pixels.
+    pub height: u32,
+}
+
+impl Shape {
+    /// A shape called `name`, at least `width × height` pixels.
+    pub fn new(name: &str, width: u32, height: u32) -> Shape {
+        Shape {
+            name: name.to_owned(),
+            width,
+            height,
+        }
+    }
+
+    /// `name=WIDTHxHEIGHT`, as `check --social-shape` takes it.
+    pub fn parse(s: &str) -> Option<Shape> {
+        let (name, size) = s.split_once('=')?;
+        let (w, h) = size.trim().split_once(['x', '×'])?;
+        let (w, h) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
+        (!name.trim().is_empty() && w > 0 && h > 0).then(|| Shape::new(name.trim(), w, h))
+    }
+}
+
+/// The shapes social channels show whole, with the smallest size each wants (Meta's and
 /// LinkedIn's link previews 1.91:1 at 1200×630; Instagram's square 1080×1080 and portrait 4:5
 /// at 1080×1350).
-pub const SHAPES: [(&str, u32, u32); 3] = [
-    ("1.91:1 link card", 1200, 630),
-    ("1:1 square", 1080, 1080),
-    ("4:5 portrait", 1080, 1350),
-];
+pub fn default_shapes() -> Vec<Shape> {
+    vec![
+        Shape::new("1.91:1 link card", 1200, 630),
+        Shape::new("1:1 square", 1080, 1080),
+        Shape::new("4:5 portrait", 1080, 1350),
+    ]
+}
 
 /// The largest image file most channels take (X, LinkedIn: 5 MB).
 pub const MAX_CARD_BYTES: u64 = 5_000_000;
 
-/// What is wrong with a social card of `pixels` in a file of `bytes`, if anything.
-pub fn social_card((w, h): (u32, u32), bytes: u64) -> Option<(String, String)> {
+/// What is wrong with a social card of `pixels` in a file of `bytes`, if anything, against
+/// the channels' `shapes`.
+pub fn social_card((w, h): (u32, u32), bytes: u64, shapes: &[Shape]) -> Option<(String, String)> {
     let ratio = f64::from(w) / f64::from(h.max(1));
-    let shape = SHAPES.iter().find(|(_, sw, sh)| {
-        let want = f64::from(*sw) / f64::from(*sh);
+    let shape = shapes.iter().find(|s| {
+        let want = f64::from(s.width) / f64::from(s.height.max(1));
         (ratio / want - 1.0).abs() <= 0.03
     });
-    let fix = "export it at one of 1200×630 (1.91:1), 1080×1080 (1:1) or 1080×1350 (4:5)";
+    let sizes: Vec<String> = shapes
+        .iter()
+        .map(|s| format!("{}×{} ({})", s.width, s.height, s.name))
+        .collect();
+    let fix = format!("export it at one of {}", sizes.join(", "));
     match shape {
         None => Some((
-            format!("the card is {w}×{h} px, a shape no channel shows whole: they crop it to 1.91:1, 1:1 or 4:5"),
-            fix.into(),
+            format!("the card is {w}×{h} px, a shape none of the channels shows whole"),
+            fix,
         )),
-        Some((name, sw, sh)) if w < *sw || h < *sh => Some((
-            format!("the card is {w}×{h} px: a {name} wants at least {sw}×{sh} px, or it shows blurred"),
-            fix.into(),
+        Some(s) if w < s.width || h < s.height => Some((
+            format!(
+                "the card is {w}×{h} px: a {} wants at least {}×{} px, or it shows blurred",
+                s.name, s.width, s.height
+            ),
+            fix,
         )),
         _ if bytes > MAX_CARD_BYTES => Some((
-            format!("the card's file is {}: over the 5 MB most channels take", content::human_size(bytes)),
+            format!(
+                "the card's file is {}: over the 5 MB most channels take",
+                content::human_size(bytes)
+            ),
             "export it smaller (JPEG, or PNG with fewer colours)".into(),
         )),
         _ => None,
@@ -257,20 +300,20 @@ mod tests {
 
     #[test]
     fn social_cards_are_judged_by_shape_size_and_bytes() {
-        assert_eq!(social_card((1200, 630), 300_000), None);
-        assert_eq!(social_card((1080, 1350), 300_000), None);
-        assert!(social_card((800, 800), 1)
-            .expect("small")
-            .0
-            .contains("at least 1080×1080"));
-        assert!(social_card((1000, 300), 1)
-            .expect("odd")
-            .0
-            .contains("no channel"));
-        assert!(social_card((1080, 1080), 6_000_000)
+        let shapes = default_shapes();
+        assert_eq!(social_card((1200, 630), 300_000, &shapes), None);
+        assert_eq!(social_card((1080, 1350), 300_000, &shapes), None);
+        let small = social_card((800, 800), 1, &shapes).expect("small").0;
+        assert!(small.contains("at least 1080×1080"), "{small}");
+        let odd = social_card((1080, 1920), 1, &shapes).expect("odd").0;
+        assert!(odd.contains("none of the channels"), "{odd}");
+        let big = social_card((1080, 1080), 6_000_000, &shapes)
             .expect("big")
-            .0
-            .contains("5 MB"));
+            .0;
+        assert!(big.contains("5 MB"), "{big}");
+        let story = Shape::parse("story=1080x1920").expect("parses");
+        assert_eq!(social_card((1080, 1920), 1, &[story]), None);
+        assert_eq!(Shape::parse("story=1080"), None);
     }
 
     #[test]
