@@ -108,8 +108,14 @@ pub fn signature(at: &FileAt) -> Vec<(Code, String, String)> {
     }
     let mut bytes = vec![0; at.len.min(4 * MAX_SIGNATURE_BYTES) as usize];
     let got = at.read_at(&mut bytes, 0).unwrap_or(0);
-    let text = String::from_utf8_lossy(&bytes[..got]).to_ascii_lowercase();
-    for tag in tags(&text) {
+    out.extend(signature_markup(&String::from_utf8_lossy(&bytes[..got])));
+    out
+}
+
+/// What mail programs would block or mangle in a signature's markup (see [`signature`]).
+pub fn signature_markup(html: &str) -> Vec<(Code, String, String)> {
+    let mut out = Vec::new();
+    for tag in tags(&html.to_ascii_lowercase()) {
         judge_tag(&tag, &mut out);
     }
     out
