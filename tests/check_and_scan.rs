@@ -47,6 +47,33 @@ fn the_shipped_example_shows_what_preflight_finds_and_its_bundle_still_builds() 
     let zip = data.path().join("pack.zip");
     let o = run(data.path(), &common::build_args(&zip, &[]));
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+
+    // On the bundle spec, the report covers what the bundle chooses: not the flawed two.
+    let o = run(
+        data.path(),
+        &[
+            "report",
+            common::BUNDLE,
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+        ],
+    );
+    let v = json(&o);
+    let listed = json(&run(
+        data.path(),
+        &["list", common::BUNDLE, "--format", "json"],
+    ));
+    let chosen = listed["assets"].as_array().map_or(0, Vec::len);
+    assert!(chosen > 10);
+    assert_eq!(v["total"]["assets"], chosen);
+    let maudsley = &v["providers"]["maudsley"]["findings"];
+    assert!(
+        maudsley.get("unprintable-resolution").is_none(),
+        "{maudsley}"
+    );
+    assert!(maudsley.get("missing-captions").is_none(), "{maudsley}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The accessibility and readiness report (`assetpack report`): across every provider a check
-//! reads, per provider and in total, how many images have alt text, videos captions and
+//! reads (or the assets one bundle spec chooses), per provider and in total, how many images have alt text, videos captions and
 //! transcripts, PDFs a structure tree (tagged), a title and a language; how many review dates
 //! are overdue or due soon; and every preflight finding. It runs [`crate::check()`] with
 //! preflight on, then reads each PDF asset's catalog for what makes it accessible.
@@ -13,7 +13,7 @@
 //! println!("{} of {} images have alt text", t.images_with_alt, t.images);
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -146,19 +146,29 @@ pub struct Readiness {
     pub other_problems: Vec<Problem>,
 }
 
-/// The report on what `inputs` (manifests, folders of them, bundle specs) name, checked with
-/// `options` and preflight.
+/// The assets a report covers: every asset, or a bundle spec's choice as (provider id, asset id).
+type Chosen = Option<HashSet<(String, String)>>;
+
+/// The report on what `inputs` (manifests, folders of them, or one bundle spec: then only the
+/// assets it chooses) name, checked with `options` and preflight.
 pub fn readiness(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress) -> Readiness {
     let options = CheckOptions {
         preflight: true,
         ..options.clone()
     };
+    let chosen = bundle_choice(inputs);
+    let covered = |provider: &str, asset: &str| {
+        chosen
+            .as_ref()
+            .is_none_or(|c| c.contains(&(provider.to_owned(), asset.to_owned())))
+    };
     let report = check::check(inputs, &options, progress);
     let mut providers: BTreeMap<String, ProviderReadiness> = report
         .manifests
         .par_iter()
+        .filter(|m| chosen.is_none() || m.assets.iter().any(|a| covered(&m.provider.id, &a.id)))
         .map(|m| {
-            let counts = asset_counts(m);
+            let counts = asset_counts(m, &|a: &Asset| covered(&m.provider.id, &a.id));
             let entry = ProviderReadiness {
                 name: m.provider.name.clone(),
                 counts,
@@ -169,6 +179,13 @@ pub fn readiness(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Prog
         .collect();
     let mut other_problems = Vec::new();
     for p in report.problems {
+        let outside = match (&p.provider, &p.asset) {
+            (Some(provider), Some(asset)) => !covered(provider, asset),
+            _ => false,
+        };
+        if outside {
+            continue;
+        }
         match p.provider.as_ref().and_then(|id| providers.get_mut(id)) {
             Some(entry) => {
                 entry.counts.count(&p);
@@ -189,10 +206,28 @@ pub fn readiness(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Prog
     }
 }
 
-/// What a provider's assets are, and what their files carry.
-fn asset_counts(m: &Manifest) -> Counts {
+/// The assets one bundle spec chooses, when `inputs` is one.
+fn bundle_choice(inputs: &[PathBuf]) -> Chosen {
+    let [spec] = inputs else { return None };
+    if !spec.is_file() || !crate::catalog::is_bundle_spec(spec) {
+        return None;
+    }
+    let (read, _) = crate::catalog::Inputs::read(std::slice::from_ref(spec), None).ok()?;
+    let chosen = read
+        .selected
+        .iter()
+        .filter_map(|s| {
+            let m = read.manifests.get(s.manifest)?;
+            Some((m.provider.id.clone(), m.assets.get(s.asset)?.id.clone()))
+        })
+        .collect();
+    Some(chosen)
+}
+
+/// What a provider's assets (those `covered`) are, and what their files carry.
+fn asset_counts(m: &Manifest, covered: &dyn Fn(&Asset) -> bool) -> Counts {
     let mut c = Counts::default();
-    for a in &m.assets {
+    for a in m.assets.iter().filter(|a| covered(a)) {
         c.assets += 1;
         let Content::File(f) = &a.content else {
             continue;
