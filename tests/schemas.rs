@@ -151,6 +151,20 @@ fn what_assetpack_writes_validates_against_its_schemas() {
         "check.json",
         &["check", "packs/providers", "--format", "json"],
     );
+    report(
+        "preflight.json",
+        &[
+            "check",
+            "packs/providers",
+            "--preflight",
+            "--format",
+            "json",
+        ],
+    );
+    report(
+        "readiness.json",
+        &["report", "packs/providers", "--format", "json"],
+    );
     // Keys and signatures: a new key, signed manifests, a signed pack verified.
     report(
         "key.json",

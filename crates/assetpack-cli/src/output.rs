@@ -61,6 +61,8 @@ enum AnyReport<'a> {
     KeyNew(Versioned<'a, crate::keys::NewKeyDoc<'a>>),
     /// `sign`.
     Sign(Versioned<'a, crate::keys::SignedDoc<'a>>),
+    /// `report`.
+    Readiness(Versioned<'a, assetpack::readiness::Readiness>),
     /// A fatal or usage error of any command.
     Error(Versioned<'a, Failure<'a>>),
 }
