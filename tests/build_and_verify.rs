@@ -1518,3 +1518,75 @@ fn check_speaks_github_annotations() {
         .lines()
         .all(|l| !l.starts_with("::") || !l.contains('\n')));
 }
+
+#[test]
+fn out_dir_builds_one_pack_per_bundle_spec_and_a_failed_one_stops_no_other() {
+    let data = shipped_copy();
+    let d = data.path();
+    let spec = fs::read_to_string(d.join(common::BUNDLE)).expect("spec");
+    let bundles = d.join("packs/bundles");
+    let summer = spec.replace(
+        "name = \"north-west-spring-2027\"",
+        "name = \"north-west-summer-2027\"",
+    );
+    fs::write(bundles.join("summer.toml"), &summer).expect("write");
+    fs::write(bundles.join("twin.toml"), &summer).expect("write");
+    let broken = summer
+        .replace("name = \"north-west-summer-2027\"", "name = \"broken\"")
+        .replace("provider = \"oup\"", "provider = \"no-such-provider\"");
+    fs::write(bundles.join("broken.toml"), broken).expect("write");
+
+    let o = run(
+        d,
+        &[
+            "build",
+            common::BUNDLE,
+            "packs/bundles/summer.toml",
+            "packs/bundles/broken.toml",
+            "--out-dir",
+            "regions",
+            "--quiet",
+        ],
+    );
+    assert_eq!(
+        code(&o),
+        1,
+        "the broken spec's data error: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for name in ["north-west-spring-2027", "north-west-summer-2027"] {
+        let zip = format!("regions/{name}.zip");
+        let v = run(d, &["verify", &zip, "--quiet"]);
+        assert_eq!(code(&v), 0, "{zip}: {}", String::from_utf8_lossy(&v.stdout));
+    }
+    assert!(!d.join("regions/broken.zip").exists());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no-such-provider"), "{err}");
+
+    // Two specs that name one pack, or a provider manifest: usage errors, nothing overwritten.
+    let before = fs::read(d.join("regions/north-west-summer-2027.zip")).expect("zip");
+    let o = run(
+        d,
+        &[
+            "build",
+            "packs/bundles/summer.toml",
+            "packs/bundles/twin.toml",
+            "packs/providers/oup.toml",
+            "--out-dir",
+            "regions",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("both name the pack `north-west-summer-2027`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("oup.toml: --out-dir builds one pack per bundle spec"),
+        "{err}"
+    );
+    let after = fs::read(d.join("regions/north-west-summer-2027.zip")).expect("zip");
+    assert!(before == after, "the same inputs give the same pack");
+}

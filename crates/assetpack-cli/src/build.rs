@@ -56,6 +56,7 @@ fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
         .transpose()?;
     Ok(BuildOptions {
         output: args.output.clone(),
+        out_dir: args.out_dir.clone(),
         layout: match args.layout {
             LayoutArg::Plain => Layout::Plain,
             LayoutArg::Bagit => Layout::Bagit,
@@ -75,6 +76,62 @@ fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
 pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     let options = build_options(&args)?;
     progress::catch_interrupt();
+    if let Some(dir) = &args.out_dir {
+        return run_each(&args, &options, dir);
+    }
+    build_one(&args, &args.specs, &options)
+}
+
+/// `build SPEC... --out-dir DIR`: one pack per bundle spec, `DIR/<name>.zip`, each built as if
+/// alone; a spec that fails does not stop the others. The exit code is the worst of them.
+fn run_each(args: &BuildArgs, options: &BuildOptions, dir: &Path) -> Result<u8> {
+    if !dir.is_dir() {
+        std::fs::create_dir(dir)
+            .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
+    }
+    let mut worst = 0;
+    let mut names = std::collections::HashMap::new();
+    for spec in &args.specs {
+        let code = match pack_name(spec) {
+            Err(why) => {
+                eprintln!("error: {}: {why}", spec.display());
+                2
+            }
+            Ok(name) => match names.insert(name.clone(), spec.clone()) {
+                Some(first) => {
+                    eprintln!(
+                        "error: {} and {} both name the pack `{name}`; rename one (`name` in [bundle])",
+                        first.display(),
+                        spec.display()
+                    );
+                    2
+                }
+                None => build_one(args, std::slice::from_ref(spec), options)?,
+            },
+        };
+        if code == INTERRUPTED {
+            return Ok(code);
+        }
+        worst = worst.max(code);
+    }
+    Ok(worst)
+}
+
+/// The pack name of a bundle spec, or why it cannot go into `--out-dir`.
+fn pack_name(spec: &Path) -> Result<String, String> {
+    if !assetpack::catalog::is_bundle_spec(spec) {
+        return Err("--out-dir builds one pack per bundle spec, and this is not one (give provider manifests with -o PACK.zip instead)".into());
+    }
+    let loaded = assetpack::bundle::Bundle::load(spec).map_err(|e| e.to_string())?;
+    match loaded.bundle {
+        Some(b) => Ok(b.header.name),
+        // Its problems are said by the build.
+        None => Ok(format!("(unnamed: {})", spec.display())),
+    }
+}
+
+/// Builds the pack of `specs` and says what happened; the exit code.
+fn build_one(args: &BuildArgs, specs: &[std::path::PathBuf], options: &BuildOptions) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let paper = (!args.no_index).then_some(args.paper);
     let html = (!args.no_html).then_some(assetpack_pdf::Links::Pack);
@@ -83,7 +140,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
     let index: Option<&IndexMaker> = views.then_some(&make);
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || args.dry_run || json);
-    let result = build::build(&args.specs, &options, index, &bar);
+    let result = build::build(specs, options, index, &bar);
     bar.clear();
     let outcome = match result {
         Ok(outcome) => outcome,

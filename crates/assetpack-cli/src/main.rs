@@ -54,6 +54,7 @@ Exit codes: 0 fine, 1 errors in the data, 2 usage or I/O error.")]
   assetpack build packs/providers/*.toml -o everything.zip --layout bagit
   assetpack build packs/bundles/north-west-spring-2027.toml --dry-run     (the plan, nothing written)
   assetpack build packs/bundles/north-west-spring-2027.toml --sign north.key   (adds SHA256SUMS.minisig)
+  assetpack build packs/bundles/*.toml --out-dir packs-2027                    (one pack per region)
 
 Exit codes: 0 written, 1 errors in the data (nothing written), 2 usage or I/O error,
 130 interrupted (nothing written; an older pack is as it was).")]
@@ -328,6 +329,10 @@ pub(crate) struct BuildArgs {
     /// The pack to write. Default: `<name>.zip` for a bundle spec; required for manifests.
     #[arg(short, long, value_name = "PACK.zip")]
     pub(crate) output: Option<PathBuf>,
+    /// Build one pack per bundle spec into this folder, as `DIR/<name>.zip` (made when
+    /// missing); a spec that fails does not stop the others.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub(crate) out_dir: Option<PathBuf>,
     /// Plain folder with SHA256SUMS, or a BagIt bag (RFC 8493).
     #[arg(long, value_enum, default_value = "plain")]
     pub(crate) layout: LayoutArg,

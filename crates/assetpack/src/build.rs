@@ -87,9 +87,11 @@ pub type IndexMaker<'a> = dyn Fn(&IndexFacts) -> Result<Vec<Made>, IndexFailure>
 /// Options for [`build`].
 #[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
-    /// Output file; default `<name>.zip` in the current folder for a bundle spec (required
-    /// when building from provider manifests: it names the pack).
+    /// Output file; default `<name>.zip` in the current folder (or in `out_dir`) for a bundle
+    /// spec (required when building from provider manifests: it names the pack).
     pub output: Option<PathBuf>,
+    /// The folder a bundle spec's pack goes to as `<name>.zip` when `output` is not given.
+    pub out_dir: Option<PathBuf>,
     /// Plain or BagIt.
     pub layout: Layout,
     /// Compression policy.
@@ -340,12 +342,14 @@ fn signed_facts<'a>(
     }
 }
 
-/// The output path: `options.output`, else `<name>.zip`.
+/// The output path: `options.output`, else `<name>.zip` (in `options.out_dir` when given).
 pub fn output_path(inputs: &Inputs, options: &BuildOptions) -> PathBuf {
-    options
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.zip", inputs.header.name)))
+    let file = || PathBuf::from(format!("{}.zip", inputs.header.name));
+    match (&options.output, &options.out_dir) {
+        (Some(output), _) => output.clone(),
+        (None, Some(dir)) => dir.join(file()),
+        (None, None) => file(),
+    }
 }
 
 /// Refuses an output that would overwrite something that is not a pack: a manifest, the bundle
