@@ -40,11 +40,12 @@ for profile in national many; do
   c="$work/$profile"; m="$work/manifests-$profile"
   find "$c" -type f -print0 | xargs -0 cat >/dev/null
   names=("assetpack build --no-index --no-html" "assetpack build --no-index (index.html)"
-    "assetpack build (index.pdf and index.html)"
+    "assetpack build --no-html (index.pdf)" "assetpack build (index.pdf and index.html)"
     "assetpack build --no-index --no-html --compression store" "7z a -tzip -mx0 -mmt2"
     "bsdtar --format zip (store)" "zip -r -0" "cat into one file")
   cmds=("$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --no-html"
     "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index"
+    "$ap build $m/*.toml -o $out/ap.zip --quiet --no-html"
     "$ap build $m/*.toml -o $out/ap.zip --quiet"
     "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --no-html --compression store"
     "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null"
