@@ -5,7 +5,7 @@
 
 use assetpack::catalog::{self, Selected};
 use assetpack::content;
-use assetpack::manifest::{Asset, Content, Date, Kind, Manifest};
+use assetpack::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
 
 use crate::Input;
 
@@ -141,21 +141,27 @@ impl Card<'_> {
 
     /// The renditions kept, named: `Also as: editable, web`.
     pub fn also_as(&self) -> Option<String> {
-        let kept = self.renditions_kept();
-        let roles: Vec<&str> = kept.iter().map(|r| r.role.as_str()).collect();
+        let roles: Vec<&str> = self
+            .beside()
+            .into_iter()
+            .filter(|(role, ..)| matches!(role, FileRole::Rendition(..)))
+            .map(|(_, label, _)| label)
+            .collect();
         (!roles.is_empty()).then(|| format!("Also as: {}", roles.join(", ")))
     }
 
-    /// The renditions of the asset the pack keeps.
-    pub fn renditions_kept(&self) -> Vec<&assetpack::manifest::Rendition> {
-        self.a
-            .renditions
-            .iter()
-            .filter(|r| {
-                self.s
-                    .renditions
-                    .as_ref()
-                    .is_none_or(|k| k.contains(&r.role))
+    /// The files the pack keeps beside the asset's own (the catalog's choice: renditions kept,
+    /// transcript, captions), each with its role, a label (`editable`, `transcript`) and the
+    /// file.
+    pub fn beside(&self) -> Vec<(FileRole<'_>, &str, &FileRef)> {
+        self.s
+            .files(self.m)
+            .into_iter()
+            .filter_map(|(role, f)| match role {
+                FileRole::Rendition(_, r) => Some((role, r, f)),
+                FileRole::Transcript => Some((role, "transcript", f)),
+                FileRole::Captions => Some((role, "captions", f)),
+                _ => None,
             })
             .collect()
     }

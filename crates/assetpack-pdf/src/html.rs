@@ -468,16 +468,11 @@ fn write_files(out: &mut String, card: &Card, at: &Hrefs) {
             esc(label)
         )
     };
-    let mut parts = Vec::new();
-    for r in card.renditions_kept() {
-        parts.push(link(&r.file, &r.role));
-    }
-    if let Some(t) = &card.a.transcript {
-        parts.push(link(t, "transcript"));
-    }
-    if let Some(c) = &card.a.captions {
-        parts.push(link(c, "captions"));
-    }
+    let parts: Vec<String> = card
+        .beside()
+        .into_iter()
+        .map(|(_, label, f)| link(f, label))
+        .collect();
     if !parts.is_empty() {
         let _ = writeln!(out, "<p class=\"files\">Files: {}</p>", parts.join(" · "));
     }

@@ -447,7 +447,7 @@ pub fn index(
 /// Makes the files `make` makes from `specs` (the HTML catalogue and its thumbnails) and
 /// writes them into the folder `dir`, which appears whole or not at all. A folder already
 /// there is replaced only when it is empty or holds an earlier catalogue (`index.html` and
-/// `thumbs/` alone): anything else is refused ([`BuildError::Output`]).
+/// `thumbs/` alone): anything else is refused ([`BuildError::CatalogueFolder`]).
 pub fn catalogue(
     specs: &[PathBuf],
     dir: &Path,
