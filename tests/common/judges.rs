@@ -38,6 +38,8 @@ pub enum Judge {
     Sha256sum,
     /// The `minisign` tool.
     Minisign,
+    /// moto's S3 server (`moto_server`, from `moto[server]` on PyPI) with boto3 as the client.
+    Moto,
     /// Debian's Chromium, driven by Node.js with `playwright-core` and `axe-core` from
     /// `tests/browser` (`npm ci` there).
     Chromium,
@@ -59,6 +61,7 @@ impl Judge {
             Judge::Sha256sum => "sha256sum",
             Judge::Minisign => "minisign",
             Judge::Chromium => "node",
+            Judge::Moto => "moto_server",
         }
     }
 
@@ -79,6 +82,7 @@ impl Judge {
             Judge::Chromium => {
                 "apt-get install chromium nodejs npm && npm ci --prefix tests/browser"
             }
+            Judge::Moto => "python3 -m pip install 'moto[server]'",
         }
     }
 
@@ -99,6 +103,7 @@ impl Judge {
             Judge::Sha256sum => "`sha256sum`",
             Judge::Minisign => "the `minisign` tool",
             Judge::Chromium => "Chromium with Node.js, playwright-core and axe-core",
+            Judge::Moto => "moto's S3 server (`moto_server`) and boto3",
         }
     }
 
@@ -119,6 +124,7 @@ impl Judge {
                 Judge::Jsonschema => python_imports("jsonschema, tomllib"),
                 Judge::Python => python_imports("zipfile"),
                 Judge::Chromium => browser_ready(),
+                Judge::Moto => python_imports("boto3"),
                 _ => true,
             };
         cache.lock().expect("lock").insert(self, found);

@@ -13,6 +13,7 @@ use tempfile::TempDir;
 pub mod craft;
 mod judges;
 pub mod made;
+pub mod s3;
 #[allow(unused_imports)]
 pub use judges::{judge, Judge};
 

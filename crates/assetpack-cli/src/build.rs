@@ -12,6 +12,7 @@ use assetpack::build::{
 use assetpack::catalog::{InputsError, Layout};
 use assetpack::pack::PackError;
 use assetpack::plan::{Compression, IndexFacts, Made};
+use assetpack::store::Place;
 use assetpack::Problem;
 
 use serde::Serialize;
@@ -55,8 +56,8 @@ fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
         .map(crate::keys::signing_key)
         .transpose()?;
     Ok(BuildOptions {
-        output: args.output.clone(),
-        out_dir: args.out_dir.clone(),
+        output: args.output.as_deref().map(local_path),
+        out_dir: args.out_dir.as_deref().map(local_path),
         layout: match args.layout {
             LayoutArg::Plain => Layout::Plain,
             LayoutArg::Bagit => Layout::Bagit,
@@ -73,19 +74,65 @@ fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
     })
 }
 
-pub(crate) fn run(args: BuildArgs) -> Result<u8> {
-    let options = build_options(&args)?;
-    progress::catch_interrupt();
-    if let Some(dir) = &args.out_dir {
-        return run_each(&args, &options, dir);
+/// An object in a bucket (without the `s3` feature there is none).
+#[cfg(feature = "s3")]
+type Bucket = assetpack::store::Remote;
+#[cfg(not(feature = "s3"))]
+type Bucket = std::convert::Infallible;
+
+/// The bucket `path` (given to `-o` or `--out-dir`) names, connected; `None` for a local path.
+fn bucket(path: &Path) -> Result<Option<Bucket>> {
+    let Some(text) = path.to_str() else {
+        return Ok(None);
+    };
+    match assetpack::store::place(text)? {
+        Place::Local(_) => Ok(None),
+        #[cfg(feature = "s3")]
+        Place::Remote(url) => Ok(Some(assetpack::store::Remote::connect(url)?)),
+        #[cfg(not(feature = "s3"))]
+        Place::Remote(url) => Err(assetpack::store::StoreError::NotBuilt {
+            url: url.to_string(),
+        }
+        .into()),
+        _ => Ok(None),
     }
-    build_one(&args, &args.specs, &options)
 }
 
-/// `build SPEC... --out-dir DIR`: one pack per bundle spec, `DIR/<name>.zip`, each built as if
-/// alone; a spec that fails does not stop the others. The exit code is the worst of them.
-fn run_each(args: &BuildArgs, options: &BuildOptions, dir: &Path) -> Result<u8> {
-    if !dir.is_dir() {
+/// A local path as given, or the path a `file://` URL names.
+fn local_path(path: &Path) -> std::path::PathBuf {
+    match path.to_str().map(assetpack::store::place) {
+        Some(Ok(Place::Local(p))) => p,
+        _ => path.to_owned(),
+    }
+}
+
+pub(crate) fn run(args: BuildArgs) -> Result<u8> {
+    let mut options = build_options(&args)?;
+    progress::catch_interrupt();
+    if let Some(dir) = &args.out_dir {
+        let to = bucket(dir)?;
+        if to.is_some() {
+            options.out_dir = None;
+        }
+        return run_each(&args, &options, options.out_dir.as_deref(), to.as_ref());
+    }
+    let to = args.output.as_deref().map(bucket).transpose()?.flatten();
+    if to.is_some() {
+        options.output = None;
+    }
+    build_one(&args, &args.specs, &options, to.as_ref())
+}
+
+/// `build SPEC... --out-dir DIR`: one pack per bundle spec, `DIR/<name>.zip` (or the object
+/// `<name>.zip` in the bucket folder `to`), each built as if alone; a spec that fails does
+/// not stop the others. The exit code is the worst of them.
+fn run_each(
+    args: &BuildArgs,
+    options: &BuildOptions,
+    dir: Option<&Path>,
+    to: Option<&Bucket>,
+) -> Result<u8> {
+    if let Some(dir) = dir.filter(|d| !d.is_dir()) {
         std::fs::create_dir(dir)
             .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
     }
@@ -106,7 +153,10 @@ fn run_each(args: &BuildArgs, options: &BuildOptions, dir: &Path) -> Result<u8> 
                     );
                     2
                 }
-                None => build_one(args, std::slice::from_ref(spec), options)?,
+                None => {
+                    let object = to.map(|folder| in_folder(folder, &name)).transpose()?;
+                    build_one(args, std::slice::from_ref(spec), options, object.as_ref())?
+                }
             },
         };
         if code == INTERRUPTED {
@@ -115,6 +165,42 @@ fn run_each(args: &BuildArgs, options: &BuildOptions, dir: &Path) -> Result<u8> 
         worst = worst.max(code);
     }
     Ok(worst)
+}
+
+/// The object `<name>.zip` in the bucket folder `folder`.
+fn in_folder(folder: &Bucket, name: &str) -> Result<Bucket> {
+    #[cfg(feature = "s3")]
+    return Ok(folder.join(&format!("{name}.zip"))?);
+    #[cfg(not(feature = "s3"))]
+    match (*folder, name) {}
+}
+
+/// The one build, into a file or (`to`) a bucket.
+fn build_to(
+    specs: &[std::path::PathBuf],
+    options: &BuildOptions,
+    index: Option<&IndexMaker>,
+    to: Option<&Bucket>,
+    bar: &progress::Bar,
+) -> Result<Outcome, BuildError> {
+    match to {
+        #[cfg(feature = "s3")]
+        Some(object) => build::upload(specs, options, index, object, bar),
+        #[cfg(not(feature = "s3"))]
+        Some(never) => match *never {},
+        None => build::build(specs, options, index, bar),
+    }
+}
+
+/// The size of the pack written.
+fn written_size(outcome: &Outcome, to: Option<&Bucket>) -> u64 {
+    match to {
+        #[cfg(feature = "s3")]
+        Some(object) => object.size().ok().flatten().unwrap_or(0),
+        #[cfg(not(feature = "s3"))]
+        Some(never) => match *never {},
+        None => std::fs::metadata(&outcome.output).map_or(0, |m| m.len()),
+    }
 }
 
 /// The pack name of a bundle spec, or why it cannot go into `--out-dir`.
@@ -131,7 +217,12 @@ fn pack_name(spec: &Path) -> Result<String, String> {
 }
 
 /// Builds the pack of `specs` and says what happened; the exit code.
-fn build_one(args: &BuildArgs, specs: &[std::path::PathBuf], options: &BuildOptions) -> Result<u8> {
+fn build_one(
+    args: &BuildArgs,
+    specs: &[std::path::PathBuf],
+    options: &BuildOptions,
+    to: Option<&Bucket>,
+) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let paper = (!args.no_index).then_some(args.paper);
     let html = (!args.no_html).then_some(assetpack_pdf::Links::Pack);
@@ -140,7 +231,7 @@ fn build_one(args: &BuildArgs, specs: &[std::path::PathBuf], options: &BuildOpti
     let index: Option<&IndexMaker> = views.then_some(&make);
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || args.dry_run || json);
-    let result = build::build(specs, options, index, &bar);
+    let result = build_to(specs, options, index, to, &bar);
     bar.clear();
     let outcome = match result {
         Ok(outcome) => outcome,
@@ -171,7 +262,7 @@ fn build_one(args: &BuildArgs, specs: &[std::path::PathBuf], options: &BuildOpti
     if args.dry_run {
         print_plan(&outcome)?;
     } else if !args.quiet {
-        let size = std::fs::metadata(&outcome.output).map_or(0, |m| m.len());
+        let size = written_size(&outcome, to);
         let signed = options
             .sign
             .as_ref()

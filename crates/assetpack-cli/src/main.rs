@@ -326,11 +326,14 @@ pub(crate) struct BuildArgs {
     /// A bundle spec, or one or more provider manifests (then every asset goes in).
     #[arg(required = true, value_name = "SPEC")]
     pub(crate) specs: Vec<PathBuf>,
-    /// The pack to write. Default: `<name>.zip` for a bundle spec; required for manifests.
+    /// The pack to write: a path, or an object in a bucket (`s3://bucket/key.zip`, `gs://`,
+    /// `az://`; credentials from the environment). Default: `<name>.zip` for a bundle spec;
+    /// required for manifests.
     #[arg(short, long, value_name = "PACK.zip")]
     pub(crate) output: Option<PathBuf>,
     /// Build one pack per bundle spec into this folder, as `DIR/<name>.zip` (made when
-    /// missing); a spec that fails does not stop the others.
+    /// missing; or a bucket folder, `s3://bucket/packs/`); a spec that fails does not stop
+    /// the others.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub(crate) out_dir: Option<PathBuf>,
     /// Plain folder with SHA256SUMS, or a BagIt bag (RFC 8493).
@@ -375,7 +378,8 @@ pub(crate) struct BuildArgs {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct VerifyArgs {
-    /// The pack to verify.
+    /// The pack to verify: a path, or an object in a bucket (`s3://bucket/key.zip`), read
+    /// by ranges without a download.
     pub(crate) pack: PathBuf,
     /// Extract the pack into DIR/<name>/ if, and only if, it verifies.
     #[arg(long, value_name = "DIR")]

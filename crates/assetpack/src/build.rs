@@ -65,6 +65,9 @@ pub enum BuildError {
     /// The index maker failed (only [`index`] stops for it; a build goes on without one).
     #[error("the PDF index could not be made: {0}")]
     Index(#[source] IndexFailure),
+    /// The bucket could not be reached, or refused the pack.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The index could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -208,6 +211,82 @@ pub fn build_into<W: Write + Seek>(
         written: true,
     };
     Ok((out, outcome))
+}
+
+/// [`build`] into a bucket (`s3://bucket/packs/north.zip`, see [`crate::store`]): the same
+/// checks and the same bytes, streamed into a multipart upload as the pack is made. The
+/// object appears under its key only when the pack is whole and every check passed; on any
+/// error the upload is aborted and an older object under the key stays as it was.
+#[cfg(feature = "s3")]
+pub fn upload(
+    specs: &[PathBuf],
+    options: &BuildOptions,
+    index: Option<&IndexMaker>,
+    to: &crate::store::Remote,
+    progress: &dyn Progress,
+) -> Result<Outcome, BuildError> {
+    to.names_an_object()?;
+    // A pack from provider manifests is named for its output, here the object's name.
+    let named = Path::new(to.url().path());
+    let (inputs, problems) = Inputs::read(specs, Some(named))?;
+    upload_inputs(&inputs, problems, options, index, to, progress)
+}
+
+/// [`upload`] from inputs already read, with the problems met reading them.
+#[cfg(feature = "s3")]
+pub fn upload_inputs(
+    inputs: &Inputs,
+    problems: Vec<Problem>,
+    options: &BuildOptions,
+    index: Option<&IndexMaker>,
+    to: &crate::store::Remote,
+    progress: &dyn Progress,
+) -> Result<Outcome, BuildError> {
+    let Prepared {
+        mut problems,
+        deferred,
+        plan,
+        index_failure,
+    } = prepare(inputs, problems, options, index, None)?;
+    if !options.dry_run {
+        check_remote_output(to)?;
+        // Room for the ZIP's own headers and directory beside the files.
+        let upload = to.create(plan.total_bytes() + 512 * plan.entries.len() as u64)?;
+        let marks = upload.marks();
+        let written =
+            pack::write_zip_marking(&plan, upload, &pack_options(options), progress, &|at| {
+                marks.entry_starts(at)
+            });
+        let (upload, read) = written.map_err(|e| match e {
+            PackError::Write { source, .. } => PackError::Write {
+                path: PathBuf::from(to.to_string()),
+                source,
+            },
+            e => e,
+        })?;
+        judged(deferred, inputs, &read, &mut problems)?;
+        upload.commit()?;
+    }
+    Ok(Outcome {
+        output: PathBuf::from(to.to_string()),
+        plan,
+        warnings: problems,
+        index_failure,
+        written: !options.dry_run,
+    })
+}
+
+/// Refuses to replace an object that is not a ZIP (a pack is replaced, anything else is not).
+#[cfg(feature = "s3")]
+fn check_remote_output(to: &crate::store::Remote) -> Result<(), BuildError> {
+    let head = to.first_bytes(4)?;
+    if head.is_empty() || head == b"PK\x03\x04" || head == b"PK\x05\x06" {
+        return Ok(());
+    }
+    Err(BuildError::Output {
+        path: PathBuf::from(to.to_string()),
+        why: "an object that is not a ZIP is there",
+    })
 }
 
 /// What a build knows before it packs.

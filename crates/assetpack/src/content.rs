@@ -29,6 +29,19 @@ pub trait ReadAt {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Reads several ranges, each whole or (past the end) cut short. A source far away
+    /// asks for them together; the default reads them one after another.
+    fn read_ranges(&self, ranges: &[std::ops::Range<u64>]) -> io::Result<Vec<Vec<u8>>> {
+        ranges
+            .iter()
+            .map(|r| {
+                let mut buf = vec![0; r.end.saturating_sub(r.start) as usize];
+                let n = fill_with(&mut buf, |b, done| self.read_at(b, r.start + done as u64))?;
+                buf.truncate(n);
+                Ok(buf)
+            })
+            .collect()
+    }
 }
 
 impl ReadAt for [u8] {

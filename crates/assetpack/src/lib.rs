@@ -53,6 +53,7 @@ pub mod scan;
 pub mod schema;
 pub mod signing;
 pub(crate) mod source;
+pub mod store;
 pub mod sums;
 pub mod verify;
 

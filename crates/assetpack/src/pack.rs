@@ -591,6 +591,20 @@ pub(crate) fn write_zip_reading<W: Write + Seek>(
     options: &PackOptions,
     progress: &dyn Progress,
 ) -> Result<(W, ReadFiles), PackError> {
+    write_zip_marking(plan, out, options, progress, &|_| {})
+}
+
+/// [`write_zip_reading`], telling `entry_starts` where each run of entries starts before it
+/// is written: the ZIP writer goes back only into the local headers of the last two runs
+/// (to fill in a CRC-32 and sizes), so an output that cannot go back further (an upload)
+/// may let go of everything before them.
+pub(crate) fn write_zip_marking<W: Write + Seek>(
+    plan: &Plan,
+    out: W,
+    options: &PackOptions,
+    progress: &dyn Progress,
+    entry_starts: &(dyn Fn(u64) + Sync),
+) -> Result<(W, ReadFiles), PackError> {
     content::forget_folders();
     let items = items(plan);
     let jobs = jobs(&items);
@@ -651,6 +665,7 @@ pub(crate) fn write_zip_reading<W: Write + Seek>(
                 pool: &pool,
                 window: &window,
                 progress,
+                entry_starts,
             },
         );
         stop.store(true, Ordering::Relaxed);
@@ -677,6 +692,7 @@ struct Shared<'a> {
     pool: &'a Pool,
     window: &'a Window,
     progress: &'a dyn Progress,
+    entry_starts: &'a (dyn Fn(u64) + Sync),
 }
 
 /// A file's bytes or SHA-256 differ from the plan's.
@@ -793,7 +809,7 @@ impl<W: Seek> Seek for Abandon<'_, W> {
 }
 
 fn write_entries<W: Write + Seek>(
-    zip: &mut ZipWriter<W>,
+    zip: &mut ZipWriter<Abandon<'_, W>>,
     base: SimpleFileOptions,
     items: &[(String, Item)],
     jobs: &[Job],
@@ -804,6 +820,9 @@ fn write_entries<W: Write + Seek>(
     for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
         if shared.progress.cancelled() {
             return Err(PackError::Cancelled);
+        }
+        if let Some(out) = zip.get_ref() {
+            (shared.entry_starts)(out.pos);
         }
         match job {
             Job::Fragment(range) => {

@@ -285,6 +285,35 @@ pub(super) fn central_directory(file: &dyn ReadAt) -> io::Result<Directory> {
     })
 }
 
+/// Each entry's local header (its fixed part and the name the directory gives), asked for
+/// all at once (a pack in a bucket is read by ranges): `None` where the directory points
+/// outside the entries' bytes, or the read comes back short. A read that fails is an error
+/// of the reading, not a fault of the pack.
+fn local_headers(
+    file: &dyn ReadAt,
+    (cd_start, shift): (u64, u64),
+    raw: &[RawEntry],
+) -> io::Result<Vec<Option<Vec<u8>>>> {
+    let spans: Vec<Option<std::ops::Range<u64>>> = raw
+        .iter()
+        .map(|e| {
+            let offset = e.offset.saturating_add(shift);
+            let end = offset.checked_add(30 + e.name.len() as u64)?;
+            (end <= cd_start).then_some(offset..end)
+        })
+        .collect();
+    let wanted: Vec<std::ops::Range<u64>> = spans.iter().flatten().cloned().collect();
+    let mut got = file.read_ranges(&wanted)?.into_iter();
+    Ok(spans
+        .iter()
+        .map(|s| {
+            let r = s.as_ref()?;
+            let bytes = got.next()?;
+            (bytes.len() as u64 == r.end - r.start).then_some(bytes)
+        })
+        .collect())
+}
+
 /// Checks the archive's layout against its central directory: every local header names its
 /// entry as the directory does, entries neither overlap nor leave bytes between them that
 /// belong to no entry, nothing precedes the first entry, and folder entries hold no data.
@@ -293,9 +322,10 @@ pub(super) fn structure(
     file: &dyn ReadAt,
     (cd_start, shift): (u64, u64),
     raw: &[RawEntry],
-) -> Vec<(String, String)> {
+) -> io::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut spans: Vec<(u64, u64, bool, &[u8])> = Vec::with_capacity(raw.len());
+    let mut heads = local_headers(file, (cd_start, shift), raw)?.into_iter();
     for e in raw {
         let shown = String::from_utf8_lossy(&e.name).into_owned();
         if e.name.ends_with(b"/") && e.uncompressed > 0 {
@@ -317,10 +347,7 @@ pub(super) fn structure(
             ));
         }
         let offset = e.offset.saturating_add(shift);
-        let head = offset
-            .checked_add(30 + e.name.len() as u64)
-            .filter(|&end| end <= cd_start)
-            .and_then(|_| read_exact_at(file, offset, 30 + e.name.len()).ok());
+        let head = heads.next().flatten();
         let Some(head) = head.filter(|h| h.starts_with(b"PK\x03\x04")) else {
             out.push((
                 shown.clone(),
@@ -407,7 +434,7 @@ pub(super) fn structure(
         at = at.max(end);
         after = Some((name, descriptor));
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -466,6 +493,7 @@ mod tests {
             (start, shift),
             &raw
         )
+        .expect("read")
         .is_empty());
     }
 
@@ -490,7 +518,8 @@ mod tests {
             },
             (start, shift),
             &raw,
-        );
+        )
+        .expect("read");
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].1.contains("10 bytes before the first entry"),

@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -160,13 +160,27 @@ pub enum VerifyError {
 struct SharedFile {
     file: Arc<dyn ReadAt + Send + Sync>,
     pos: u64,
+    /// The first error reading the source itself (a disk, a network): the verdict cannot
+    /// be given, and the pack is not to blame.
+    failed: Arc<Mutex<Option<io::Error>>>,
 }
 
 impl Read for SharedFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read_at(buf, self.pos)?;
+        let n = self.file.read_at(buf, self.pos).inspect_err(|e| {
+            if let Ok(mut failed) = self.failed.lock() {
+                failed.get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+            }
+        })?;
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+impl SharedFile {
+    /// The error met reading the source, if any.
+    fn failure(&self) -> Option<io::Error> {
+        self.failed.lock().ok()?.take()
     }
 }
 
@@ -242,6 +256,18 @@ pub fn verify_reader<R: Read + Seek + Send + 'static>(
     verify_source(Arc::new(source), name, options, progress)
 }
 
+/// [`verify`] a pack from any source of positioned reads: a file, bytes in memory, an object
+/// in a bucket read by ranges (`assetpack::store::RemoteObject`, with the `s3` feature).
+/// `name` is what messages call the pack.
+pub fn verify_at(
+    source: Arc<dyn ReadAt + Send + Sync>,
+    name: &Path,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<Verification, VerifyError> {
+    verify_source(source, name, options, progress)
+}
+
 fn verify_source(
     source: Arc<dyn ReadAt + Send + Sync>,
     path: &Path,
@@ -251,7 +277,7 @@ fn verify_source(
     let (shared, archive) = open_zip(source, path)?;
     let mut summary = VerifySummary::default();
     // 1. Names as written, from the central directory itself, and the archive's layout.
-    let (raw, mut problems, layout_unsafe, ambiguous) = read_directory(path, &shared, &archive);
+    let (raw, mut problems, layout_unsafe, ambiguous) = read_directory(path, &shared, &archive)?;
     summary.entries = raw.len();
     if ambiguous {
         // Refused before any entry is read: which entries there are depends on the reader.
@@ -300,6 +326,13 @@ fn verify_source(
     };
     // 4. Every file read back: CRC, SHA-256, extraction.
     let mut read = read_back(&archive, &bombs, target.as_ref(), progress)?;
+    if let Some(source) = shared.failure() {
+        finish_extract(target, &name, false, read.extract_failed)?;
+        return Err(VerifyError::Io {
+            path: path.to_owned(),
+            source,
+        });
+    }
     // Refused above: not "missing" as well.
     read.got
         .extend(bombs.into_iter().map(|n| (n, String::new())));
@@ -386,6 +419,7 @@ fn open_zip(
     let shared = SharedFile {
         file: source,
         pos: 0,
+        failed: Arc::default(),
     };
     let archive = ZipArchive::new(shared.clone()).map_err(|e| VerifyError::NotZip {
         path: path.to_owned(),
@@ -401,7 +435,7 @@ fn read_directory(
     path: &Path,
     shared: &SharedFile,
     archive: &ZipArchive<SharedFile>,
-) -> (Vec<RawEntry>, Vec<Problem>, bool, bool) {
+) -> Result<(Vec<RawEntry>, Vec<Problem>, bool, bool), VerifyError> {
     const FIX: &str =
         "do not extract this archive; ask the sender for the pack as assetpack built it";
     match directory::central_directory(shared.file.as_ref()) {
@@ -415,7 +449,11 @@ fn read_directory(
                 ));
             }
             let found =
-                directory::structure(shared.file.as_ref(), (dir.start, dir.shift), &dir.records);
+                directory::structure(shared.file.as_ref(), (dir.start, dir.shift), &dir.records)
+                    .map_err(|source| VerifyError::Io {
+                        path: path.to_owned(),
+                        source,
+                    })?;
             let ambiguous = !dir.doubts.is_empty();
             let unsafe_layout = !found.is_empty() || ambiguous;
             let mut problems: Vec<Problem> = dir
@@ -426,12 +464,12 @@ fn read_directory(
             problems.extend(found.into_iter().map(|(name, message)| {
                 entry_problem(path, Code::UnsafeArchive, &name, message, FIX)
             }));
-            (dir.records, problems, unsafe_layout, ambiguous)
+            Ok((dir.records, problems, unsafe_layout, ambiguous))
         }
         Err(e) => {
             let message = format!("the central directory cannot be read as written: {e}");
             let p = entry_problem(path, Code::UnsafeArchive, "", message, FIX);
-            (Vec::new(), vec![p], true, false)
+            Ok((Vec::new(), vec![p], true, false))
         }
     }
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark packs into and out of an S3 bucket: assetpack streaming against the staged route
+# with a standard S3 client, on the same server in one run.
+#
+#   bench/s3.sh [WORKDIR]      (default: a new temporary folder, deleted at the end)
+#
+# Needs: hyperfine, GNU time, moto's S3 server and the aws command
+# (python3 -m pip install 'moto[server]' awscli). Makes the `national` corpus (1 GiB) with the
+# workspace's generator, scans it, starts moto on loopback, then times, page cache warm:
+#   upload:  assetpack build -o s3://…  |  assetpack build -o local.zip && aws s3 cp local.zip s3://…
+#   verify (tiny corpus):  assetpack verify s3://…  |  aws s3 cp s3://… local.zip && assetpack verify local.zip
+# and the peak memory of each assetpack run. moto is no S3 for speed: it keeps objects in
+# memory (about four times the object while it assembles one: the huge corpus does not fit)
+# and answers every ranged GET by copying the whole object, so the verify, which asks for
+# each entry's local header by range, is timed on the tiny corpus only.
+source "$(dirname "$0")/common.sh"
+
+for tool in moto_server aws hyperfine; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (see the top of $0)"; exit 2; }
+done
+
+scan_corpus national
+scan_corpus tiny
+m="$work/manifests-national"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+moto=$!
+# Stop the server, then clean up as common.sh would (a temporary WORKDIR only).
+cleanup=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT\$/\1/")
+trap "kill $moto 2>/dev/null; $cleanup" EXIT
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
+       AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_PAGER=
+for _ in $(seq 50); do aws s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
+aws s3 mb s3://bench >/dev/null
+find "$work/national" -type f -print0 | xargs -0 cat >/dev/null
+
+plain="--no-index --no-html --quiet"
+staged="$work/staged.zip"
+hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-upload.json" \
+  -n "assetpack build -o s3://" "$ap build $m/*.toml -o s3://bench/national.zip $plain" \
+  -n "assetpack build + aws s3 cp" "$ap build $m/*.toml -o $staged $plain && aws s3 cp --only-show-errors $staged s3://bench/staged.zip"
+$ap build "$work/manifests-tiny"/*.toml -o s3://bench/tiny.zip $plain
+hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-verify.json" \
+  -n "assetpack verify s3://" "$ap verify s3://bench/tiny.zip --quiet" \
+  -n "aws s3 cp + assetpack verify" "aws s3 cp --only-show-errors s3://bench/tiny.zip $work/fetched.zip && $ap verify $work/fetched.zip --quiet"
+
+# Peak memory of each assetpack run, beside the timings (table.py reads the .peak files).
+peak() {
+  local file=$1 name=$2; shift 2
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null
+  printf '%s\t%s\n' "$name" "$(tail -1 "$work/rss")" >>"$file"
+}
+peak "$work/s3-upload.peak" "assetpack build -o s3://" $ap build $m/*.toml -o s3://bench/national.zip $plain
+peak "$work/s3-verify.peak" "assetpack verify s3://" $ap verify s3://bench/tiny.zip --quiet
+echo
+echo "date: $(date -u +%Y-%m-%d), machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+python3 "$here/table.py" "$work/s3-upload.json" "$work/s3-verify.json"

@@ -1,0 +1,384 @@
+//! Packs built into and verified in an S3 bucket: a real S3 server (moto, on loopback) with
+//! boto3 as the outside client, and a proxy that resets connections and answers
+//! `503 SlowDown`. A pack in a bucket is the local pack byte for byte; a failed upload leaves
+//! no object (and no open upload) behind, and an older object under the key as it was.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::s3::{self, Fault, Moto, Proxy};
+use common::{code, judge, Judge};
+
+/// A moto server with bucket `packs`, or `None` (the test skips) when moto is missing.
+fn server() -> Option<Moto> {
+    judge(Judge::Moto)?;
+    let moto = Moto::start(None);
+    moto.boto(&["mb", "packs"]);
+    Some(moto)
+}
+
+/// Runs assetpack in `dir` against `endpoint` with `args`; exit code and stderr.
+fn assetpack(dir: &Path, endpoint: &str, args: &[&str]) -> (i32, String) {
+    assetpack_as(dir, endpoint, "test", args)
+}
+
+fn assetpack_as(dir: &Path, endpoint: &str, key: &str, args: &[&str]) -> (i32, String) {
+    let mut cmd = common::bin();
+    s3::env(&mut cmd, endpoint, key);
+    let o = cmd.current_dir(dir).args(args).output().expect("runs");
+    (code(&o), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Deterministic bytes that do not compress.
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A provider with files big enough for a pack of several 8 MiB parts, one file spanning
+/// three of them (its header is finished after the parts that follow it have gone).
+fn large_fixture() -> common::Fixture {
+    let big = noise(19 << 20, 7);
+    let mid = noise(3 << 20, 11);
+    let files: [(&str, &[u8]); 3] = [
+        ("film.bin", &big),
+        ("stills.bin", &mid),
+        ("notes.txt", b"Printed copies on request.\n"),
+    ];
+    let f = common::Fixture::new(&files);
+    let assets: String = files
+        .iter()
+        .map(|(name, bytes)| common::file_asset(&name.replace('.', "-"), name, bytes))
+        .collect();
+    f.manifest(&assets);
+    f
+}
+
+/// `build test.toml -o OUT` without the views, quietly, against `endpoint`.
+fn build_plain(dir: &Path, endpoint: &str, out: &str) -> (i32, String) {
+    let args = [
+        "build",
+        "test.toml",
+        "-o",
+        out,
+        "--no-index",
+        "--no-html",
+        "-q",
+    ];
+    assetpack(dir, endpoint, &args)
+}
+
+fn get(moto: &Moto, key: &str, to: &Path) {
+    moto.boto(&["get", "packs", key, to.to_str().expect("utf-8")]);
+}
+
+fn keys(moto: &Moto) -> Vec<String> {
+    moto.boto(&["ls", "packs"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn open_uploads(moto: &Moto) -> String {
+    moto.boto(&["uploads", "packs"]).trim().to_owned()
+}
+
+#[test]
+fn a_pack_built_into_a_bucket_is_the_local_pack_byte_for_byte_and_verifies_there() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    let e = moto.endpoint();
+    let (c, err) = assetpack(
+        d,
+        &e,
+        &["build", common::BUNDLE, "-o", "s3://packs/2027/north.zip"],
+    );
+    assert_eq!(c, 0, "{err}");
+    assert!(err.contains("wrote s3://packs/2027/north.zip"), "{err}");
+    let (c, err) = assetpack(d, &e, &["build", common::BUNDLE, "-o", "local.zip", "-q"]);
+    assert_eq!(c, 0, "{err}");
+    get(&moto, "2027/north.zip", &d.join("fetched.zip"));
+    assert!(s3::same_bytes(&d.join("fetched.zip"), &d.join("local.zip")));
+
+    let mut cmd = common::bin();
+    s3::env(&mut cmd, &e, "test");
+    let o = cmd
+        .current_dir(d)
+        .args(["verify", "s3://packs/2027/north.zip"])
+        .output()
+        .expect("runs");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let said = common::stdout(&o);
+    assert!(said.contains("s3://packs/2027/north.zip: intact"), "{said}");
+}
+
+#[test]
+fn a_pack_of_many_parts_goes_up_whole_and_a_damaged_one_fails_verify_in_the_bucket() {
+    let Some(moto) = server() else { return };
+    let f = large_fixture();
+    let d = f.path();
+    let e = moto.endpoint();
+    let (c, err) = build_plain(d, &e, "s3://packs/large.zip");
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(build_plain(d, &e, "large.zip").0, 0);
+    get(&moto, "large.zip", &d.join("fetched.zip"));
+    let local = fs::read(d.join("large.zip")).expect("local pack");
+    assert!(local.len() > 2 * (8 << 20), "the pack spans three parts");
+    assert_eq!(fs::read(d.join("fetched.zip")).expect("fetched"), local);
+    assert_eq!(open_uploads(&moto), "0");
+    // Python's zipfile reads what went up.
+    if let Some(py) = judge(Judge::Python) {
+        let o = py
+            .cmd()
+            .args([
+                "-c",
+                "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())",
+            ])
+            .arg(d.join("fetched.zip"))
+            .output()
+            .expect("python3");
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "None");
+    }
+
+    // One byte of the film changed, in the bucket: verify there says so (exit 1).
+    let mut bad = local.clone();
+    let at = bad.len() / 3;
+    bad[at] ^= 0x55;
+    fs::write(d.join("bad.zip"), &bad).expect("write");
+    moto.boto(&[
+        "put",
+        "packs",
+        "bad.zip",
+        d.join("bad.zip").to_str().expect("utf-8"),
+    ]);
+    let (c, err) = assetpack(d, &e, &["verify", "s3://packs/bad.zip", "-q"]);
+    assert_eq!(c, 1, "{err}");
+    for folder in ["s3://packs", "s3://packs/dir/"] {
+        let (c, err) = assetpack(d, &e, &["build", "test.toml", "-o", folder, "-q"]);
+        assert_eq!(c, 2, "{err}");
+        assert!(
+            err.contains("names a bucket or a folder, not an object"),
+            "{err}"
+        );
+        let (c, _) = assetpack(d, &e, &["verify", folder]);
+        assert_eq!(c, 2);
+    }
+    let (c, err) = assetpack(d, &e, &["verify", "s3://packs/missing.zip"]);
+    assert_eq!(c, 2);
+    assert!(
+        err.contains("s3://packs/missing.zip") && err.contains("no object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_dir_in_a_bucket_puts_one_pack_per_bundle_spec_there() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    let spec = fs::read_to_string(d.join(common::BUNDLE)).expect("spec");
+    let summer = spec.replace(
+        "name = \"north-west-spring-2027\"",
+        "name = \"north-west-summer-2027\"",
+    );
+    fs::write(d.join("packs/bundles/summer.toml"), summer).expect("write");
+    let specs = [common::BUNDLE, "packs/bundles/summer.toml"];
+    let mut args = vec!["build"];
+    args.extend(specs);
+    args.extend(["--out-dir", "s3://packs/regions", "-q"]);
+    let (c, err) = assetpack(d, &moto.endpoint(), &args);
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(
+        keys(&moto),
+        [
+            "regions/north-west-spring-2027.zip",
+            "regions/north-west-summer-2027.zip"
+        ]
+    );
+    let mut args = vec!["build"];
+    args.extend(specs);
+    args.extend(["--out-dir", "local", "-q"]);
+    assert_eq!(assetpack(d, &moto.endpoint(), &args).0, 0);
+    for name in ["north-west-spring-2027.zip", "north-west-summer-2027.zip"] {
+        let fetched = d.join(format!("fetched-{name}"));
+        get(&moto, &format!("regions/{name}"), &fetched);
+        assert!(
+            s3::same_bytes(&fetched, &d.join("local").join(name)),
+            "{name}"
+        );
+    }
+}
+
+/// Builds the large fixture through a proxy with `fault`; exit code, stderr, and the parts
+/// the proxy saw.
+fn build_through(moto: &Moto, f: &common::Fixture, fault: Fault) -> (i32, String, usize) {
+    let proxy = Proxy::start(moto.port, fault);
+    let (c, err) = build_plain(f.path(), &proxy.endpoint(), "s3://packs/large.zip");
+    let seen = proxy.parts.load(std::sync::atomic::Ordering::SeqCst);
+    (c, err, seen)
+}
+
+#[test]
+fn resets_and_slowdowns_that_pass_are_retried_and_the_pack_is_still_whole() {
+    let Some(moto) = server() else { return };
+    let f = large_fixture();
+    let d = f.path();
+    assert_eq!(build_plain(d, &moto.endpoint(), "large.zip").0, 0);
+    for fault in [Fault::Reset(2), Fault::SlowDown(3)] {
+        let (c, err, parts) = build_through(&moto, &f, fault);
+        assert_eq!(c, 0, "{fault:?}: {err}");
+        assert!(
+            parts > 4,
+            "{fault:?}: the failed parts were sent again ({parts})"
+        );
+        get(&moto, "large.zip", &d.join("fetched.zip"));
+        assert!(
+            s3::same_bytes(&d.join("fetched.zip"), &d.join("large.zip")),
+            "{fault:?}"
+        );
+    }
+    assert_eq!(open_uploads(&moto), "0");
+}
+
+#[test]
+fn an_upload_that_keeps_failing_leaves_no_partial_object_and_the_older_pack_as_it_was() {
+    let Some(moto) = server() else { return };
+    let f = large_fixture();
+    let d = f.path();
+    fs::write(d.join("older.zip"), b"PK\x05\x06older pack").expect("write");
+    moto.boto(&[
+        "put",
+        "packs",
+        "large.zip",
+        d.join("older.zip").to_str().expect("utf-8"),
+    ]);
+    for (fault, said) in [
+        (Fault::Reset(usize::MAX), "error sending request"),
+        (Fault::SlowDown(usize::MAX), "503"),
+    ] {
+        let (c, err, _) = build_through(&moto, &f, fault);
+        assert_eq!(c, 2, "{fault:?}: {err}");
+        assert!(
+            err.contains("cannot upload to s3://packs/large.zip") && err.contains(said),
+            "{fault:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(keys(&moto), ["large.zip"], "{fault:?}");
+        get(&moto, "large.zip", &d.join("now.zip"));
+        assert!(s3::same_bytes(&d.join("now.zip"), &d.join("older.zip")));
+        assert_eq!(
+            open_uploads(&moto),
+            "0",
+            "{fault:?}: the upload was aborted"
+        );
+    }
+}
+
+#[test]
+fn wrong_credentials_and_a_missing_bucket_are_clear_errors_and_write_nothing() {
+    if judge(Judge::Moto).is_none() {
+        return;
+    }
+    // Credentials are checked once the bucket is made.
+    let moto = Moto::start(Some(1));
+    moto.boto(&["mb", "packs"]);
+    let data = common::shipped_copy();
+    let d = data.path();
+    let (c, err) = assetpack_as(
+        d,
+        &moto.endpoint(),
+        "AKIAWRONGWRONGWRONG1",
+        &["build", common::BUNDLE, "-o", "s3://packs/north.zip", "-q"],
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains("s3://packs/north.zip") && err.contains("refused the credentials"),
+        "{err}"
+    );
+    assert!(err.contains("AWS_ACCESS_KEY_ID"), "says what to set: {err}");
+    drop(moto);
+
+    let Some(moto) = server() else { return };
+    let (c, err) = assetpack(
+        d,
+        &moto.endpoint(),
+        &[
+            "build",
+            common::BUNDLE,
+            "-o",
+            "s3://no-such-bucket/north.zip",
+            "-q",
+        ],
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("the bucket does not exist"), "{err}");
+    assert!(keys(&moto).is_empty());
+}
+
+#[test]
+fn an_object_that_is_not_a_pack_is_not_replaced() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    fs::write(d.join("report.pdf"), common::real_pdf()).expect("write");
+    moto.boto(&[
+        "put",
+        "packs",
+        "north.zip",
+        d.join("report.pdf").to_str().expect("utf-8"),
+    ]);
+    let (c, err) = assetpack(
+        d,
+        &moto.endpoint(),
+        &["build", common::BUNDLE, "-o", "s3://packs/north.zip", "-q"],
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("not a ZIP"), "{err}");
+    get(&moto, "north.zip", &d.join("now.pdf"));
+    assert!(s3::same_bytes(&d.join("now.pdf"), &d.join("report.pdf")));
+}
+
+#[test]
+fn reads_cut_off_are_asked_again_and_a_store_that_stops_answering_is_no_verdict_on_the_pack() {
+    let Some(moto) = server() else { return };
+    let f = large_fixture();
+    let d = f.path();
+    assert_eq!(
+        build_plain(d, &moto.endpoint(), "s3://packs/large.zip").0,
+        0
+    );
+    let proxy = Proxy::start(moto.port, Fault::CutReads(2));
+    let (c, err) = assetpack(d, &proxy.endpoint(), &["verify", "s3://packs/large.zip"]);
+    assert_eq!(c, 0, "{err}");
+    assert!(proxy.parts.load(std::sync::atomic::Ordering::SeqCst) > 2);
+
+    // Cut every time, a read still makes headway (half of what is left, each time).
+    let proxy = Proxy::start(moto.port, Fault::CutReads(usize::MAX));
+    let (c, err) = assetpack(
+        d,
+        &proxy.endpoint(),
+        &["verify", "s3://packs/large.zip", "-q"],
+    );
+    assert_eq!(c, 0, "{err}");
+
+    let proxy = Proxy::start(moto.port, Fault::DropReads);
+    let (c, err) = assetpack(d, &proxy.endpoint(), &["verify", "s3://packs/large.zip"]);
+    assert_eq!(
+        c, 2,
+        "a network failure is an I/O error (exit 2), not a damaged pack: {err}"
+    );
+    assert!(
+        err.contains("s3://packs/large.zip") && err.contains("cannot read"),
+        "{err}"
+    );
+}
