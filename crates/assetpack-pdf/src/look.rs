@@ -6,7 +6,8 @@
 use std::io::Read;
 
 use crate::thumb::{self, Pixels, Samples};
-use assetpack::content::{self, FileAt, Inspection};
+use assetpack::content::{self, Inspection};
+use assetpack::files::{self, Opened};
 use assetpack::manifest::{Content, FileRef, Manifest};
 
 /// Longest side of a thumbnail, in pixels (about 2.5 pixels per point in the PDF, one pixel per
@@ -89,21 +90,21 @@ fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool) -> Look {
         .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
     // Never blocks on a FIFO or device listed as an asset, never leaves `base` through a link
     // (check reports both).
-    let opened = content::open_below(&m.base_dir, std::path::Path::new(&file.file));
-    let Ok((f, len)) = opened else {
+    let Ok(mut f) = files::open(&m.base, &file.file) else {
         return Look::broken(ext, format!("{name}: cannot open the file"));
     };
-    let Ok(found) = content::inspect(&FileAt { file: &f, len }) else {
+    let len = f.len();
+    let Ok(found) = content::inspect(&f) else {
         return Look::broken(ext, format!("{name}: cannot read the file"));
     };
     if let Some(why) = misnamed(&file.file, &found) {
         return Look::broken(ext, format!("{name}: {why}"));
     }
     match found.media_type {
-        Some("image/png" | "image/jpeg") => look_at_image(&f, &found, &name, ext, pixels),
-        Some("application/pdf") => look_at_pdf(&f, len, &found, &name),
+        Some("image/png" | "image/jpeg") => look_at_image(&mut f, &found, &name, ext, pixels),
+        Some("application/pdf") => look_at_pdf(&mut f, len, &found, &name),
         Some(t) if t.starts_with("video/") => {
-            let format = match content::mp4_duration(&FileAt { file: &f, len }) {
+            let format = match content::mp4_duration(&f) {
                 Some(secs) => {
                     let secs = secs.round() as u64;
                     format!("{ext} video, {}:{:02}", secs / 60, secs % 60)
@@ -146,7 +147,7 @@ fn misnamed(file: &str, found: &Inspection) -> Option<String> {
 }
 
 fn look_at_image(
-    f: &std::fs::File,
+    f: &mut Opened,
     found: &Inspection,
     name: &str,
     ext: String,
@@ -181,12 +182,12 @@ fn look_at_image(
     }
 }
 
-fn look_at_pdf(f: &std::fs::File, len: u64, found: &Inspection, name: &str) -> Look {
+fn look_at_pdf(f: &mut Opened, len: u64, found: &Inspection, name: &str) -> Look {
     if let Some(d) = &found.damage {
         return Look::broken("PDF".into(), format!("{name}: {d}"));
     }
     let mut bytes = Vec::new();
-    if len > MAX_PDF_BYTES || (&*f).read_to_end(&mut bytes).is_err() {
+    if len > MAX_PDF_BYTES || f.read_to_end(&mut bytes).is_err() {
         return outline(None);
     }
     match parse_first_page(bytes) {

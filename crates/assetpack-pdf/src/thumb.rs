@@ -5,8 +5,7 @@
 //! each row is folded into the thumbnail at once, so a poster of any size costs one row of
 //! memory. A JPEG or an interlaced PNG is decoded whole, within [`MAX_DECODE_BYTES`].
 
-use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
 
 /// The most memory a whole decoded image may take; a larger one gets a placeholder.
 pub const MAX_DECODE_BYTES: u64 = 256 << 20;
@@ -167,16 +166,15 @@ impl Shrink {
 }
 
 /// The thumbnail of the PNG or JPEG in `file` (read from its start).
-pub fn of_image(file: &File, max: u32) -> Result<Pixels, String> {
-    match of_png_by_rows(file, max)? {
+pub fn of_image<R: Read + Seek>(mut file: R, max: u32) -> Result<Pixels, String> {
+    match of_png_by_rows(&mut file, max)? {
         Some(p) => Ok(p),
-        None => of_whole_image(file, max, MAX_DECODE_BYTES),
+        None => of_whole_image(&mut file, max, MAX_DECODE_BYTES),
     }
 }
 
 /// A non-interlaced PNG, row by row; `None` when `file` is not one.
-fn of_png_by_rows(file: &File, max: u32) -> Result<Option<Pixels>, String> {
-    let mut file = file;
+fn of_png_by_rows<R: Read + Seek>(file: &mut R, max: u32) -> Result<Option<Pixels>, String> {
     file.rewind().map_err(|e| e.to_string())?;
     // `check` judges a PNG's damage; here its checksums would only cost time.
     let mut options = png::DecodeOptions::default();
@@ -205,8 +203,7 @@ fn of_png_by_rows(file: &File, max: u32) -> Result<Option<Pixels>, String> {
 }
 
 /// Any image the `image` crate reads, decoded whole within `limit` bytes.
-fn of_whole_image(file: &File, max: u32, limit: u64) -> Result<Pixels, String> {
-    let mut file = file;
+fn of_whole_image<R: Read + Seek>(file: &mut R, max: u32, limit: u64) -> Result<Pixels, String> {
     file.rewind().map_err(|e| e.to_string())?;
     let mut reader = image::ImageReader::new(BufReader::new(file))
         .with_guessed_format()
@@ -302,7 +299,7 @@ mod tests {
         assert_eq!((by_rows.width, by_rows.height), (144, 99));
         // The whole-image path (JPEG, interlaced PNG) gives the same pixels.
         assert_eq!(
-            of_whole_image(f.as_file(), 144, MAX_DECODE_BYTES).expect("whole"),
+            of_whole_image(&mut f.as_file(), 144, MAX_DECODE_BYTES).expect("whole"),
             by_rows
         );
     }
@@ -353,7 +350,7 @@ mod tests {
         );
         let limit = 1 << 20;
         assert!(
-            of_whole_image(f.as_file(), 144, limit).is_err(),
+            of_whole_image(&mut f.as_file(), 144, limit).is_err(),
             "over the limit whole"
         );
         let p = of_image(f.as_file(), 144).expect("row by row");

@@ -26,10 +26,11 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{self, walk, Tree};
+use crate::catalog::{self, Tree};
 use crate::content::{self, LeadsOutside};
 use crate::examine::{examine, Examined, ReadFiles};
-use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest};
+use crate::files;
+use crate::manifest::{Asset, Content, Date, FileRef, FileRole, Kind, Manifest, Place};
 use crate::problem::{Code, Problem, Severity, Tally};
 use crate::progress::Progress;
 use crate::safe_path;
@@ -275,7 +276,7 @@ impl Deferred {
             let Some((role, f)) = a.files().get(fi).copied() else {
                 continue;
             };
-            let Some(examined) = read.get(&m.base_dir, &f.file) else {
+            let Some(examined) = read.get(&m.base, &f.file) else {
                 continue;
             };
             let job = Job::new(m, (ai, a), (fi, role, f), true);
@@ -742,26 +743,31 @@ fn file_checks(
     progress: &dyn Progress,
     out: &mut Vec<Problem>,
 ) -> FileChecks {
-    let tree = match fs::metadata(&m.base_dir) {
-        Ok(md) if md.is_dir() => match walk(&m.base_dir) {
-            Ok(t) => t,
-            Err(e) => {
-                out.push(m.report(
-                    Code::Unreadable,
-                    None,
-                    "base",
-                    format!("cannot read the folder {}: {e}", m.base_dir.display()),
-                    "check the folder's permissions",
-                ));
-                return FileChecks::default();
-            }
-        },
-        _ => {
+    let tree = match files::list(&m.base) {
+        Ok(Some(t)) => t,
+        Err(e) => {
+            let (what, fix) = match &m.base {
+                Place::Local(_) => ("folder", "check the folder's permissions"),
+                Place::Remote(_) => (
+                    "bucket folder",
+                    "check the bucket, the credentials and the endpoint, then run the check again",
+                ),
+            };
+            out.push(m.report(
+                Code::Unreadable,
+                None,
+                "base",
+                format!("cannot read the {what} {}: {e}", m.base),
+                fix,
+            ));
+            return FileChecks::default();
+        }
+        Ok(None) => {
             out.push(m.report(
                 Code::MissingFile,
                 None,
                 "base",
-                format!("the provider's folder {} does not exist", m.base_dir.display()),
+                format!("the provider's folder {} does not exist", m.base),
                 "set `base` in [provider] to the folder holding the files, relative to the manifest",
             ));
             return FileChecks::default();
@@ -808,16 +814,16 @@ fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
         .flat_map(|p| [p.clone(), crate::keys::signature_path(p)])
         .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
-    let mut seen_bases: HashSet<&Path> = HashSet::default();
+    let mut seen_bases: HashSet<&Place> = HashSet::default();
     for c in done {
         let m = c.manifest.borrow();
         let Some(tree) = &c.tree else { continue };
-        if !seen_bases.insert(&m.base_dir) {
+        if !seen_bases.insert(&m.base) {
             continue;
         }
         let names: HashSet<&str> = done
             .iter()
-            .filter(|o| o.manifest.borrow().base_dir == m.base_dir)
+            .filter(|o| o.manifest.borrow().base == m.base)
             .flat_map(|o| o.manifest.borrow().assets.iter())
             .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
             .collect();
@@ -825,7 +831,7 @@ fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
             if names.contains(rel.as_str()) {
                 continue;
             }
-            let full = m.base_dir.join(rel);
+            let full = m.base.join(rel);
             if fs::canonicalize(&full).is_ok_and(|c| manifest_files.contains(&c)) {
                 continue;
             }
@@ -873,8 +879,8 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Ex
 
 /// A deferred file: only its size on disk against the manifest's.
 fn size_on_disk(job: &Job) -> Examination {
-    let problems = match fs::metadata(&job.path) {
-        Ok(md) => sum_problem(job, &Examined::read(md.len(), Default::default()))
+    let problems = match files::size(&job.manifest.base, &job.file.file) {
+        Ok(len) => sum_problem(job, &Examined::read(len, Default::default()))
             .into_iter()
             .collect(),
         Err(_) => vec![job.missing()],
@@ -949,16 +955,17 @@ fn examine_file(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (
 /// A file the walk did not see as a regular file inside `base`: missing, a broken link, or a
 /// link that leads outside `base`. `None` when it is fine to read (a link within `base`).
 fn outside_the_tree(job: &Job) -> Option<Problem> {
+    let Place::Local(base) = &job.manifest.base else {
+        // A bucket folder has no links: what its listing lacks is not there.
+        return Some(job.missing());
+    };
     match fs::symlink_metadata(&job.path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(job.missing()),
         _ => {}
     }
     let what = job.role.describe();
     let file = &job.file.file;
-    let inside = match (
-        fs::canonicalize(&job.manifest.base_dir),
-        fs::canonicalize(&job.path),
-    ) {
+    let inside = match (fs::canonicalize(base), fs::canonicalize(&job.path)) {
         (Ok(base), Ok(target)) => target.starts_with(base),
         (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => {
             return Some(job.problem(
@@ -989,7 +996,7 @@ fn read_file(
     let hash = !options.fast && job.file.sha256.is_some();
     let what = job.role.describe();
     let file = &job.file.file;
-    let examined = content::open_below(&job.manifest.base_dir, Path::new(file))
+    let examined = files::open(&job.manifest.base, file)
         .and_then(|opened| examine(opened, hash, &|n| progress.advance(n)));
     examined.map_err(|e| {
         Box::new(match e.kind() {
@@ -1010,7 +1017,10 @@ fn read_file(
                 Code::Unreadable,
                 "file",
                 format!("cannot read the {what} `{file}`: {e}"),
-                "check the file's permissions and the disk",
+                match job.manifest.base {
+                    Place::Local(_) => "check the file's permissions and the disk",
+                    Place::Remote(_) => "check the store's answer, then run the check again",
+                },
             ),
         })
     })

@@ -1,11 +1,11 @@
 //! Reading one file: opened once, hashed (when asked) and its content inspected in the same
 //! pass, with one reused buffer per thread. `check`, `scan` and `plan` read files through it.
 
-use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
 
-use crate::content::{self, FileAt, Inspection};
+use crate::content::{self, Inspection};
+use crate::files::Opened;
+use crate::store::Place;
 
 use crate::digest::{self, BUFFER};
 
@@ -39,11 +39,11 @@ impl Examined {
 /// pack fills it as its readers go, so that the files' contents are judged without reading
 /// them a second time.
 #[derive(Debug, Default)]
-pub struct ReadFiles(foldhash::HashMap<PathBuf, foldhash::HashMap<String, Examined>>);
+pub struct ReadFiles(foldhash::HashMap<Place, foldhash::HashMap<String, Examined>>);
 
 impl ReadFiles {
     /// Records what `rel` below `base` holds.
-    pub fn insert(&mut self, base: &Path, rel: &str, examined: Examined) {
+    pub fn insert(&mut self, base: &Place, rel: &str, examined: Examined) {
         match self.0.get_mut(base) {
             Some(files) => {
                 files.insert(rel.to_owned(), examined);
@@ -56,18 +56,15 @@ impl ReadFiles {
     }
 
     /// What `rel` below `base` holds, when it was read.
-    pub fn get(&self, base: &Path, rel: &str) -> Option<&Examined> {
+    pub fn get(&self, base: &Place, rel: &str) -> Option<&Examined> {
         self.0.get(base)?.get(rel)
     }
 }
 
-/// Reads a file opened with [`content::open_below`] or [`content::open_regular`] (with the
-/// length they give) once: hashes it when `hash` is set and inspects its content.
-pub fn examine(
-    (file, len): (File, u64),
-    hash: bool,
-    advance: &dyn Fn(u64),
-) -> io::Result<Examined> {
+/// Reads a file opened with [`files::open`] once: hashes it when `hash` is set and inspects
+/// its content.
+pub fn examine(mut file: Opened, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
+    let len = file.len();
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         if buf.len() < BUFFER {
@@ -76,9 +73,8 @@ pub fn examine(
         if len < BUFFER as u64 {
             // Small file: one read, then hash and inspect the bytes in memory.
             let mut n = 0;
-            let mut f = &file;
             loop {
-                match f.read(&mut buf[n..]) {
+                match file.read(&mut buf[n..]) {
                     Ok(0) => break,
                     Ok(k) => {
                         n += k;
@@ -94,7 +90,8 @@ pub fn examine(
             }
             if n == buf.len() {
                 // The file grew while we read it: fall back to streaming.
-                return stream(&file, len, hash, &mut buf, advance);
+                io::Seek::rewind(&mut file)?;
+                return stream(&mut file, hash, &mut buf, advance);
             }
             let bytes = &buf[..n];
             advance(n as u64);
@@ -104,23 +101,22 @@ pub fn examine(
                 inspection: content::inspect(bytes)?,
             })
         } else {
-            stream(&file, len, hash, &mut buf, advance)
+            stream(&mut file, hash, &mut buf, advance)
         }
     })
 }
 
+/// Inspects `file` by positioned reads, then hashes it from its start (where it stands).
 fn stream(
-    file: &File,
-    len: u64,
+    file: &mut Opened,
     hash: bool,
     buf: &mut [u8],
     advance: &dyn Fn(u64),
 ) -> io::Result<Examined> {
-    let inspection = content::inspect(&FileAt { file, len })?;
+    let len = file.len();
+    let inspection = content::inspect(&*file)?;
     let sha256 = if hash {
-        let mut f = file;
-        io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
-        let (hex, _) = digest::sha256_reader(f, buf, advance)?;
+        let (hex, _) = digest::sha256_reader(file, buf, advance)?;
         Some(hex)
     } else {
         None

@@ -39,6 +39,7 @@ pub mod content;
 pub mod diff;
 pub(crate) mod digest;
 pub(crate) mod examine;
+pub mod files;
 pub mod keys;
 pub mod manifest;
 pub mod pack;

@@ -30,7 +30,6 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -41,8 +40,9 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
-use crate::content::{self, FileAt, Inspection};
+use crate::content::{self, Inspection};
 use crate::examine::{Examined, ReadFiles};
+use crate::files::Opened;
 use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
 
@@ -277,7 +277,7 @@ fn decide(method: Method, sample: &[u8]) -> bool {
     }
 }
 
-fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+fn fill(file: &mut Opened, buf: &mut [u8]) -> io::Result<usize> {
     content::fill_with(buf, |b, _| file.read(b))
 }
 
@@ -308,7 +308,8 @@ enum Job {
 /// file that grew) and returns its SHA-256, or `Err(size)` without reading it when it has grown
 /// past what a fragment holds (it changed since it was checked).
 fn read_small(source: &SourceFile, buf: &mut Vec<u8>) -> io::Result<Result<String, u64>> {
-    let (mut file, size) = source.open()?;
+    let mut file = source.open()?;
+    let size = file.len();
     if size >= CHUNK as u64 {
         return Ok(Err(size));
     }
@@ -419,8 +420,8 @@ fn read_large(
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let opened = source.open().and_then(|(file, len)| {
-        let inspection = content::inspect(&FileAt { file: &file, len })?;
+    let opened = source.open().and_then(|file| {
+        let inspection = content::inspect(&file)?;
         Ok((file, inspection))
     });
     let (mut file, inspection) = match opened {
@@ -1065,7 +1066,9 @@ mod tests {
             entries: vec![Entry {
                 path: "a.txt".into(),
                 data: EntryData::File(SourceFile {
-                    base: std::sync::Arc::from(path.parent().expect("a folder")),
+                    base: std::sync::Arc::new(crate::manifest::Place::Local(
+                        path.parent().expect("a folder").into(),
+                    )),
                     rel: path
                         .file_name()
                         .expect("a name")
@@ -1200,7 +1203,7 @@ mod tests {
         std::fs::write(dir.path().join("elsewhere/a.txt"), b"hello\n").expect("write");
         let mut plan = file_plan(&base.join("sub/a.txt"), b"hello\n");
         plan.entries[0].data = EntryData::File(SourceFile {
-            base: std::sync::Arc::from(base.as_path()),
+            base: std::sync::Arc::new(crate::manifest::Place::Local(base.clone())),
             rel: "sub/a.txt".into(),
             recorded: false,
         });

@@ -28,13 +28,13 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::bundle::Header;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
-use crate::manifest::{Asset, Content, FileRef, Manifest, Print, Provider};
+use crate::manifest::{Asset, Content, FileRef, Manifest, Place, Print, Provider};
 use crate::resolved::{AssetOut, FileOut, PackInfo, ProviderOut, Texts};
 use crate::safe_path;
 use crate::signing::{SignError, SigningKey};
@@ -78,8 +78,8 @@ pub enum EntryData {
 /// link swapped in after the check leads the pack outside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
-    /// The provider's folder.
-    pub base: Arc<Path>,
+    /// The provider's folder (on this machine or in a bucket).
+    pub base: Arc<Place>,
     /// The path below it, `/`-separated.
     pub rel: String,
     /// True when the entry's size and SHA-256 are the manifest's own (a file that differs
@@ -89,14 +89,15 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// The file's path, for messages.
+    /// The file's path (or URL), for messages.
     pub fn path(&self) -> PathBuf {
         self.base.join(&self.rel)
     }
 
-    /// Opens the file (a regular file below `base`), with its length.
-    pub fn open(&self) -> std::io::Result<(std::fs::File, u64)> {
-        crate::content::open_below(&self.base, Path::new(&self.rel))
+    /// Opens the file ([`crate::files::open`]: a regular file below a folder, or an object in
+    /// a bucket folder).
+    pub fn open(&self) -> std::io::Result<crate::files::Opened> {
+        crate::files::open(&self.base, &self.rel)
     }
 }
 
@@ -504,7 +505,7 @@ impl<'a> Gathered<'a> {
         }
         let mut assets = Vec::with_capacity(chosen.len());
         let mut links = Vec::new();
-        let base: Arc<Path> = Arc::from(m.base_dir.as_path());
+        let base = Arc::new(m.base.clone());
         for s in chosen {
             let a = &m.assets[s.asset];
             assets.push(self.add_asset(m, &base, a, s, compression)?);
@@ -535,7 +536,7 @@ impl<'a> Gathered<'a> {
     fn add_asset(
         &mut self,
         m: &'a Manifest,
-        base: &Arc<Path>,
+        base: &Arc<Place>,
         a: &'a Asset,
         s: &Selected,
         compression: Compression,
@@ -575,7 +576,7 @@ fn expected_sum(m: &Manifest, f: &FileRef) -> Result<(String, u64), PlanError> {
     if let (Some(h), Some(b)) = (&f.sha256, f.bytes) {
         return Ok((h.clone(), b));
     }
-    let e = crate::content::open_below(&m.base_dir, Path::new(&f.file))
+    let e = crate::files::open(&m.base, &f.file)
         .and_then(|opened| crate::examine::examine(opened, true, &|_| {}))
         .map_err(|e| PlanError::Io {
             path: m.resolve(&f.file),

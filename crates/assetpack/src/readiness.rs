@@ -14,14 +14,14 @@
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::{self, CheckOptions};
 use crate::content;
-use crate::manifest::{Asset, Content, Kind, Manifest};
+use crate::manifest::{Asset, Content, Kind, Manifest, Place};
 use crate::preflight::pdf;
 use crate::problem::{Code, Problem, Severity};
 use crate::progress::Progress;
@@ -241,7 +241,7 @@ fn asset_counts(m: &Manifest, covered: &dyn Fn(&Asset) -> bool) -> Counts {
             c.images += 1;
             c.images_with_alt += usize::from(has_alt(a));
         } else if media == "application/pdf" {
-            if let Some(facts) = pdf_facts(&m.base_dir, &f.file) {
+            if let Some(facts) = pdf_facts(&m.base, &f.file) {
                 c.pdfs += 1;
                 c.pdfs_tagged += usize::from(facts.tagged);
                 c.pdfs_with_title += usize::from(facts.titled);
@@ -257,12 +257,13 @@ fn has_alt(a: &Asset) -> bool {
 }
 
 /// What makes a provider's PDF accessible (read below its folder, at most 256 MiB).
-fn pdf_facts(base: &Path, file: &str) -> Option<pdf::Accessible> {
-    let (f, len) = content::open_below(base, Path::new(file)).ok()?;
+fn pdf_facts(base: &Place, file: &str) -> Option<pdf::Accessible> {
+    let mut f = crate::files::open(base, file).ok()?;
+    let len = f.len();
     if len > 256 << 20 {
         return None;
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    std::io::Read::read_to_end(&mut &f, &mut bytes).ok()?;
+    std::io::Read::read_to_end(&mut f, &mut bytes).ok()?;
     pdf::accessible(bytes)
 }

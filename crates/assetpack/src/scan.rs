@@ -226,7 +226,7 @@ fn hash_all(files: &[Walked], progress: &dyn Progress) -> Result<Vec<Found>, Sca
     let found = files
         .par_iter()
         .map(|f| {
-            let opened = crate::content::open_regular(&f.path);
+            let opened = crate::content::open_regular(&f.path).map(crate::files::Opened::file);
             let e = opened
                 .and_then(|o| examine(o, true, &|n| progress.advance(n)))
                 .map_err(|source| ScanError::Io {

@@ -30,6 +30,20 @@ pub struct Tree {
 }
 
 impl Tree {
+    /// The objects of a bucket folder as a tree: `(where, rel)` of each, all regular files.
+    pub fn of_objects(objects: impl IntoIterator<Item = (PathBuf, String)>) -> Tree {
+        let mut tree = Tree::default();
+        for (path, rel) in objects {
+            tree.names.insert(rel.clone());
+            tree.files.push(Walked {
+                rel,
+                path,
+                utf8: true,
+            });
+        }
+        tree
+    }
+
     /// True when `rel` is a regular file of the tree (not a link, not a folder).
     pub fn contains(&self, rel: &str) -> bool {
         self.names.contains(rel)

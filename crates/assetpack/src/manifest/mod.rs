@@ -40,6 +40,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::problem::{Code, Problem};
 use crate::source::Source;
+pub use crate::store::Place;
 
 pub use fields::FORMAT;
 pub(crate) use fields::{parse_toml, Fields, Sink};
@@ -477,9 +478,9 @@ impl Asset {
 pub struct Manifest {
     /// The manifest file, as given.
     pub path: PathBuf,
-    /// The folder holding the asset files: `provider.base` resolved against the manifest's
-    /// folder.
-    pub base_dir: PathBuf,
+    /// Where the asset files are: `provider.base` resolved against the manifest's folder, or
+    /// the bucket folder it names (`s3://bucket/prefix/`, always ending in `/`).
+    pub base: Place,
     /// The `[provider]` table.
     pub provider: Provider,
     /// The assets that parsed well enough to check (those with errors in `id`, `title`,
@@ -555,9 +556,10 @@ impl Manifest {
         Some(self.source.line_column(span.start).0)
     }
 
-    /// Absolute-or-relative path of `file` (relative to `base`) on disk.
+    /// Where `file` (relative to `base`) is, for messages: a path on disk, or the object's
+    /// URL.
     pub fn resolve(&self, file: &str) -> PathBuf {
-        self.base_dir.join(file)
+        self.base.join(file)
     }
 
     /// A problem located at `key` of `asset` (or of the provider when `asset` is `None`).

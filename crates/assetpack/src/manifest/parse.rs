@@ -11,6 +11,7 @@ use super::{
 use crate::problem::Code;
 use crate::safe_path;
 use crate::source::Source;
+use crate::store::{self, Place};
 
 pub(super) fn parse(path: &Path, text: String) -> Loaded {
     let source = Arc::new(Source::new(path, text));
@@ -68,13 +69,15 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let base_dir = match &provider.base {
-            Some(b) => dir.join(b),
-            None => dir.to_path_buf(),
+        let base = match provider.base.as_deref().map(store::place) {
+            Some(Ok(Place::Remote(url))) => Place::Remote(store::as_folder(url)),
+            Some(Ok(Place::Local(b))) => Place::Local(dir.join(b)),
+            // Reported where `base` was read.
+            Some(Err(_)) | None => Place::Local(dir.to_path_buf()),
         };
         Manifest {
             path: path.to_owned(),
-            base_dir,
+            base,
             provider,
             assets,
             source: Arc::clone(&source),
@@ -121,7 +124,19 @@ fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
                 );
                 None
             }
-            None => Some(b),
+            None => match store::place(&b) {
+                Ok(_) => Some(b),
+                Err(e) => {
+                    f.bad(
+                        sink,
+                        span,
+                        e.to_string(),
+                        "give a folder relative to the manifest, or a bucket folder such as `s3://bucket/prefix`"
+                            .into(),
+                    );
+                    None
+                }
+            },
         }
     });
     let terms = f.text(sink, "terms", false).map(|(s, _)| s);
@@ -565,6 +580,24 @@ mod tests {
     }
 
     #[test]
+    fn a_base_may_name_a_bucket_folder_or_a_file_url_but_no_other_scheme() {
+        let with_base = |b: &str| parse(Path::new("p/m.toml"), format!("{HEAD}base = \"{b}\"\n"));
+        let m = with_base("s3://art/oup").manifest.unwrap();
+        assert_eq!(m.base, Place::Remote("s3://art/oup/".parse().unwrap()));
+        assert_eq!(m.resolve("a/b c.pdf"), Path::new("s3://art/oup/a/b c.pdf"));
+        let m = with_base("file:///srv/art").manifest.unwrap();
+        assert_eq!(m.base, Place::Local("/srv/art".into()));
+        let bad = with_base("ftp://art/oup");
+        assert_eq!(bad.problems.len(), 1, "{:?}", bad.problems);
+        assert_eq!(bad.problems[0].line, Some(4));
+        assert!(
+            bad.problems[0].message.contains("ftp://"),
+            "{:?}",
+            bad.problems
+        );
+    }
+
+    #[test]
     fn full_asset_round_trips_into_the_model() {
         let text = format!(
             "{HEAD}base = \"../assets/oup\"\n[provider.print]\ncontact = \"p@example.org\"\n\
@@ -578,7 +611,7 @@ mod tests {
         let loaded = parse(Path::new("packs/providers/oup.toml"), text);
         assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
         let m = loaded.manifest.unwrap();
-        assert_eq!(m.base_dir, Path::new("packs/providers/../assets/oup"));
+        assert_eq!(m.base, Place::Local("packs/providers/../assets/oup".into()));
         let a = &m.assets[0];
         assert_eq!(a.title, "Video – ŵ");
         assert_eq!(a.files().len(), 4);

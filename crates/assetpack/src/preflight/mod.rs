@@ -14,9 +14,8 @@ pub mod paper;
 pub mod pdf;
 pub mod web;
 
-use std::path::Path;
-
-use crate::content::{self, FileAt};
+use crate::content;
+use crate::files::{self, Opened};
 use crate::manifest::{Asset, Content, FileRef, Kind, Manifest};
 use crate::problem::{Code, Problem};
 use paper::{Fit, Size};
@@ -62,18 +61,18 @@ pub fn asset(m: &Manifest, a: &Asset, options: &PreflightOptions) -> Vec<Problem
         a,
         found: Vec::new(),
     };
-    let Ok((file, len)) = content::open_below(&m.base_dir, Path::new(&f.file)) else {
+    let Ok(mut file) = files::open(&m.base, &f.file) else {
         return Vec::new(); // `check` reports a missing or unsafe file
     };
-    let at = FileAt { file: &file, len };
-    let Ok(found) = content::inspect(&at) else {
+    let len = file.len();
+    let Ok(found) = content::inspect(&file) else {
         return Vec::new();
     };
     let media = found.media_type.unwrap_or_default();
     if is_print(a) {
         let sizes = out.declared_sizes();
         match media {
-            "application/pdf" => out.print_pdf(&file, len, &sizes),
+            "application/pdf" => out.print_pdf(&mut file, len, &sizes),
             "image/png" | "image/jpeg" => {
                 if let Some(px) = found.pixels {
                     out.raster(px, &sizes, "the image");
@@ -93,13 +92,13 @@ pub fn asset(m: &Manifest, a: &Asset, options: &PreflightOptions) -> Vec<Problem
         }
         (Kind::EmailSignature, "text/html") => {
             out.found.extend(
-                web::signature(&at)
+                web::signature(&file)
                     .into_iter()
                     .map(|(code, msg, fix)| out_problem(m, a, code, msg, fix)),
             );
         }
         (_, t) if t.starts_with("video/") => {
-            if let Some((msg, fix)) = web::video(&at) {
+            if let Some((msg, fix)) = web::video(&file) {
                 out.found
                     .push(out_problem(m, a, Code::VideoFormat, msg, fix));
             }
@@ -174,12 +173,12 @@ impl Findings<'_> {
         out
     }
 
-    fn print_pdf(&mut self, file: &std::fs::File, len: u64, sizes: &[(String, Size)]) {
+    fn print_pdf(&mut self, file: &mut Opened, len: u64, sizes: &[(String, Size)]) {
         if len > MAX_PDF_BYTES {
             return;
         }
         let mut bytes = Vec::with_capacity(len as usize);
-        if std::io::Read::read_to_end(&mut &*file, &mut bytes).is_err() {
+        if std::io::Read::read_to_end(file, &mut bytes).is_err() {
             return;
         }
         let facts = match pdf::facts(bytes) {

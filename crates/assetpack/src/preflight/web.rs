@@ -1,6 +1,6 @@
 //! Preflight of digital assets: social card shapes and sizes, HTML email signatures, videos.
 
-use crate::content::{self, FileAt, ReadAt};
+use crate::content::{self, ReadAt};
 use crate::problem::Code;
 
 /// A shape a social channel shows an image in, with the smallest size it wants.
@@ -94,19 +94,19 @@ pub const MAX_SIGNATURE_WIDTH: u32 = 600;
 ///
 /// Tags are scanned by hand: only tag names and attributes are needed, and a signature is a
 /// few kilobytes; a parser crate would build a document tree for nothing.
-pub fn signature(at: &FileAt) -> Vec<(Code, String, String)> {
+pub fn signature(at: &impl ReadAt) -> Vec<(Code, String, String)> {
     let mut out = Vec::new();
-    if at.len > MAX_SIGNATURE_BYTES {
+    if at.len() > MAX_SIGNATURE_BYTES {
         out.push((
             Code::SignatureHtml,
             format!(
                 "the signature is {}: mail programs cut or slow down signatures over 100 KB",
-                content::human_size(at.len)
+                content::human_size(at.len())
             ),
             "link images by https address instead of embedding them; remove unused markup".into(),
         ));
     }
-    let mut bytes = vec![0; at.len.min(4 * MAX_SIGNATURE_BYTES) as usize];
+    let mut bytes = vec![0; at.len().min(4 * MAX_SIGNATURE_BYTES) as usize];
     let got = at.read_at(&mut bytes, 0).unwrap_or(0);
     out.extend(signature_markup(&String::from_utf8_lossy(&bytes[..got])));
     out
@@ -264,7 +264,7 @@ const PLAYABLE: [&str; 9] = [
 ];
 
 /// What a player might refuse in an MP4 or QuickTime file, if anything.
-pub fn video(at: &FileAt) -> Option<(String, String)> {
+pub fn video(at: &impl ReadAt) -> Option<(String, String)> {
     let Some((brand, codecs)) = content::mp4_codecs(at) else {
         return Some((
             "the video's boxes (ftyp, moov, trak, stsd) cannot be read: players may refuse it"

@@ -26,6 +26,8 @@ use std::path::PathBuf;
 #[cfg(feature = "s3")]
 mod credentials;
 #[cfg(feature = "s3")]
+pub(crate) mod objects;
+#[cfg(feature = "s3")]
 mod ranged;
 #[cfg(feature = "s3")]
 mod remote;
@@ -100,13 +102,60 @@ impl StoreError {
 }
 
 /// Where something is read from or written to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Place {
     /// A path on this machine (also what a `file://` URL names).
     Local(PathBuf),
     /// An object (or a folder of objects) in a bucket.
     Remote(url::Url),
+}
+
+impl Place {
+    /// `rel` (`/`-separated) inside this folder, for messages and reports: a path, or the
+    /// folder's URL followed by `rel` as written (not percent-encoded).
+    pub fn join(&self, rel: &str) -> PathBuf {
+        match self {
+            Place::Local(dir) => dir.join(rel),
+            Place::Remote(url) => PathBuf::from(format!("{}{rel}", as_folder(url.clone()))),
+        }
+    }
+
+    /// The local folder, when it is one.
+    pub fn local(&self) -> Option<&std::path::Path> {
+        match self {
+            Place::Local(dir) => Some(dir),
+            Place::Remote(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Local(dir) => dir.display().fmt(f),
+            Place::Remote(url) => f.write_str(url.as_str()),
+        }
+    }
+}
+
+/// The URL of `rel` (`/`-separated, each part a name as written, `#` and `%` included) inside
+/// the bucket folder `folder`.
+pub fn object_url(folder: &url::Url, rel: &str) -> url::Url {
+    let mut url = folder.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().extend(rel.split('/'));
+    }
+    url
+}
+
+/// `url` as a folder: its path ending in `/`.
+pub fn as_folder(mut url: url::Url) -> url::Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
 }
 
 /// The URL schemes of object storage.
@@ -174,5 +223,24 @@ mod place_tests {
         assert!(place("s3:///k.zip").is_err(), "no bucket");
         assert!(place("http://example.org/k.zip").is_err());
         assert!(place("file://relative").is_err());
+    }
+
+    #[test]
+    fn names_inside_a_bucket_folder_keep_their_odd_characters() {
+        let Ok(Place::Remote(url)) = place("s3://b/assets/oup") else {
+            panic!("a bucket URL")
+        };
+        let folder = as_folder(url);
+        assert_eq!(folder.as_str(), "s3://b/assets/oup/");
+        let odd = object_url(&folder, "posters/a #1 50%.pdf");
+        assert_eq!(
+            odd.as_str(),
+            "s3://b/assets/oup/posters/a%20%231%2050%25.pdf"
+        );
+        assert_eq!(odd.fragment(), None);
+        assert_eq!(
+            Place::Remote(folder).join("x/ü.png"),
+            PathBuf::from("s3://b/assets/oup/x/ü.png")
+        );
     }
 }

@@ -12,7 +12,7 @@ use object_store::path::Path as Key;
 use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, RetryConfig};
 use url::Url;
 
-use super::{credentials, place, Place, RemoteObject, StoreError, Upload};
+use super::{as_folder, credentials, object_url, place, Place, RemoteObject, StoreError, Upload};
 
 /// An object in a bucket, by URL, with the connection to its store.
 ///
@@ -90,14 +90,11 @@ impl Remote {
 
     /// `name` inside this folder (`s3://bucket/packs/` + `north.zip`), on the same connection.
     pub fn join(&self, name: &str) -> Result<Remote, StoreError> {
-        let mut folder = self.url.clone();
-        if !folder.path().ends_with('/') {
-            folder.set_path(&format!("{}/", folder.path()));
-        }
-        let url = folder.join(name).map_err(|e| StoreError::Url {
-            url: format!("{folder}{name}"),
-            why: e.to_string(),
-        })?;
+        self.at(object_url(&as_folder(self.url.clone()), name))
+    }
+
+    /// Another object of the same store, on the same connection.
+    pub(crate) fn at(&self, url: Url) -> Result<Remote, StoreError> {
         Ok(Remote {
             key: key_of(&url)?,
             url,
@@ -144,21 +141,29 @@ impl Remote {
 
     /// Opens the object for reading by ranges.
     pub fn open(&self) -> Result<RemoteObject, StoreError> {
-        self.names_an_object()?;
-        match block_on(self.store.head(&self.key))? {
+        self.open_existing().map_err(|(e, _)| e)
+    }
+
+    /// [`Remote::open`], with `true` beside the error when the bucket holds no such object.
+    pub(crate) fn open_existing(&self) -> Result<RemoteObject, (StoreError, bool)> {
+        self.names_an_object().map_err(|e| (e, false))?;
+        match block_on(self.store.head(&self.key)).map_err(|e| (e, false))? {
             Ok(meta) => Ok(RemoteObject::new(self.clone(), meta.size, meta.e_tag)),
             Err(e @ object_store::Error::NotFound { .. })
                 if one_line(&e).contains("NoSuchBucket") =>
             {
-                Err(self.failed("read", e))
+                Err((self.failed("read", e), false))
             }
-            Err(object_store::Error::NotFound { .. }) => Err(StoreError::Request {
-                url: self.url.to_string(),
-                what: "read",
-                why: "there is no object under this key".into(),
-                fix: "check the bucket and the key (`list` it with your store's tools)",
-            }),
-            Err(e) => Err(self.failed("read", e)),
+            Err(object_store::Error::NotFound { .. }) => Err((
+                StoreError::Request {
+                    url: self.url.to_string(),
+                    what: "read",
+                    why: "there is no object under this key".into(),
+                    fix: "check the bucket and the key (`list` it with your store's tools)",
+                },
+                true,
+            )),
+            Err(e) => Err((self.failed("read", e), false)),
         }
     }
 
