@@ -38,7 +38,7 @@ pub struct Opened {
 enum From {
     File(File),
     #[cfg(feature = "s3")]
-    Object(crate::store::RemoteObject),
+    Object(Box<crate::store::RemoteObject>),
 }
 
 impl Opened {
@@ -127,7 +127,7 @@ fn open_object(folder: &url::Url, rel: &str) -> io::Result<Opened> {
     Ok(Opened {
         len: object.len(),
         pos: 0,
-        from: From::Object(object),
+        from: From::Object(Box::new(object)),
     })
 }
 
