@@ -19,7 +19,8 @@ fn server() -> Option<Moto> {
     Some(moto)
 }
 
-/// Runs assetpack in `dir` against `endpoint` with `args`; exit code and stderr.
+/// Runs assetpack in `dir` against `endpoint` with `args`; exit code and what it said (its
+/// standard output, then its standard error).
 fn assetpack(dir: &Path, endpoint: &str, args: &[&str]) -> (i32, String) {
     assetpack_as(dir, endpoint, "test", args)
 }
@@ -28,7 +29,8 @@ fn assetpack_as(dir: &Path, endpoint: &str, key: &str, args: &[&str]) -> (i32, S
     let mut cmd = common::bin();
     s3::env(&mut cmd, endpoint, key);
     let o = cmd.current_dir(dir).args(args).output().expect("runs");
-    (code(&o), String::from_utf8_lossy(&o.stderr).into_owned())
+    let said = [o.stdout.as_slice(), o.stderr.as_slice()].concat();
+    (code(&o), String::from_utf8_lossy(&said).into_owned())
 }
 
 /// Deterministic bytes that do not compress.
@@ -379,6 +381,275 @@ fn reads_cut_off_are_asked_again_and_a_store_that_stops_answering_is_no_verdict_
     );
     assert!(
         err.contains("s3://packs/large.zip") && err.contains("cannot read"),
+        "{err}"
+    );
+}
+
+/// Puts the files of `dir` into bucket `art` under `prefix` and points `manifest` (a file
+/// under `root`) at them: its `base` line becomes `s3://art/<prefix>`.
+fn move_to_bucket(moto: &Moto, root: &Path, manifest: &str, dir: &Path, prefix: &str) {
+    moto.boto(&["sync", "art", prefix, dir.to_str().expect("utf-8")]);
+    let path = root.join(manifest);
+    let text = fs::read_to_string(&path).expect("manifest");
+    let moved: String = text
+        .lines()
+        .map(|l| match l.starts_with("base = ") {
+            true => format!("base = \"s3://art/{prefix}\"\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(moved, text, "{manifest} has a base line");
+    fs::write(path, moved).expect("write");
+}
+
+/// `check ARGS --format json` against `endpoint`: exit code and the report.
+fn check_json(dir: &Path, endpoint: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let mut cmd = common::bin();
+    s3::env(&mut cmd, endpoint, "test");
+    let o = cmd
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json", "--today", "2026-11-25"])
+        .output()
+        .expect("runs");
+    (code(&o), common::json(&o))
+}
+
+#[test]
+fn the_shipped_example_built_from_a_bucket_is_the_local_pack_byte_for_byte() {
+    let Some(moto) = server() else { return };
+    moto.boto(&["mb", "art"]);
+    let data = common::shipped_copy();
+    let d = data.path();
+    let e = moto.endpoint();
+    let (c, err) = assetpack(d, &e, &["build", common::BUNDLE, "-o", "local.zip", "-q"]);
+    assert_eq!(c, 0, "{err}");
+    for m in fs::read_dir(d.join("packs/providers")).expect("providers") {
+        let m = m.expect("entry").path();
+        let id = m.file_stem().expect("name").to_string_lossy().into_owned();
+        let rel = format!("packs/providers/{id}.toml");
+        move_to_bucket(
+            &moto,
+            d,
+            &rel,
+            &d.join("assets").join(&id),
+            &format!("assets/{id}"),
+        );
+    }
+    // Nothing is left on disk to read the files from.
+    fs::remove_dir_all(d.join("assets")).expect("rm");
+
+    let (c, v) = check_json(d, &e, &["packs/providers"]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 67, "{v}");
+    assert_eq!(v["summary"]["errors"], 0, "{v}");
+    let (c, err) = assetpack(d, &e, &["build", common::BUNDLE, "-o", "bucket.zip"]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        s3::same_bytes(&d.join("bucket.zip"), &d.join("local.zip")),
+        "built from the bucket, the pack is the one built from the folders"
+    );
+    let (c, err) = assetpack(
+        d,
+        &e,
+        &["build", common::BUNDLE, "-o", "s3://packs/north.zip"],
+    );
+    assert_eq!(c, 0, "{err}");
+    get(&moto, "north.zip", &d.join("fetched.zip"));
+    assert!(s3::same_bytes(&d.join("fetched.zip"), &d.join("local.zip")));
+    let (c, err) = assetpack(d, &e, &["verify", "bucket.zip"]);
+    assert_eq!(c, 0, "{err}");
+}
+
+#[test]
+fn a_check_of_a_bucket_names_missing_changed_and_unlisted_objects_and_no_build_starts() {
+    let Some(moto) = server() else { return };
+    moto.boto(&["mb", "art"]);
+    let pdf = common::real_pdf();
+    let png = common::real_png();
+    let f = common::Fixture::new(&[
+        ("posters/a #1 50%.pdf", &pdf),
+        ("cards/ü.png", &png),
+        ("notes.txt", b"Printed copies on request.\n"),
+    ]);
+    let d = f.path();
+    f.manifest(
+        &[
+            common::file_asset("poster", "posters/a #1 50%.pdf", &pdf),
+            common::file_asset("card", "cards/ü.png", &png),
+            common::file_asset("notes", "notes.txt", b"Printed copies on request.\n"),
+        ]
+        .concat(),
+    );
+    move_to_bucket(&moto, d, "test.toml", &d.join("files"), "test");
+    fs::remove_dir_all(d.join("files")).expect("rm");
+    let e = moto.endpoint();
+    let (c, v) = check_json(d, &e, &["test.toml"]);
+    assert_eq!(c, 0, "odd names are found in a bucket as on disk: {v}");
+
+    fs::write(d.join("changed.png"), b"not the card any more").expect("write");
+    fs::write(d.join("extra.txt"), b"left over").expect("write");
+    moto.boto(&[
+        "put",
+        "art",
+        "test/cards/ü.png",
+        d.join("changed.png").to_str().expect("utf-8"),
+    ]);
+    moto.boto(&[
+        "put",
+        "art",
+        "test/old/extra.txt",
+        d.join("extra.txt").to_str().expect("utf-8"),
+    ]);
+    moto.boto(&[
+        "put",
+        "art",
+        "test/.keep",
+        d.join("extra.txt").to_str().expect("utf-8"),
+    ]);
+    moto.boto(&["rm", "art", "test/notes.txt"]);
+    let (c, v) = check_json(d, &e, &["test.toml"]);
+    assert_eq!(c, 1, "{v}");
+    let mut found: Vec<(String, String)> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["code"] != "missing-alt")
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap_or("").to_owned(),
+                p["file"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("content-mismatch".to_owned(), "cards/ü.png".to_owned()),
+            ("hash-mismatch".to_owned(), "cards/ü.png".to_owned()),
+            ("missing-file".to_owned(), "notes.txt".to_owned()),
+            ("unlisted-file".to_owned(), "old/extra.txt".to_owned()),
+        ],
+        "a hidden object (.keep) is passed over as a hidden file is: {v}"
+    );
+    let (c, err) = assetpack(d, &e, &["build", "test.toml", "-o", "out.zip"]);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("notes.txt"), "{err}");
+    assert!(!d.join("out.zip").exists());
+}
+
+#[test]
+fn a_bucket_of_assets_that_cannot_be_read_is_a_clear_error_and_no_pack() {
+    if judge(Judge::Moto).is_none() {
+        return;
+    }
+    // Credentials are checked once the bucket is made and its two files are in.
+    let moto = Moto::start(Some(3));
+    moto.boto(&["mb", "art"]);
+    let f = common::Fixture::new(&[("a.txt", b"a\n"), ("b.txt", b"b\n")]);
+    let d = f.path();
+    f.manifest(
+        &[
+            common::file_asset("a", "a.txt", b"a\n"),
+            common::file_asset("b", "b.txt", b"b\n"),
+        ]
+        .concat(),
+    );
+    move_to_bucket(&moto, d, "test.toml", &d.join("files"), "test");
+    fs::remove_dir_all(d.join("files")).expect("rm");
+    let wrong = "AKIAWRONGWRONGWRONG1";
+    let (c, err) = assetpack_as(d, &moto.endpoint(), wrong, &["check", "test.toml"]);
+    assert_eq!(c, 2, "a folder that cannot be read is an I/O error: {err}");
+    assert!(
+        err.contains("cannot read the bucket folder s3://art/test/")
+            && err.contains("refused the credentials"),
+        "{err}"
+    );
+    assert!(err.contains("AWS_ACCESS_KEY_ID"), "says what to set: {err}");
+    let (c, err) = assetpack_as(
+        d,
+        &moto.endpoint(),
+        wrong,
+        &["build", "test.toml", "-o", "out.zip"],
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("refused the credentials"), "{err}");
+    assert!(!d.join("out.zip").exists());
+
+    let text = fs::read_to_string(d.join("test.toml")).expect("manifest");
+    fs::write(
+        d.join("test.toml"),
+        text.replace("s3://art/", "s3://no-such-bucket/"),
+    )
+    .expect("write");
+    drop(moto);
+    let Some(moto) = server() else { return };
+    let (c, err) = assetpack(d, &moto.endpoint(), &["check", "test.toml"]);
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains("cannot read the bucket folder s3://no-such-bucket/test/")
+            && err.contains("the bucket does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reads_of_assets_cut_off_are_asked_again_and_a_store_that_stops_answering_leaves_no_pack() {
+    let Some(moto) = server() else { return };
+    moto.boto(&["mb", "art"]);
+    let f = large_fixture();
+    let d = f.path();
+    // The pack is named for its file: each build writes large.zip, kept aside to compare.
+    assert_eq!(build_plain(d, &moto.endpoint(), "large.zip").0, 0);
+    fs::rename(d.join("large.zip"), d.join("from-disk.zip")).expect("mv");
+    move_to_bucket(&moto, d, "test.toml", &d.join("files"), "test");
+    fs::remove_dir_all(d.join("files")).expect("rm");
+
+    let proxy = Proxy::start(moto.port, Fault::CutReads(2));
+    let (c, err) = build_plain(d, &proxy.endpoint(), "large.zip");
+    assert_eq!(c, 0, "{err}");
+    let cut = proxy.parts.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(cut, 2, "both reads were cut, and picked up again: {err}");
+    assert!(s3::same_bytes(
+        &d.join("large.zip"),
+        &d.join("from-disk.zip")
+    ));
+    fs::remove_file(d.join("large.zip")).expect("rm");
+
+    let proxy = Proxy::start(moto.port, Fault::DropReads);
+    let (c, err) = build_plain(d, &proxy.endpoint(), "large.zip");
+    assert_eq!(c, 2, "a store that stops answering is an I/O error: {err}");
+    assert!(
+        err.contains("s3://art/test/film.bin"),
+        "names the object: {err}"
+    );
+    assert!(
+        !d.join("large.zip").exists(),
+        "no pack, not even a partial one"
+    );
+}
+
+#[test]
+fn no_credentials_anywhere_is_said_so() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let mut cmd = common::bin();
+    s3::env(&mut cmd, &moto.endpoint(), "test");
+    let o = cmd
+        .current_dir(data.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        // Nothing answers here: the instance metadata service stands for one that refuses.
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
+        .args(["build", common::BUNDLE, "-o", "s3://packs/north.zip", "-q"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("no credentials were found") && err.contains("AWS_PROFILE"),
         "{err}"
     );
 }

@@ -64,9 +64,10 @@ impl Drop for Moto {
 }
 
 /// The outside client: `mb BUCKET`, `put BUCKET KEY FILE`, `get BUCKET KEY FILE`,
-/// `ls BUCKET` (keys, one a line), `uploads BUCKET` (multipart uploads still open).
+/// `ls BUCKET` (keys, one a line), `uploads BUCKET` (multipart uploads still open),
+/// `sync BUCKET PREFIX DIR` (every file under DIR, as PREFIX/its path), `rm BUCKET KEY`.
 const BOTO: &str = r#"
-import sys, boto3
+import os, sys, boto3
 endpoint, op, *args = sys.argv[1:]
 s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                   aws_access_key_id="test", aws_secret_access_key="test")
@@ -81,6 +82,14 @@ elif op == "ls":
         print(o["Key"])
 elif op == "uploads":
     print(len(s3.list_multipart_uploads(Bucket=args[0]).get("Uploads", [])))
+elif op == "sync":
+    for folder, _, names in os.walk(args[2]):
+        for n in names:
+            path = os.path.join(folder, n)
+            rel = os.path.relpath(path, args[2]).replace(os.sep, "/")
+            s3.upload_file(path, args[0], args[1] + "/" + rel)
+elif op == "rm":
+    s3.delete_object(Bucket=args[0], Key=args[1])
 "#;
 
 pub fn boto(endpoint: &str, args: &[&str]) -> String {

@@ -188,12 +188,24 @@ impl Remote {
                 "the bucket does not exist".to_owned(),
                 "create the bucket, or check its name and the endpoint (AWS_ENDPOINT_URL)",
             ),
+            // With no keys anywhere, the S3 client asks the instance metadata service last.
+            _ if text.contains("169.254.169.254") => (
+                "no credentials were found (none in the environment, no AWS profile, no instance role)".to_owned(),
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+            ),
             object_store::Error::NotFound { .. } => (
                 format!("not found ({text})"),
                 "check the bucket and the key, and that the bucket exists",
             ),
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => (
+                format!("the store refused the credentials ({text})"),
+                "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+            ),
+            // A listing's refusal comes back as a generic error with the store's code in it.
+            _ if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403 Forbidden"]
+                .iter()
+                .any(|code| text.contains(code)) => (
                 format!("the store refused the credentials ({text})"),
                 "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
             ),
