@@ -8,6 +8,9 @@
 # (python3 -m pip install 'moto[server]' awscli). Makes the `national` corpus (1 GiB) with the
 # workspace's generator, scans it, starts moto on loopback, then times, page cache warm:
 #   upload:  assetpack build -o s3://…  |  assetpack build -o local.zip && aws s3 cp local.zip s3://…
+#   bucket to bucket (the corpus's files in a bucket, manifests with base = "s3://…"):
+#            assetpack build -o s3://…  |  aws s3 sync s3://… dl/ && assetpack build -o local.zip
+#                                          && aws s3 cp local.zip s3://…
 #   verify (tiny corpus):  assetpack verify s3://…  |  aws s3 cp s3://… local.zip && assetpack verify local.zip
 # and the peak memory of each assetpack run. moto is no S3 for speed: it keeps objects in
 # memory (about four times the object while it assembles one: the huge corpus does not fit)
@@ -39,6 +42,21 @@ staged="$work/staged.zip"
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-upload.json" \
   -n "assetpack build -o s3://" "$ap build $m/*.toml -o s3://bench/national.zip $plain" \
   -n "assetpack build + aws s3 cp" "$ap build $m/*.toml -o $staged $plain && aws s3 cp --only-show-errors $staged s3://bench/staged.zip"
+
+# The same corpus in a bucket: manifests pointing at it, and for the staged route at the
+# folder it is downloaded to.
+aws s3 mb s3://art >/dev/null
+aws s3 sync --only-show-errors "$work/national" s3://art/national
+mkdir -p "$work/manifests-s3" "$work/manifests-dl"
+for f in "$m"/*.toml; do
+  p=$(basename "$f" .toml)
+  sed "s|^base = .*|base = \"s3://art/national/$p\"|" "$f" >"$work/manifests-s3/$p.toml"
+  sed "s|^base = .*|base = \"$work/dl/$p\"|" "$f" >"$work/manifests-dl/$p.toml"
+done
+hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-bucket-to-bucket.json" \
+  -n "assetpack build, bucket to bucket" "$ap build $work/manifests-s3/*.toml -o s3://bench/from-bucket.zip $plain" \
+  -n "aws s3 sync + assetpack build + aws s3 cp" "rm -rf $work/dl && aws s3 sync --only-show-errors s3://art/national $work/dl && $ap build $work/manifests-dl/*.toml -o $staged $plain && aws s3 cp --only-show-errors $staged s3://bench/staged.zip"
+
 $ap build "$work/manifests-tiny"/*.toml -o s3://bench/tiny.zip $plain
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-verify.json" \
   -n "assetpack verify s3://" "$ap verify s3://bench/tiny.zip --quiet" \
@@ -52,6 +70,7 @@ peak() {
 }
 peak "$work/s3-upload.peak" "assetpack build -o s3://" $ap build $m/*.toml -o s3://bench/national.zip $plain
 peak "$work/s3-verify.peak" "assetpack verify s3://" $ap verify s3://bench/tiny.zip --quiet
+peak "$work/s3-bucket-to-bucket.peak" "assetpack build, bucket to bucket" $ap build $work/manifests-s3/*.toml -o s3://bench/from-bucket.zip $plain
 echo
 echo "date: $(date -u +%Y-%m-%d), machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-python3 "$here/table.py" "$work/s3-upload.json" "$work/s3-verify.json"
+python3 "$here/table.py" "$work/s3-upload.json" "$work/s3-bucket-to-bucket.json" "$work/s3-verify.json"

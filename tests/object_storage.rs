@@ -653,3 +653,61 @@ fn no_credentials_anywhere_is_said_so() {
         "{err}"
     );
 }
+
+#[test]
+fn a_fast_check_of_a_bucket_trusts_a_stored_sha256_and_never_the_etag() {
+    let Some(moto) = server() else { return };
+    moto.boto(&["mb", "art"]);
+    let (a, b) = (
+        b"Printed copies on request.\n",
+        b"Order by the end of March.\n",
+    );
+    let f = common::Fixture::new(&[("a.txt", a), ("b.txt", b)]);
+    let d = f.path();
+    f.manifest(
+        &[
+            common::file_asset("a", "a.txt", a),
+            common::file_asset("b", "b.txt", b),
+        ]
+        .concat(),
+    );
+    move_to_bucket(&moto, d, "test.toml", &d.join("files"), "test");
+    let e = moto.endpoint();
+    let put_meta = |key: &str, file: &str, sha: &str| {
+        let path = d.join("files").join(file);
+        moto.boto(&["putmeta", "art", key, path.to_str().expect("utf-8"), sha]);
+    };
+    // a.txt carries its true SHA-256; b.txt is replaced by other bytes of the same size and
+    // carries none (only an ETag, which is an MD5).
+    put_meta("test/a.txt", "a.txt", &common::sha256_hex(a));
+    let other = b"Order by the end of April.\n";
+    assert_eq!(other.len(), b.len());
+    fs::write(d.join("other.txt"), other).expect("write");
+    moto.boto(&[
+        "put",
+        "art",
+        "test/b.txt",
+        d.join("other.txt").to_str().expect("utf-8"),
+    ]);
+    let (c, v) = check_json(d, &e, &["test.toml", "--fast"]);
+    assert_eq!(c, 0, "same sizes, and the one stored sum matches: {v}");
+    assert_eq!(v["summary"]["bytes_hashed"], 0, "nothing hashed: {v}");
+    let (c, v) = check_json(d, &e, &["test.toml"]);
+    assert_eq!(c, 1, "hashed, b.txt is seen to have changed: {v}");
+    assert_eq!(common::codes(&v), ["hash-mismatch"], "{v}");
+
+    // A stored sum that disagrees with the manifest is a changed file, even unhashed.
+    put_meta(
+        "test/a.txt",
+        "a.txt",
+        &common::sha256_hex(b"something else"),
+    );
+    let (c, v) = check_json(d, &e, &["test.toml", "--fast"]);
+    assert_eq!(c, 1, "{v}");
+    let p = &v["problems"][0];
+    assert_eq!(
+        (p["code"].as_str(), p["file"].as_str()),
+        (Some("hash-mismatch"), Some("a.txt")),
+        "{v}"
+    );
+}

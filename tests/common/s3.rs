@@ -65,7 +65,8 @@ impl Drop for Moto {
 
 /// The outside client: `mb BUCKET`, `put BUCKET KEY FILE`, `get BUCKET KEY FILE`,
 /// `ls BUCKET` (keys, one a line), `uploads BUCKET` (multipart uploads still open),
-/// `sync BUCKET PREFIX DIR` (every file under DIR, as PREFIX/its path), `rm BUCKET KEY`.
+/// `sync BUCKET PREFIX DIR` (every file under DIR, as PREFIX/its path), `rm BUCKET KEY`,
+/// `putmeta BUCKET KEY FILE SHA256` (with `x-amz-meta-sha256`).
 const BOTO: &str = r#"
 import os, sys, boto3
 endpoint, op, *args = sys.argv[1:]
@@ -88,6 +89,8 @@ elif op == "sync":
             path = os.path.join(folder, n)
             rel = os.path.relpath(path, args[2]).replace(os.sep, "/")
             s3.upload_file(path, args[0], args[1] + "/" + rel)
+elif op == "putmeta":
+    s3.upload_file(args[2], args[0], args[1], ExtraArgs={"Metadata": {"sha256": args[3]}})
 elif op == "rm":
     s3.delete_object(Bucket=args[0], Key=args[1])
 "#;

@@ -486,7 +486,8 @@ pub(crate) struct CheckArgs {
     /// Judge review dates as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_parser = parse_date)]
     pub(crate) today: Option<Date>,
-    /// Compare sizes but skip hashing.
+    /// Compare sizes but skip hashing (for an object in a bucket, compare the SHA-256 its
+    /// store keeps, x-amz-meta-sha256, when it has one).
     #[arg(long)]
     pub(crate) fast: bool,
     /// Treat warnings as errors.

@@ -40,7 +40,8 @@ use crate::safe_path;
 pub struct CheckOptions {
     /// The day review dates are judged against.
     pub today: Date,
-    /// Compare sizes but skip hashing.
+    /// Compare sizes but skip hashing; for an object in a bucket, compare the SHA-256 its store
+    /// keeps ([`crate::files::Opened::stored_sha256`]) when it has one.
     pub fast: bool,
     /// Treat warnings as errors.
     pub strict: bool,
@@ -937,7 +938,7 @@ fn examine_file(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (
             return (vec![p], 0);
         }
     }
-    let examined = match read_file(job, options, progress) {
+    let (mut examined, stored) = match read_file(job, options, progress) {
         Ok(e) => e,
         Err(p) => return (vec![*p], 0),
     };
@@ -947,6 +948,10 @@ fn examine_file(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> (
     } else {
         0
     };
+    if examined.sha256.is_none() {
+        // `--fast` on a bucket: the SHA-256 the store keeps stands in for hashing.
+        examined.sha256 = stored;
+    }
     let mut out: Vec<Problem> = sum_problem(job, &examined).into_iter().collect();
     content_problems(job, &examined, &mut out);
     (out, hashed)
@@ -988,16 +993,22 @@ fn outside_the_tree(job: &Job) -> Option<Problem> {
 }
 
 /// Reads the file once (hashing it unless `--fast`); a file that cannot be read is a problem.
+/// Beside what it found, with `--fast`, the SHA-256 its store keeps for it (if any).
 fn read_file(
     job: &Job,
     options: &CheckOptions,
     progress: &dyn Progress,
-) -> Result<Examined, Box<Problem>> {
+) -> Result<(Examined, Option<String>), Box<Problem>> {
     let hash = !options.fast && job.file.sha256.is_some();
     let what = job.role.describe();
     let file = &job.file.file;
-    let examined = files::open(&job.manifest.base, file)
-        .and_then(|opened| examine(opened, hash, &|n| progress.advance(n)));
+    let examined = files::open(&job.manifest.base, file).and_then(|opened| {
+        let stored = opened
+            .stored_sha256()
+            .filter(|_| options.fast)
+            .map(str::to_owned);
+        examine(opened, hash, &|n| progress.advance(n)).map(|e| (e, stored))
+    });
     examined.map_err(|e| {
         Box::new(match e.kind() {
             _ if LeadsOutside::is(&e) => job.problem(

@@ -56,6 +56,16 @@ impl Opened {
         self.len
     }
 
+    /// The SHA-256 its store keeps for it (an object's `x-amz-meta-sha256`), when there is
+    /// one; a file on disk has none.
+    pub fn stored_sha256(&self) -> Option<&str> {
+        match &self.from {
+            From::File(_) => None,
+            #[cfg(feature = "s3")]
+            From::Object(o) => o.stored_sha256(),
+        }
+    }
+
     /// True when it was empty when it was opened.
     pub fn is_empty(&self) -> bool {
         self.len == 0

@@ -40,6 +40,7 @@ pub struct RemoteObject {
     remote: Remote,
     len: u64,
     etag: Option<String>,
+    sha256: Option<String>,
     tail: Mutex<Option<(u64, Bytes)>>,
     cursors: Mutex<Vec<Cursor>>,
 }
@@ -54,14 +55,27 @@ impl std::fmt::Debug for RemoteObject {
 }
 
 impl RemoteObject {
-    pub(super) fn new(remote: Remote, len: u64, etag: Option<String>) -> RemoteObject {
+    pub(super) fn new(
+        remote: Remote,
+        len: u64,
+        etag: Option<String>,
+        sha256: Option<String>,
+    ) -> RemoteObject {
         RemoteObject {
             remote,
             len,
             etag,
+            sha256,
             tail: Mutex::new(None),
             cursors: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The SHA-256 the object was stored with (`x-amz-meta-sha256`, lowercase hex), when
+    /// whoever uploaded it said one. Never the ETag: that is no SHA-256 (an MD5, or a hash of
+    /// the parts' hashes).
+    pub fn stored_sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
     }
 
     fn options(&self, range: GetRange) -> GetOptions {

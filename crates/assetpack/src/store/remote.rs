@@ -9,7 +9,9 @@ use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::multipart::MultipartStore;
 use object_store::path::Path as Key;
-use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, RetryConfig};
+use object_store::{
+    Attribute, Attributes, BackoffConfig, GetOptions, ObjectStore, ObjectStoreExt, RetryConfig,
+};
 use url::Url;
 
 use super::{as_folder, credentials, object_url, place, Place, RemoteObject, StoreError, Upload};
@@ -147,8 +149,17 @@ impl Remote {
     /// [`Remote::open`], with `true` beside the error when the bucket holds no such object.
     pub(crate) fn open_existing(&self) -> Result<RemoteObject, (StoreError, bool)> {
         self.names_an_object().map_err(|e| (e, false))?;
-        match block_on(self.store.head(&self.key)).map_err(|e| (e, false))? {
-            Ok(meta) => Ok(RemoteObject::new(self.clone(), meta.size, meta.e_tag)),
+        let head = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        match block_on(self.store.get_opts(&self.key, head)).map_err(|e| (e, false))? {
+            Ok(got) => Ok(RemoteObject::new(
+                self.clone(),
+                got.meta.size,
+                got.meta.e_tag,
+                stored_sha256(&got.attributes),
+            )),
             Err(e @ object_store::Error::NotFound { .. })
                 if one_line(&e).contains("NoSuchBucket") =>
             {
@@ -221,6 +232,14 @@ impl Remote {
             fix,
         }
     }
+}
+
+/// The SHA-256 in an object's user metadata (`sha256`, as `aws s3 cp --metadata sha256=…`
+/// stores it), when it is 64 hex digits.
+fn stored_sha256(attributes: &Attributes) -> Option<String> {
+    let value = attributes.get(&Attribute::Metadata("sha256".into()))?;
+    let value = value.trim().to_ascii_lowercase();
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(value)
 }
 
 /// The error and its causes on one line, without the XML a store sends back.
