@@ -611,7 +611,10 @@ fn reads_of_assets_cut_off_are_asked_again_and_a_store_that_stops_answering_leav
     let (c, err) = build_plain(d, &proxy.endpoint(), "large.zip");
     assert_eq!(c, 0, "{err}");
     let cut = proxy.parts.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(cut, 2, "both reads were cut, and picked up again: {err}");
+    assert!(
+        cut > 2,
+        "the first two reads were cut, and picked up again: {err}"
+    );
     assert!(s3::same_bytes(
         &d.join("large.zip"),
         &d.join("from-disk.zip")

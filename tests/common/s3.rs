@@ -131,9 +131,9 @@ pub enum Fault {
     /// Answer `503 SlowDown`, for the first N part uploads.
     SlowDown(usize),
     /// Pass on only the first half of the answer, then drop the connection, for the first N
-    /// open-ended ranged reads (`Range: bytes=N-`).
+    /// reads to an object's end (a GET with no range, or `Range: bytes=N-`).
     CutReads(usize),
-    /// Drop the connection without an answer, for every open-ended ranged read.
+    /// Drop the connection without an answer, for every read to an object's end.
     DropReads,
 }
 
@@ -141,7 +141,7 @@ pub enum Fault {
 /// goes upstream on a connection of its own.
 pub struct Proxy {
     pub port: u16,
-    /// Requests the fault applies to, seen (part uploads, open-ended reads).
+    /// Requests the fault applies to, seen (part uploads, reads to an object's end).
     pub parts: Arc<AtomicUsize>,
 }
 
@@ -198,10 +198,14 @@ fn serve(client: TcpStream, upstream: u16, fault: Fault, parts: &AtomicUsize) {
     while let Some((head, body)) = read_request(&mut reader) {
         let first = head.lines().next().unwrap_or_default().to_owned();
         let is_part = first.starts_with("PUT ") && first.contains("partNumber=");
+        // A read to the object's end: a GET of an object (not a listing) with no range, or
+        // with a range open at its end.
+        let range = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("range: "));
         let open_ended = first.starts_with("GET ")
-            && head.lines().any(|l| {
-                l.to_ascii_lowercase().starts_with("range: bytes=") && l.trim_end().ends_with('-')
-            });
+            && !first.contains("list-type=")
+            && range.is_none_or(|l| l.trim_end().ends_with('-'));
         let n = if is_part || open_ended {
             parts.fetch_add(1, Ordering::SeqCst) + 1
         } else {

@@ -790,7 +790,7 @@ fn file_checks(
     let results: Vec<Examination> = jobs
         .par_iter()
         .map(|job| examine_job(job, options, progress))
-        .chain(deferred.par_iter().map(size_on_disk))
+        .chain(deferred.par_iter().map(|j| size_on_disk(j, &tree)))
         .collect();
     let mut checks = FileChecks {
         files: jobs.len() + deferred.len(),
@@ -878,9 +878,14 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Ex
     Examination { problems, hashed }
 }
 
-/// A deferred file: only its size on disk against the manifest's.
-fn size_on_disk(job: &Job) -> Examination {
-    let problems = match files::size(&job.manifest.base, &job.file.file) {
+/// A deferred file: only its size (as the listing of a bucket gave it, else on disk) against
+/// the manifest's.
+fn size_on_disk(job: &Job, tree: &Tree) -> Examination {
+    let size = match tree.size(&job.file.file) {
+        Some(size) => Ok(size),
+        None => files::size(&job.manifest.base, &job.file.file),
+    };
+    let problems = match size {
         Ok(len) => sum_problem(job, &Examined::read(len, Default::default()))
             .into_iter()
             .collect(),

@@ -179,7 +179,9 @@ fn list_objects(folder: &url::Url) -> io::Result<Tree> {
     let listed = crate::store::objects::list(folder)?;
     let base = Place::Remote(folder.clone());
     Ok(Tree::of_objects(
-        listed.into_iter().map(|(rel, _)| (base.join(&rel), rel)),
+        listed
+            .into_iter()
+            .map(|(rel, size)| (base.join(&rel), rel, size)),
     ))
 }
 

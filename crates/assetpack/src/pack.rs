@@ -53,6 +53,10 @@ const AHEAD: usize = IN_FLIGHT + 2;
 /// How many jobs past the one being written a reader may start: bounds the memory that
 /// read-ahead of many small files takes.
 const WINDOW: usize = 4;
+/// Readers, and the window, when files come from a bucket: each waits on the network most of
+/// the time, so more of them keep more requests in flight (memory stays bounded by the
+/// window's fragments and the pool's buffers).
+const BUCKET_READERS: usize = 8;
 /// Most entries in one fragment.
 const BATCH_FILES: usize = 64;
 /// Most bytes of content in one fragment (a single larger generated file makes its own).
@@ -471,9 +475,11 @@ fn read_large(
     .is_ok()
 }
 
-/// The index of the file the writer waits for; readers stay within [`WINDOW`] of it.
+/// The index of the file the writer waits for; readers stay within `ahead` jobs of it
+/// ([`WINDOW`], or [`BUCKET_READERS`] when files come from a bucket).
 #[derive(Default)]
 struct Window {
+    ahead: usize,
     at: Mutex<usize>,
     moved: Condvar,
     /// Readers waiting for the window to move: the writer wakes them only when there are any.
@@ -486,7 +492,7 @@ impl Window {
         let Ok(mut at) = self.at.lock() else {
             return false;
         };
-        while k >= *at + WINDOW {
+        while k >= *at + self.ahead {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
@@ -614,9 +620,19 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
     let (txs, rxs): (Vec<_>, Vec<_>) = jobs.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let window = Window::default();
+    let from_bucket = plan.entries.iter().any(|e| match &e.data {
+        EntryData::File(src) => src.base.local().is_none(),
+        _ => false,
+    });
+    let (readers, ahead) = match from_bucket {
+        true => (options.jobs.max(BUCKET_READERS), BUCKET_READERS),
+        false => (options.jobs.max(1), WINDOW),
+    };
+    let window = Window {
+        ahead,
+        ..Window::default()
+    };
     let pool = Pool::default();
-    let readers = options.jobs.max(1);
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
 

@@ -27,14 +27,18 @@ pub struct Tree {
     /// Symbolic links and special files, with a word for what they are.
     pub other: Vec<(String, &'static str)>,
     names: HashSet<String>,
+    /// Sizes the listing gave (a bucket's; a folder's walk records none).
+    sizes: foldhash::HashMap<String, u64>,
 }
 
 impl Tree {
-    /// The objects of a bucket folder as a tree: `(where, rel)` of each, all regular files.
-    pub fn of_objects(objects: impl IntoIterator<Item = (PathBuf, String)>) -> Tree {
+    /// The objects of a bucket folder as a tree: `(where, rel, size)` of each, all regular
+    /// files.
+    pub fn of_objects(objects: impl IntoIterator<Item = (PathBuf, String, u64)>) -> Tree {
         let mut tree = Tree::default();
-        for (path, rel) in objects {
+        for (path, rel, size) in objects {
             tree.names.insert(rel.clone());
+            tree.sizes.insert(rel.clone(), size);
             tree.files.push(Walked {
                 rel,
                 path,
@@ -42,6 +46,11 @@ impl Tree {
             });
         }
         tree
+    }
+
+    /// The size of `rel` as the listing gave it, when it gave one (a bucket's does).
+    pub fn size(&self, rel: &str) -> Option<u64> {
+        self.sizes.get(rel).copied()
     }
 
     /// True when `rel` is a regular file of the tree (not a link, not a folder).

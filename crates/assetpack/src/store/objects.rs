@@ -40,14 +40,16 @@ fn io_error(e: StoreError, missing: bool) -> io::Error {
     }
 }
 
-/// Opens `rel` inside the bucket folder `folder`.
+/// Opens `rel` inside the bucket folder `folder` to be read from its start: one request for
+/// the whole object (no `HEAD` first), its start read at once ([`RemoteObject::started`]).
 pub(crate) fn open(folder: &Url, rel: &str) -> io::Result<RemoteObject> {
-    let object = connection(folder)
+    let remote = connection(folder)
         .and_then(|c| c.at(object_url(folder, rel)))
         .map_err(|e| io_error(e, false))?;
-    object
-        .open_existing()
-        .map_err(|(e, missing)| io_error(e, missing))
+    let got = remote
+        .request(false)
+        .map_err(|(e, missing)| io_error(e, missing))?;
+    RemoteObject::started(remote, got)
 }
 
 /// The objects under the bucket folder `folder`: their names below it (`/`-separated) and

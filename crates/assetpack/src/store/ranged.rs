@@ -9,16 +9,18 @@
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::stream::{BoxStream, StreamExt};
-use object_store::{GetOptions, GetRange, ObjectStore};
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 
-use super::remote::block_on;
+use super::remote::{block_on, stored_sha256};
 use super::Remote;
 use crate::content::{fill_with, ReadAt};
 
 /// The end of the object fetched first (the central directory and the end records).
 const TAIL: u64 = 4 << 20;
+/// The start of a large object kept from the request that opened it.
+const HEAD: u64 = 256 << 10;
 /// A read this far ahead of a cursor skips the bytes between instead of a new request.
 const SKIP: u64 = 1 << 20;
 /// Cursors kept open at once.
@@ -41,6 +43,9 @@ pub struct RemoteObject {
     len: u64,
     etag: Option<String>,
     sha256: Option<String>,
+    /// The object's first bytes, read with the request that opened it (see
+    /// [`RemoteObject::started`]); empty when it was opened with a `HEAD`.
+    head: Bytes,
     tail: Mutex<Option<(u64, Bytes)>>,
     cursors: Mutex<Vec<Cursor>>,
 }
@@ -55,20 +60,52 @@ impl std::fmt::Debug for RemoteObject {
 }
 
 impl RemoteObject {
-    pub(super) fn new(
-        remote: Remote,
-        len: u64,
-        etag: Option<String>,
-        sha256: Option<String>,
-    ) -> RemoteObject {
+    /// The object `got` describes (an answer to a `HEAD`, or to a `GET` whose body is left
+    /// unread).
+    pub(super) fn new(remote: Remote, got: &GetResult) -> RemoteObject {
         RemoteObject {
             remote,
-            len,
-            etag,
-            sha256,
+            len: got.meta.size,
+            etag: got.meta.e_tag.clone(),
+            sha256: stored_sha256(&got.attributes),
+            head: Bytes::new(),
             tail: Mutex::new(None),
             cursors: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The object `got` answers for, a `GET` of the whole of it, as a file is read: all of it
+    /// up to [`TAIL`] is read now, and of a larger object the first [`HEAD`] bytes (what a
+    /// look at its type reads) with the rest of the body kept as a cursor from there. So a
+    /// small object costs one request, and a large one read in order two at most (its start,
+    /// and its end if something looks there first).
+    pub(super) fn started(remote: Remote, got: GetResult) -> io::Result<RemoteObject> {
+        let mut object = RemoteObject::new(remote, &got);
+        let keep = match object.len <= TAIL {
+            true => object.len,
+            false => HEAD,
+        };
+        let mut cursor = Cursor {
+            pos: 0,
+            left: Bytes::new(),
+            body: got.into_stream(),
+        };
+        let mut head = BytesMut::with_capacity(keep as usize);
+        while (head.len() as u64) < keep {
+            let mut chunk = object.next_chunk(&mut cursor)?;
+            if chunk.is_empty() {
+                break;
+            }
+            let n = chunk.len().min(keep as usize - head.len());
+            cursor.left = chunk.split_off(n);
+            head.extend_from_slice(&chunk);
+        }
+        cursor.pos = head.len() as u64;
+        object.head = head.freeze();
+        if cursor.pos < object.len {
+            object.keep(cursor)?;
+        }
+        Ok(object)
     }
 
     /// The SHA-256 the object was stored with (`x-amz-meta-sha256`, lowercase hex), when
@@ -113,17 +150,25 @@ impl RemoteObject {
         Ok((start, got))
     }
 
+    /// A cursor kept at `at` (or a little before it), taken out of the kept ones.
+    fn kept_cursor(&self, at: u64) -> io::Result<Option<Cursor>> {
+        let mut cursors = lock(&self.cursors)?;
+        let near = cursors
+            .iter()
+            .position(|c| c.pos <= at && at - c.pos <= SKIP);
+        Ok(near.map(|i| cursors.swap_remove(i)))
+    }
+
+    /// True when a cursor is kept at `at` or a little before it.
+    fn has_cursor_near(&self, at: u64) -> io::Result<bool> {
+        let cursors = lock(&self.cursors)?;
+        Ok(cursors.iter().any(|c| c.pos <= at && at - c.pos <= SKIP))
+    }
+
     /// A cursor at `at`: one kept there (or a little before, skipped forward), else a new
     /// request from `at` to the end.
     fn cursor(&self, at: u64) -> io::Result<Cursor> {
-        let kept = {
-            let mut cursors = lock(&self.cursors)?;
-            let near = cursors
-                .iter()
-                .position(|c| c.pos <= at && at - c.pos <= SKIP);
-            near.map(|i| cursors.swap_remove(i))
-        };
-        match kept {
+        match self.kept_cursor(at)? {
             Some(mut c) => {
                 self.skip(&mut c, at)?;
                 Ok(c)
@@ -204,25 +249,37 @@ impl RemoteObject {
     }
 }
 
+/// Copies what `bytes` holds from `from` into `buf`; how much.
+fn copy_from(bytes: &[u8], from: usize, buf: &mut [u8]) -> usize {
+    let n = buf.len().min(bytes.len().saturating_sub(from));
+    buf[..n].copy_from_slice(&bytes[from..from + n]);
+    n
+}
+
 fn lock<T>(m: &Mutex<T>) -> io::Result<std::sync::MutexGuard<'_, T>> {
     m.lock()
         .map_err(|_| io::Error::other("a reader of this object panicked"))
 }
 
 impl RemoteObject {
-    /// One read: from the tail, or from a cursor (perhaps less than `buf` holds).
+    /// One read (perhaps less than `buf` holds): from the start kept, from the tail when it
+    /// is fetched already, from a cursor there, else from the tail (fetched now) at the end
+    /// or a new cursor anywhere else.
     fn read_once(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         if offset >= self.len || buf.is_empty() {
             return Ok(0);
         }
-        if offset >= self.len.saturating_sub(TAIL) {
-            let (start, tail) = self.tail()?;
-            let from = (offset - start) as usize;
-            let n = buf.len().min(tail.len().saturating_sub(from));
-            buf[..n].copy_from_slice(&tail[from..from + n]);
-            return Ok(n);
+        if offset < self.head.len() as u64 {
+            return Ok(copy_from(&self.head, offset as usize, buf));
         }
-        self.read_through_cursor(buf, offset)
+        let fetched = lock(&self.tail)?.clone();
+        let in_tail = offset >= self.len.saturating_sub(TAIL);
+        let (start, tail) = match fetched {
+            Some(t) if offset >= t.0 => t,
+            _ if in_tail && !self.has_cursor_near(offset)? => self.tail()?,
+            _ => return self.read_through_cursor(buf, offset),
+        };
+        Ok(copy_from(&tail, (offset - start) as usize, buf))
     }
 }
 

@@ -10,7 +10,8 @@ use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::multipart::MultipartStore;
 use object_store::path::Path as Key;
 use object_store::{
-    Attribute, Attributes, BackoffConfig, GetOptions, ObjectStore, ObjectStoreExt, RetryConfig,
+    Attribute, Attributes, BackoffConfig, GetOptions, GetResult, ObjectStore, ObjectStoreExt,
+    RetryConfig,
 };
 use url::Url;
 
@@ -143,23 +144,20 @@ impl Remote {
 
     /// Opens the object for reading by ranges.
     pub fn open(&self) -> Result<RemoteObject, StoreError> {
-        self.open_existing().map_err(|(e, _)| e)
+        let got = self.request(true).map_err(|(e, _)| e)?;
+        Ok(RemoteObject::new(self.clone(), &got))
     }
 
-    /// [`Remote::open`], with `true` beside the error when the bucket holds no such object.
-    pub(crate) fn open_existing(&self) -> Result<RemoteObject, (StoreError, bool)> {
+    /// Asks for the object: its metadata only (`head`), or the whole of it, whose body the
+    /// caller reads as it comes. `true` beside an error when the bucket holds no such object.
+    pub(crate) fn request(&self, head: bool) -> Result<GetResult, (StoreError, bool)> {
         self.names_an_object().map_err(|e| (e, false))?;
-        let head = GetOptions {
-            head: true,
+        let options = GetOptions {
+            head,
             ..GetOptions::default()
         };
-        match block_on(self.store.get_opts(&self.key, head)).map_err(|e| (e, false))? {
-            Ok(got) => Ok(RemoteObject::new(
-                self.clone(),
-                got.meta.size,
-                got.meta.e_tag,
-                stored_sha256(&got.attributes),
-            )),
+        match block_on(self.store.get_opts(&self.key, options)).map_err(|e| (e, false))? {
+            Ok(got) => Ok(got),
             Err(e @ object_store::Error::NotFound { .. })
                 if one_line(&e).contains("NoSuchBucket") =>
             {
@@ -236,7 +234,7 @@ impl Remote {
 
 /// The SHA-256 in an object's user metadata (`sha256`, as `aws s3 cp --metadata sha256=…`
 /// stores it), when it is 64 hex digits.
-fn stored_sha256(attributes: &Attributes) -> Option<String> {
+pub(super) fn stored_sha256(attributes: &Attributes) -> Option<String> {
     let value = attributes.get(&Attribute::Metadata("sha256".into()))?;
     let value = value.trim().to_ascii_lowercase();
     (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(value)

@@ -10,6 +10,7 @@ use object_store::path::Path as Key;
 use object_store::{ObjectStoreExt, PutPayload};
 use sha2::Digest;
 
+use super::remote::block_on;
 use super::{Remote, RemoteObject};
 use crate::build::{build_into, upload_inputs, BuildOptions};
 use crate::catalog::Inputs;
@@ -157,4 +158,54 @@ fn a_failed_build_leaves_nothing_in_the_store() {
     );
     assert!(built.is_err());
     assert_eq!(to.size().unwrap(), None);
+}
+
+/// An object opened with the GET that reads it (as a provider's file is) reads the same in
+/// order and at any place, whatever its size: all in its first answer, or its start kept
+/// and the rest followed along.
+#[test]
+fn an_object_opened_by_its_first_read_reads_whole_in_order_and_at_places() {
+    let store = Arc::new(InMemory::new());
+    for (key, len) in [
+        ("small.bin", 1000usize),
+        ("large.bin", 6 << 20),
+        ("empty.bin", 0),
+    ] {
+        let bytes = noise(len, len as u64);
+        block_on(store.put(&Key::from(key), PutPayload::from(bytes.clone())))
+            .unwrap()
+            .unwrap();
+        let r = remote(&store, key);
+        let got = r.request(false).unwrap();
+        let mut object = RemoteObject::started(r, got).unwrap();
+        assert_eq!(ReadAt::len(&object), len as u64);
+        // The end first, as a look at a PDF's trailer reads it, then all of it in order.
+        let mut end = vec![0; 100.min(len)];
+        let from = len - end.len();
+        object.read_at(&mut end, from as u64).unwrap();
+        assert_eq!(end, bytes[from..], "{key}: the end");
+        let mut all = Vec::new();
+        let mut pos = 0u64;
+        let mut buf = vec![0; 300_000];
+        loop {
+            let n = object.read_at(&mut buf, pos).unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            pos += n as u64;
+        }
+        assert!(all == bytes, "{key}: in order");
+        let again = remote(&store, key);
+        object = RemoteObject::started(again.clone(), again.request(false).unwrap()).unwrap();
+        let mut middle = vec![0; 10.min(len)];
+        object.read_at(&mut middle, (len / 2) as u64).unwrap();
+        assert_eq!(
+            middle,
+            bytes[len / 2..len / 2 + middle.len()],
+            "{key}: a place"
+        );
+    }
+    let missing = remote(&store, "gone.bin").request(false).unwrap_err();
+    assert!(missing.1, "a missing object is said to be missing");
 }

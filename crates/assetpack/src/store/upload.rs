@@ -25,8 +25,9 @@ const MIN_PART: u64 = 8 << 20;
 const MAX_PART: u64 = 5 << 30;
 /// The most parts of one upload.
 const MAX_PARTS: u64 = 10_000;
-/// Parts on their way at once.
-const IN_FLIGHT: usize = 4;
+/// Parts on their way at once (eight: a store that answers each request slowly, like a test
+/// server on this machine, is kept busy; at most about 130 MB in memory).
+const IN_FLIGHT: usize = 8;
 /// Bytes after an entry's start that the writer may still rewrite: its local header (30
 /// bytes, the name, the extra fields).
 const HEADER_ROOM: u64 = 128 << 10;
