@@ -714,3 +714,156 @@ fn a_fast_check_of_a_bucket_trusts_a_stored_sha256_and_never_the_etag() {
         "{v}"
     );
 }
+
+/// The shipped example with every provider's files moved to the bucket `art` (the assets
+/// folder deleted) and three bundle specs: the shipped one, the same selection under
+/// another name, and Oxford's assets alone. The specs' paths, after the local packs of the
+/// three were built into `local/` (without index or catalogue).
+fn three_regions_in_a_bucket(moto: &Moto, d: &Path) -> [&'static str; 3] {
+    moto.boto(&["mb", "art"]);
+    let spec = fs::read_to_string(d.join(common::BUNDLE)).expect("spec");
+    let renamed = |name: &str| spec.replace("north-west-spring-2027", name);
+    fs::write(
+        d.join("packs/bundles/summer.toml"),
+        renamed("north-west-summer-2027"),
+    )
+    .expect("write");
+    let header = &spec[..spec.find("[[select]]").expect("a selection")];
+    let autumn = header.replace("north-west-spring-2027", "oxford-autumn-2027");
+    fs::write(
+        d.join("packs/bundles/autumn.toml"),
+        format!("{autumn}[[select]]\nprovider = \"oup\"\n"),
+    )
+    .expect("write");
+    let specs = [
+        common::BUNDLE,
+        "packs/bundles/summer.toml",
+        "packs/bundles/autumn.toml",
+    ];
+    let mut args = vec!["build"];
+    args.extend(specs);
+    args.extend(["--out-dir", "local", "--no-index", "--no-html", "-q"]);
+    let (c, err) = assetpack(d, &moto.endpoint(), &args);
+    assert_eq!(c, 0, "{err}");
+    for m in fs::read_dir(d.join("packs/providers")).expect("providers") {
+        let m = m.expect("entry").path();
+        let id = m.file_stem().expect("name").to_string_lossy().into_owned();
+        let rel = format!("packs/providers/{id}.toml");
+        let folder = d.join("assets").join(&id);
+        move_to_bucket(moto, d, &rel, &folder, &format!("assets/{id}"));
+    }
+    fs::remove_dir_all(d.join("assets")).expect("rm");
+    specs
+}
+
+/// `build SPECS --no-index --no-html ARGS` through a proxy in front of moto: exit code, what
+/// it said, and how many times each object of the bucket `art` was read to its end.
+fn build_counting_reads(
+    moto: &Moto,
+    d: &Path,
+    specs: &[&str],
+    args: &[&str],
+) -> (i32, String, std::collections::BTreeMap<String, usize>) {
+    let proxy = Proxy::start(moto.port, Fault::None);
+    let mut all = vec!["build"];
+    all.extend(specs);
+    all.extend(["--no-index", "--no-html"]);
+    all.extend(args);
+    let (c, said) = assetpack(d, &proxy.endpoint(), &all);
+    let mut reads = proxy.reads_of();
+    reads.retain(|path, _| path.starts_with("/art/"));
+    (c, said, reads)
+}
+
+#[test]
+fn packs_built_side_by_side_from_a_bucket_read_each_shared_asset_once() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    let specs = three_regions_in_a_bucket(&moto, d);
+
+    let to = ["--out-dir", "s3://packs/regions"];
+    let (c, said, reads) = build_counting_reads(&moto, d, &specs, &to);
+    assert_eq!(c, 0, "{said}");
+    assert!(reads.len() > 20, "the packs read the bucket: {reads:?}");
+    let again: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "read more than once: {again:?}\n{said}");
+    assert!(
+        said.contains("assets read from buckets into the cache"),
+        "{said}"
+    );
+    for name in [
+        "north-west-spring-2027.zip",
+        "north-west-summer-2027.zip",
+        "oxford-autumn-2027.zip",
+    ] {
+        let fetched = d.join(format!("fetched-{name}"));
+        get(&moto, &format!("regions/{name}"), &fetched);
+        let local = d.join("local").join(name);
+        assert!(s3::same_bytes(&fetched, &local), "{name}");
+    }
+
+    // Without the cache the packs read what they share once each: the counts above come
+    // from the cache.
+    let off = ["--out-dir", "uncached", "--cache-size", "0", "-q"];
+    let (c, said, reads) = build_counting_reads(&moto, d, &specs, &off);
+    assert_eq!(c, 0, "{said}");
+    assert!(reads.values().any(|n| *n == 3), "{reads:?}");
+    let name = "oxford-autumn-2027.zip";
+    let uncached = d.join("uncached").join(name);
+    assert!(s3::same_bytes(&uncached, &d.join("local").join(name)));
+}
+
+#[test]
+fn a_kept_cache_spares_the_next_build_its_reads_and_a_damaged_copy_is_read_again() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    let specs = three_regions_in_a_bucket(&moto, d);
+    let spec = &specs[..1];
+    let kept = ["-o", "first.zip", "--cache", "kept"];
+    let (c, said, first) = build_counting_reads(&moto, d, spec, &kept);
+    assert_eq!(c, 0, "{said}");
+    assert!(first.len() > 20, "{first:?}");
+    assert!(d.join("kept/CACHEDIR.TAG").is_file());
+    let local = d.join("local/north-west-spring-2027.zip");
+    assert!(s3::same_bytes(&d.join("first.zip"), &local));
+
+    // One copy damaged (same size, other bytes), one deleted.
+    let mut copies: Vec<_> = fs::read_dir(d.join("kept"))
+        .expect("cache")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n.len() == 64))
+        .collect();
+    copies.sort();
+    assert_eq!(copies.len(), first.len(), "one copy per asset read");
+    let damaged = &copies[0];
+    let mut bytes = fs::read(damaged).expect("copy");
+    bytes[0] ^= 0xff;
+    fs::write(damaged, &bytes).expect("damage");
+    fs::remove_file(&copies[1]).expect("rm");
+
+    let kept = ["-o", "second.zip", "--cache", "kept"];
+    let (c, said, second) = build_counting_reads(&moto, d, spec, &kept);
+    assert_eq!(c, 0, "{said}");
+    assert_eq!(second.values().sum::<usize>(), 2, "{second:?}");
+    assert!(s3::same_bytes(&d.join("second.zip"), &local), "{said}");
+    let repaired = fs::read(damaged).expect("read again");
+    assert_eq!(
+        common::sha256_hex(&repaired),
+        damaged.file_name().unwrap().to_string_lossy()
+    );
+
+    // A bound smaller than every asset keeps nothing and reads every object (even two of
+    // the same bytes, which a cache reads once).
+    let small = ["-o", "third.zip", "--cache", "small", "--cache-size", "100"];
+    let (c, said, third) = build_counting_reads(&moto, d, spec, &small);
+    assert_eq!(c, 0, "{said}");
+    assert!(third.len() > first.len(), "{third:?}");
+    let held: u64 = fs::read_dir(d.join("small"))
+        .expect("cache")
+        .map(|e| e.expect("entry").metadata().expect("size").len())
+        .sum();
+    assert!(held < 1024, "only the tag: {held} bytes");
+    assert!(s3::same_bytes(&d.join("third.zip"), &local));
+}

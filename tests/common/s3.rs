@@ -8,7 +8,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A moto server on a free loopback port; killed when dropped.
@@ -143,6 +143,8 @@ pub struct Proxy {
     pub port: u16,
     /// Requests the fault applies to, seen (part uploads, reads to an object's end).
     pub parts: Arc<AtomicUsize>,
+    /// The path (`/bucket/key`, as sent) of each read to an object's end, in order.
+    pub reads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Proxy {
@@ -150,18 +152,28 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let parts = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::clone(&parts);
+        let reads = Arc::new(Mutex::new(Vec::new()));
+        let (seen, read) = (Arc::clone(&parts), Arc::clone(&reads));
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let seen = Arc::clone(&seen);
-                std::thread::spawn(move || serve(client, upstream, fault, &seen));
+                let (seen, read) = (Arc::clone(&seen), Arc::clone(&read));
+                std::thread::spawn(move || serve(client, upstream, fault, (&seen, &read)));
             }
         });
-        Proxy { port, parts }
+        Proxy { port, parts, reads }
     }
 
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many reads to an object's end went to each path (`/bucket/key`, as sent).
+    pub fn reads_of(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for path in self.reads.lock().expect("reads").iter() {
+            *counts.entry(path.clone()).or_default() += 1;
+        }
+        counts
     }
 }
 
@@ -192,7 +204,9 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     Some((head, body))
 }
 
-fn serve(client: TcpStream, upstream: u16, fault: Fault, parts: &AtomicUsize) {
+type Seen<'a> = (&'a AtomicUsize, &'a Mutex<Vec<String>>);
+
+fn serve(client: TcpStream, upstream: u16, fault: Fault, (parts, reads): Seen) {
     let mut reader = BufReader::new(client.try_clone().expect("clone"));
     let mut client = client;
     while let Some((head, body)) = read_request(&mut reader) {
@@ -206,6 +220,11 @@ fn serve(client: TcpStream, upstream: u16, fault: Fault, parts: &AtomicUsize) {
         let open_ended = first.starts_with("GET ")
             && !first.contains("list-type=")
             && range.is_none_or(|l| l.trim_end().ends_with('-'));
+        if open_ended {
+            let path = first.split(' ').nth(1).unwrap_or_default();
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            reads.lock().expect("reads").push(path);
+        }
         let n = if is_part || open_ended {
             parts.fetch_add(1, Ordering::SeqCst) + 1
         } else {

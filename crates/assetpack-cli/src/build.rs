@@ -2,13 +2,15 @@
 //! printed.
 
 use std::io::Write;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use assetpack::build::{
     self, BuildError, BuildOptions, IndexFailure, IndexMaker, IndexOutcome, Outcome,
 };
+use assetpack::cache::Cache;
 use assetpack::catalog::{InputsError, Layout};
 use assetpack::pack::PackError;
 use assetpack::plan::{Compression, IndexFacts, Made};
@@ -71,6 +73,7 @@ fn build_options(args: &BuildArgs) -> Result<BuildOptions> {
         sync: args.sync,
         dry_run: args.dry_run,
         sign,
+        cache: None,
     })
 }
 
@@ -114,58 +117,173 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         if to.is_some() {
             options.out_dir = None;
         }
-        return run_each(&args, &options, options.out_dir.as_deref(), to.as_ref());
+        return run_each(&args, options, to.as_ref());
     }
+    options.cache = kept_cache(&args)?.map(Arc::new);
     let to = args.output.as_deref().map(bucket).transpose()?.flatten();
     if to.is_some() {
         options.output = None;
     }
-    build_one(&args, &args.specs, &options, to.as_ref())
+    let code = build_one(&args, &args.specs, &options, to.as_ref(), false)?;
+    cache_summary(&args, options.cache.as_deref())?;
+    Ok(code)
+}
+
+/// The cache `--cache DIR` keeps, unless `--cache-size 0` turns it off.
+fn kept_cache(args: &BuildArgs) -> Result<Option<Cache>> {
+    match &args.cache {
+        Some(dir) if args.cache_size > 0 => Cache::keep(dir, args.cache_size)
+            .map(Some)
+            .with_context(|| format!("cannot use {} as a cache folder", dir.display())),
+        _ => Ok(None),
+    }
+}
+
+/// The cache of a run of several packs: the kept one, else (when the packs read assets from
+/// buckets) a temporary one for the assets they share. Each pack's reads are counted in, so
+/// that a temporary cache copies only what more than one pack reads.
+fn run_cache(args: &BuildArgs, specs: &[(PathBuf, String)]) -> Result<Option<Arc<Cache>>> {
+    if args.cache_size == 0 || args.dry_run {
+        return Ok(None);
+    }
+    let cache = match kept_cache(args)? {
+        Some(kept) => kept,
+        None => Cache::for_run(args.cache_size)
+            .context("cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)")?,
+    };
+    let mut from_buckets = 0;
+    for (spec, _) in specs {
+        // A spec that cannot be read is reported by its build.
+        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(std::slice::from_ref(spec), None)
+        {
+            from_buckets += cache.expect_inputs(&inputs);
+        }
+    }
+    Ok((from_buckets > 0 || args.cache.is_some()).then(|| Arc::new(cache)))
+}
+
+/// What the cache did, unless quiet: reads it saved, and what it holds when kept.
+fn cache_summary(args: &BuildArgs, cache: Option<&Cache>) -> Result<()> {
+    let Some(cache) = cache.filter(|_| !args.quiet && args.format == Format::Human) else {
+        return Ok(());
+    };
+    let (hits, copies) = cache.counts();
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "cache: {copies} asset{} read from buckets into the cache, {hits} read{} from it",
+        if copies == 1 { "" } else { "s" },
+        if hits == 1 { "" } else { "s" }
+    )?;
+    if args.cache.is_some() {
+        let held = assetpack::content::human_size(cache.used());
+        write!(err, "; {} holds {held}", cache.dir().display())?;
+    }
+    writeln!(err)?;
+    Ok(())
 }
 
 /// `build SPEC... --out-dir DIR`: one pack per bundle spec, `DIR/<name>.zip` (or the object
 /// `<name>.zip` in the bucket folder `to`), each built as if alone; a spec that fails does
-/// not stop the others. The exit code is the worst of them.
-fn run_each(
-    args: &BuildArgs,
-    options: &BuildOptions,
-    dir: Option<&Path>,
-    to: Option<&Bucket>,
-) -> Result<u8> {
-    if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+/// not stop the others. `--packs-at-once` of them are built side by side (into a bucket,
+/// three by default: uploads wait on the network more than on this machine), sharing one
+/// cache of the assets read from buckets. The exit code is the worst of them.
+fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) -> Result<u8> {
+    if let Some(dir) = options.out_dir.as_deref().filter(|d| !d.is_dir()) {
         std::fs::create_dir(dir)
             .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
     }
+    let (specs, mut worst) = named_specs(&args.specs);
+    options.cache = run_cache(args, &specs)?;
+    let default = if to.is_some() { 3 } else { 1 };
+    let at_once = args.packs_at_once.map_or(default, usize::from);
+    let at_once = at_once.min(specs.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let codes = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..at_once {
+            scope.spawn(|| {
+                while let Some((spec, name)) = specs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let code = build_named(args, spec, name, &options, to, at_once > 1);
+                    if let Ok(mut codes) = codes.lock() {
+                        codes.push(code);
+                    }
+                    if progress::INTERRUPTED.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let codes = codes.into_inner().unwrap_or_default();
+    if codes.contains(&INTERRUPTED) {
+        return Ok(INTERRUPTED);
+    }
+    worst = codes.into_iter().fold(worst, u8::max);
+    cache_summary(args, options.cache.as_deref())?;
+    Ok(worst)
+}
+
+/// The specs `--out-dir` can build, each with its pack's name; the others are reported
+/// here (exit code 2: a spec that is not a bundle spec, two specs naming one pack).
+fn named_specs(specs: &[PathBuf]) -> (Vec<(PathBuf, String)>, u8) {
+    let mut named: Vec<(PathBuf, String)> = Vec::new();
     let mut worst = 0;
-    let mut names = std::collections::HashMap::new();
-    for spec in &args.specs {
-        let code = match pack_name(spec) {
+    for spec in specs {
+        match pack_name(spec) {
             Err(why) => {
                 eprintln!("error: {}: {why}", spec.display());
-                2
+                worst = 2;
             }
-            Ok(name) => match names.insert(name.clone(), spec.clone()) {
-                Some(first) => {
+            Ok(name) => match named.iter().find(|(_, n)| *n == name) {
+                Some((first, _)) => {
                     eprintln!(
                         "error: {} and {} both name the pack `{name}`; rename one (`name` in [bundle])",
                         first.display(),
                         spec.display()
                     );
-                    2
+                    worst = 2;
                 }
-                None => {
-                    let object = to.map(|folder| in_folder(folder, &name)).transpose()?;
-                    build_one(args, std::slice::from_ref(spec), options, object.as_ref())?
-                }
+                None => named.push((spec.clone(), name)),
             },
-        };
-        if code == INTERRUPTED {
-            return Ok(code);
         }
-        worst = worst.max(code);
     }
-    Ok(worst)
+    (named, worst)
 }
+
+/// One pack of `--out-dir`; the exit code (an error that is not the data's is said here,
+/// naming the spec, and is exit code 2). `beside_others`: other packs are being built at
+/// the same time (no progress bar then).
+fn build_named(
+    args: &BuildArgs,
+    spec: &Path,
+    name: &str,
+    options: &BuildOptions,
+    to: Option<&Bucket>,
+    beside_others: bool,
+) -> u8 {
+    let object = to.map(|folder| in_folder(folder, name)).transpose();
+    let built = object.and_then(|object| {
+        let specs = [spec.to_owned()];
+        build_one(args, &specs, options, object.as_ref(), beside_others)
+    });
+    match built {
+        Ok(code) => code,
+        Err(e) => {
+            let _turn = REPORT.lock();
+            if args.format == Format::Json {
+                output::json_error("io", &crate::chain(&e));
+            } else {
+                eprintln!("error: {}: {}", spec.display(), crate::chain(&e));
+            }
+            2
+        }
+    }
+}
+
+/// Held while a build says what happened, so that packs built side by side do not mix
+/// their lines.
+static REPORT: Mutex<()> = Mutex::new(());
 
 /// The object `<name>.zip` in the bucket folder `folder`.
 fn in_folder(folder: &Bucket, name: &str) -> Result<Bucket> {
@@ -222,6 +340,7 @@ fn build_one(
     specs: &[std::path::PathBuf],
     options: &BuildOptions,
     to: Option<&Bucket>,
+    no_bar: bool,
 ) -> Result<u8> {
     let notes = Mutex::new(Vec::new());
     let paper = (!args.no_index).then_some(args.paper);
@@ -230,9 +349,10 @@ fn build_one(
     let make = index_maker(paper, html, None, &notes);
     let index: Option<&IndexMaker> = views.then_some(&make);
     let json = args.format == Format::Json;
-    let bar = progress::Bar::new(args.quiet || args.dry_run || json);
+    let bar = progress::Bar::new(args.quiet || args.dry_run || json || no_bar);
     let result = build_to(specs, options, index, to, &bar);
     bar.clear();
+    let _turn = REPORT.lock();
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(e) if json => return failed_json(e),

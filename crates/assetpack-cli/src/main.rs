@@ -336,6 +336,19 @@ pub(crate) struct BuildArgs {
     /// the others.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub(crate) out_dir: Option<PathBuf>,
+    /// How many packs `--out-dir` builds at once (default: 3 into a bucket, where the packs
+    /// upload side by side; 1 into a folder).
+    #[arg(long, value_name = "N", requires = "out_dir", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) packs_at_once: Option<u16>,
+    /// Keep copies of the assets read from buckets in this folder, for this run and the next
+    /// (bounded by --cache-size, least recently used first out). Without it, `--out-dir`
+    /// copies the assets several packs share into a temporary folder for the run only.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cache: Option<PathBuf>,
+    /// The most the cache may hold: bytes, or with K, M, G (powers of 1024); 0 turns the
+    /// cache off. An asset larger than this is read straight from its bucket.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub(crate) cache_size: u64,
     /// Plain folder with SHA256SUMS, or a BagIt bag (RFC 8493).
     #[arg(long, value_enum, default_value = "plain")]
     pub(crate) layout: LayoutArg,
@@ -524,6 +537,24 @@ fn parse_date(s: &str) -> Result<Date, String> {
 fn parse_shape(s: &str) -> Result<assetpack::preflight::web::Shape, String> {
     assetpack::preflight::web::Shape::parse(s)
         .ok_or_else(|| format!("`{s}` is not NAME=WIDTHxHEIGHT, e.g. story=1080x1920"))
+}
+
+/// A size in bytes: `2G`, `512M`, `64K`, `1000` (K, M and G are powers of 1024). Hand-written:
+/// four suffixes do not call for a crate.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("`{s}` is not a size (bytes, or a number with K, M or G: 2G)"))
 }
 
 fn parse_limit(s: &str) -> Result<(String, usize), String> {

@@ -19,8 +19,6 @@
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
-use foldhash::HashSet;
-
 use crate::catalog::{Inputs, InputsError, Layout};
 use crate::check::{self, CheckOptions, Deferred, Report};
 use crate::manifest::{FileRef, Manifest};
@@ -107,6 +105,9 @@ pub struct BuildOptions {
     pub dry_run: bool,
     /// Sign the pack with this key (`SHA256SUMS.minisig`).
     pub sign: Option<SigningKey>,
+    /// Copies of assets read from buckets, shared by the builds of one run and kept across
+    /// runs when the cache is ([`crate::cache`]); `None` reads every asset from where it is.
+    pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
 }
 
 /// What [`build`] made.
@@ -344,33 +345,22 @@ fn pack_options(options: &BuildOptions) -> PackOptions {
             n => n,
         },
         sync: options.sync,
+        cache: options.cache.clone(),
     }
 }
 
 /// The check a build runs: `check --fast` (hashes are verified while packing). When a pack is
-/// to be written (`packing`), the files it packs are read once, by the pack: the check compares their
-/// sizes and leaves their contents to be judged from what the pack read.
+/// to be written (`packing`), every file's size is compared but no file is opened by the
+/// check: the contents of the files the pack reads are judged from what it read, and the
+/// files of assets the pack leaves out are not read at all (for a bucket, each would be a
+/// request per build; `check` judges a whole manifest).
 fn build_check(inputs: &Inputs, packing: bool) -> (Report, Deferred) {
     let options = CheckOptions {
         fast: true,
         preflight: inputs.preflight,
         ..CheckOptions::default()
     };
-    let packed: HashSet<(&Path, &str)> = if !packing {
-        HashSet::default()
-    } else {
-        inputs
-            .selected
-            .iter()
-            .filter_map(|s| Some((s, inputs.manifests.get(s.manifest)?)))
-            .flat_map(|(s, m)| {
-                s.files(m)
-                    .into_iter()
-                    .map(|(_, f)| (m.path.as_path(), f.file.as_str()))
-            })
-            .collect()
-    };
-    let defer = |m: &Manifest, f: &FileRef| packed.contains(&(m.path.as_path(), f.file.as_str()));
+    let defer = |_: &Manifest, _: &FileRef| packing;
     check::check_deferring(&inputs.manifests, &options, &defer, &NoProgress)
 }
 

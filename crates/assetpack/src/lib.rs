@@ -32,6 +32,7 @@
 pub mod atomic;
 pub mod build;
 pub mod bundle;
+pub mod cache;
 pub mod catalog;
 pub mod channel;
 pub mod check;

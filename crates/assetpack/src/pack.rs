@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
+use crate::cache::Cache;
 use crate::content::{self, Inspection};
 use crate::examine::{Examined, ReadFiles};
 use crate::files::Opened;
@@ -70,6 +71,9 @@ pub struct PackOptions {
     /// Flush the pack to the disk (`fsync`) before renaming it into place, so even a power
     /// cut cannot leave a damaged pack under the final name. Slower on large packs.
     pub sync: bool,
+    /// Copies of assets read from buckets, shared by the packs of one run (see
+    /// [`crate::cache`]); `None` reads every asset from where it is.
+    pub cache: Option<std::sync::Arc<Cache>>,
 }
 
 impl Default for PackOptions {
@@ -77,6 +81,7 @@ impl Default for PackOptions {
         PackOptions {
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             sync: false,
+            cache: None,
         }
     }
 }
@@ -311,8 +316,13 @@ enum Job {
 /// Reads a small file whole into `buf` (one more byte than its size is asked for, to notice a
 /// file that grew) and returns its SHA-256, or `Err(size)` without reading it when it has grown
 /// past what a fragment holds (it changed since it was checked).
-fn read_small(source: &SourceFile, buf: &mut Vec<u8>) -> io::Result<Result<String, u64>> {
-    let mut file = source.open()?;
+fn read_small(
+    e: &Entry,
+    source: &SourceFile,
+    cache: Option<&Cache>,
+    buf: &mut Vec<u8>,
+) -> io::Result<Result<String, u64>> {
+    let mut file = open_source(e, source, cache)?;
     let size = file.len();
     if size >= CHUNK as u64 {
         return Ok(Err(size));
@@ -330,6 +340,7 @@ fn make_fragment(
     items: &[(String, Item)],
     range: std::ops::Range<usize>,
     base: SimpleFileOptions,
+    cache: Option<&Cache>,
 ) -> Msg {
     // Room for the entries as stored; text that is always deflated (the resolved manifests,
     // megabytes on a large bundle) gets a third, and the vector grows if that is short.
@@ -366,7 +377,7 @@ fn make_fragment(
                 .and_then(|()| zip.write_all(bytes))
             }
             Item::File(e, path) => {
-                let bytes = match read_small(path, &mut buf) {
+                let bytes = match read_small(e, path, cache, &mut buf) {
                     Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
                     // The writer reports the new size; the fragment goes no further.
                     Ok(Err(size)) => {
@@ -413,18 +424,28 @@ fn make_fragment(
     }
 }
 
+/// Opens the file of entry `e`: through the cache when there is one (an asset in a bucket
+/// it holds, or should hold, a copy of), else where it is.
+fn open_source(e: &Entry, source: &SourceFile, cache: Option<&Cache>) -> io::Result<Opened> {
+    match cache {
+        Some(cache) => cache.open(source, &e.sha256, e.bytes),
+        None => source.open(),
+    }
+}
+
 /// Streams one large file into its channel in chunks, hashing it. Returns false when the
 /// writer has gone away.
 fn read_large(
     k: usize,
-    method: Method,
-    source: &SourceFile,
+    (e, source): (&Entry, &SourceFile),
+    cache: Option<&Cache>,
     tx: &SyncSender<Msg>,
     pool: &Pool,
     window: &Window,
     stop: &AtomicBool,
 ) -> bool {
-    let opened = source.open().and_then(|file| {
+    let method = e.method;
+    let opened = open_source(e, source, cache).and_then(|file| {
         let inspection = content::inspect(&file)?;
         Ok((file, inspection))
     });
@@ -633,6 +654,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
         ..Window::default()
     };
     let pool = Pool::default();
+    let cache = options.cache.as_deref();
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
 
@@ -650,12 +672,12 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                     break;
                 };
                 let ok = match &jobs[j] {
-                    Job::Fragment(range) => {
-                        tx.send(make_fragment(&items, range.clone(), base)).is_ok()
-                    }
+                    Job::Fragment(range) => tx
+                        .send(make_fragment(&items, range.clone(), base, cache))
+                        .is_ok(),
                     Job::Large(k) => match &items[*k].1 {
                         Item::File(e, path) => {
-                            read_large(j, e.method, path, &tx, &pool, &window, &stop)
+                            read_large(j, (e, path), cache, &tx, &pool, &window, &stop)
                         }
                         _ => false,
                     },

@@ -12,10 +12,25 @@ use url::Url;
 use super::remote::block_on;
 use super::{object_url, Remote, RemoteObject, StoreError};
 
+/// Each bucket's connection, by scheme and bucket name.
+static CONNECTIONS: OnceLock<Mutex<HashMap<String, Remote>>> = OnceLock::new();
+
+fn bucket_of(folder: &Url) -> String {
+    format!("{}://{}", folder.scheme(), folder.host_str().unwrap_or(""))
+}
+
+/// Makes `remote`'s store the connection of `folder`'s bucket (a store in memory, in tests).
+#[cfg(test)]
+pub(crate) fn connect_to(folder: &Url, remote: Remote) {
+    let connections = CONNECTIONS.get_or_init(Default::default);
+    if let Ok(mut c) = connections.lock() {
+        c.insert(bucket_of(folder), remote);
+    }
+}
+
 /// The connection to the bucket of `folder` (one per scheme and bucket, kept for the run).
 fn connection(folder: &Url) -> Result<Remote, StoreError> {
-    static CONNECTIONS: OnceLock<Mutex<HashMap<String, Remote>>> = OnceLock::new();
-    let bucket = format!("{}://{}", folder.scheme(), folder.host_str().unwrap_or(""));
+    let bucket = bucket_of(folder);
     let connections = CONNECTIONS.get_or_init(Default::default);
     if let Some(r) = connections
         .lock()

@@ -1,0 +1,552 @@
+//! A content-addressed copy, on local disk, of assets read from buckets, so that a run that
+//! builds several packs (`build SPEC... --out-dir`) reads each shared asset from the store
+//! once, and a kept cache (`--cache DIR`) spares the next run the reads.
+//!
+//! Entries are named by their SHA-256 and hold exactly those bytes: an entry is written to a
+//! temporary name, hashed as it is written, and renamed into place only when its hash and
+//! size are the manifest's. The cache is bounded: past its limit the least recently used
+//! entries go, and an asset larger than the limit is never copied (it streams from the store
+//! as it would without a cache). A file on this machine is never copied.
+//!
+//! A pack's reader asks for an asset with [`Cache::open`]; while one reader copies an asset
+//! in, another asking for it waits for the copy. The copy is read from the store to the end
+//! on its own, not in step with any pack's writer, so waiting on it cannot dead-lock two
+//! packs built side by side.
+//!
+//! ```
+//! use assetpack::cache::Cache;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let cache = Cache::keep(dir.path(), 1 << 30)?;
+//! assert_eq!(cache.used(), 0);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Inputs;
+use crate::files::Opened;
+use crate::plan::SourceFile;
+
+/// The default bound on a cache's size: 2 GiB.
+pub const DEFAULT_LIMIT: u64 = 2 << 30;
+
+/// Marks a folder as a cache, so backup tools may skip it (<https://bford.info/cachedir/>).
+const TAG: &str = "CACHEDIR.TAG";
+const TAG_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file marks a cache made by assetpack (copies of assets read from buckets).\n\
+# Deleting the folder loses nothing: assetpack reads the assets again.\n";
+
+/// A bounded, content-addressed cache of assets read from buckets (see the module docs).
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    limit: u64,
+    /// Kept across runs (every asset read from a bucket is copied in), or made for one run
+    /// (only assets more than one pack reads are copied; the folder goes when it is dropped).
+    kept: bool,
+    _temporary: Option<tempfile::TempDir>,
+    state: Mutex<State>,
+    copied: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Each entry's size, whether this process has hashed it, and when it was last used.
+    entries: HashMap<String, Entry>,
+    used: u64,
+    clock: u64,
+    /// Entries being copied in.
+    copying: HashSet<String>,
+    /// How many more reads of each asset this run expects ([`Cache::expect`]).
+    expected: HashMap<String, u32>,
+    /// Reads answered from the cache, and assets copied in.
+    hits: u64,
+    copies: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    size: u64,
+    /// Copied in by this process, or hashed once since it started (an entry found on disk
+    /// from an earlier run is hashed before it is first used).
+    sound: bool,
+    last_used: u64,
+}
+
+impl Cache {
+    /// A cache kept in `dir` (made if missing) across runs, bounded to `limit` bytes. What an
+    /// earlier run left there is used; left-over partial copies are removed.
+    pub fn keep(dir: &Path, limit: u64) -> io::Result<Cache> {
+        std::fs::create_dir_all(dir)?;
+        let tag = dir.join(TAG);
+        if !tag.exists() {
+            std::fs::write(&tag, TAG_TEXT)?;
+        }
+        let mut state = State::default();
+        for found in std::fs::read_dir(dir)? {
+            let found = found?;
+            let name = found.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(".copy-") {
+                let _ = std::fs::remove_file(found.path());
+            } else if is_sha256(name) {
+                let size = found.metadata()?.len();
+                state.add(name, size, false);
+            }
+        }
+        let cache = Cache::with(dir.to_owned(), limit, true, None, state);
+        cache.evict(&mut cache.lock());
+        Ok(cache)
+    }
+
+    /// A cache for one run, in a new folder in the system's temporary folder (`TMPDIR`),
+    /// removed when the cache is dropped; only assets [`Cache::expect`]ed more than once are
+    /// copied in.
+    pub fn for_run(limit: u64) -> io::Result<Cache> {
+        let temporary = tempfile::Builder::new()
+            .prefix("assetpack-cache-")
+            .tempdir()?;
+        let dir = temporary.path().to_owned();
+        Ok(Cache::with(
+            dir,
+            limit,
+            false,
+            Some(temporary),
+            State::default(),
+        ))
+    }
+
+    fn with(
+        dir: PathBuf,
+        limit: u64,
+        kept: bool,
+        temporary: Option<tempfile::TempDir>,
+        state: State,
+    ) -> Cache {
+        Cache {
+            dir,
+            limit,
+            kept,
+            _temporary: temporary,
+            state: Mutex::new(state),
+            copied: Condvar::new(),
+        }
+    }
+
+    /// Its folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes its entries hold.
+    pub fn used(&self) -> u64 {
+        self.lock().used
+    }
+
+    /// Reads answered from the cache so far, and assets copied in.
+    pub fn counts(&self) -> (u64, u64) {
+        let state = self.lock();
+        (state.hits, state.copies)
+    }
+
+    /// Says that a pack of this run will read the asset with this SHA-256 once more: a cache
+    /// for one run copies in only what is read more than once.
+    pub fn expect(&self, sha256: &str) {
+        *self.lock().expected.entry(sha256.to_owned()).or_default() += 1;
+    }
+
+    /// Says what the pack of `inputs` will read from buckets: each file whose SHA-256 its
+    /// manifest records ([`Cache::expect`]). The number of such files.
+    pub fn expect_inputs(&self, inputs: &Inputs) -> usize {
+        let mut n = 0;
+        for s in &inputs.selected {
+            let Some(m) = inputs.manifests.get(s.manifest) else {
+                continue;
+            };
+            if m.base.local().is_some() {
+                continue;
+            }
+            for sha256 in s
+                .files(m)
+                .into_iter()
+                .filter_map(|(_, f)| f.sha256.as_ref())
+            {
+                self.expect(sha256);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Opens `source`, whose contents the plan expects to be `len` bytes hashing to `sha256`:
+    /// the cache's copy when it has one, else a copy made now when it should keep one, else
+    /// the file itself. A file on this machine is always opened where it is.
+    pub fn open(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<Opened> {
+        if source.base.local().is_some() || !is_sha256(sha256) {
+            return source.open();
+        }
+        let mut state = self.lock();
+        loop {
+            if state.copying.contains(sha256) {
+                state = self.copied.wait(state).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            if let Some(entry) = state.entries.get(sha256).copied() {
+                match self.open_entry(&mut state, sha256, entry, len) {
+                    Some(opened) => {
+                        state.hits += 1;
+                        self.served(&mut state, sha256);
+                        return Ok(opened);
+                    }
+                    None => continue,
+                }
+            }
+            let later = state.expected.get(sha256).is_some_and(|n| *n > 1);
+            if !(self.kept || later) || len > self.limit {
+                self.served(&mut state, sha256);
+                drop(state);
+                return source.open();
+            }
+            state.copying.insert(sha256.to_owned());
+            drop(state);
+            return self.copy_in(source, sha256, len);
+        }
+    }
+
+    /// Counts one expected read of `sha256` done; a cache for one run lets go of an entry no
+    /// pack will read again (the file stays readable through what is open).
+    fn served(&self, state: &mut MutexGuard<'_, State>, sha256: &str) {
+        let Some(n) = state.expected.get_mut(sha256) else {
+            return;
+        };
+        *n = n.saturating_sub(1);
+        if *n == 0 && !self.kept {
+            state.remove(sha256);
+            let _ = std::fs::remove_file(self.dir.join(sha256));
+        }
+    }
+
+    /// The entry opened, or `None` (and the entry forgotten) when it is gone or its bytes are
+    /// not what its name says.
+    fn open_entry(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        sha256: &str,
+        entry: Entry,
+        len: u64,
+    ) -> Option<Opened> {
+        let path = self.dir.join(sha256);
+        let opened = File::open(&path)
+            .and_then(|f| Ok((f.metadata()?.len(), f)))
+            .ok()
+            .filter(|(size, _)| *size == len && entry.size == len)
+            .filter(|(_, f)| entry.sound || hashes_to(f, sha256));
+        let Some((size, file)) = opened else {
+            state.remove(sha256);
+            let _ = std::fs::remove_file(&path);
+            return None;
+        };
+        state.touch(sha256);
+        if let Some(e) = state.entries.get_mut(sha256) {
+            e.sound = true;
+        }
+        Some(Opened::file((file, size)))
+    }
+
+    /// Copies `source` into the cache and opens the copy; a copy whose bytes are not the
+    /// plan's is thrown away and the file opened itself (the pack then says what differs).
+    fn copy_in(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<Opened> {
+        let copied = self.copy(source, sha256, len);
+        let mut state = self.lock();
+        state.copying.remove(sha256);
+        let result = match copied {
+            Ok(true) => {
+                state.copies += 1;
+                state.add(sha256, len, true);
+                self.evict(&mut state);
+                let entry = state.entries.get(sha256).copied();
+                let opened = entry.and_then(|e| self.open_entry(&mut state, sha256, e, len));
+                self.served(&mut state, sha256);
+                opened.map_or_else(|| source.open(), Ok)
+            }
+            Ok(false) => {
+                self.served(&mut state, sha256);
+                source.open()
+            }
+            Err(e) => Err(e),
+        };
+        drop(state);
+        self.copied.notify_all();
+        result
+    }
+
+    /// Reads `source` to its end into a temporary file and renames it to `sha256` when the
+    /// bytes hash to it; false when they do not.
+    fn copy(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<bool> {
+        let mut from = source.open()?;
+        let mut to = tempfile::Builder::new()
+            .prefix(".copy-")
+            .tempfile_in(&self.dir)?;
+        let (total, hash) = hash_copy(&mut from, &mut to)?;
+        if total != len || hash != sha256 {
+            return Ok(false);
+        }
+        to.persist(self.dir.join(sha256)).map_err(|e| e.error)?;
+        Ok(true)
+    }
+
+    /// Removes the least recently used entries until the cache is within its limit.
+    fn evict(&self, state: &mut MutexGuard<'_, State>) {
+        while state.used > self.limit {
+            let Some(oldest) = state
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            state.remove(&oldest);
+            let _ = std::fs::remove_file(self.dir.join(&oldest));
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn add(&mut self, sha256: &str, size: u64, sound: bool) {
+        self.clock += 1;
+        let entry = Entry {
+            size,
+            sound,
+            last_used: self.clock,
+        };
+        if let Some(old) = self.entries.insert(sha256.to_owned(), entry) {
+            self.used -= old.size;
+        }
+        self.used += size;
+    }
+
+    fn touch(&mut self, sha256: &str) {
+        self.clock += 1;
+        if let Some(e) = self.entries.get_mut(sha256) {
+            e.last_used = self.clock;
+        }
+    }
+
+    fn remove(&mut self, sha256: &str) {
+        if let Some(old) = self.entries.remove(sha256) {
+            self.used -= old.size;
+        }
+    }
+}
+
+/// True for 64 lowercase hex digits: an entry's name.
+fn is_sha256(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// True when the file's bytes hash to `sha256` (an entry from an earlier run, checked once);
+/// the file is left at its start.
+fn hashes_to(mut file: &File, sha256: &str) -> bool {
+    let hashed = hash_copy(&mut file, &mut io::sink());
+    hashed.is_ok_and(|(_, hash)| hash == sha256) && file.seek(SeekFrom::Start(0)).is_ok()
+}
+
+/// Copies `from` to its end into `to`, hashing it: the bytes copied and their SHA-256.
+fn hash_copy(from: &mut impl Read, to: &mut impl Write) -> io::Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        to.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    Ok((total, hex::encode(hasher.finalize())))
+}
+
+#[cfg(all(test, feature = "s3"))]
+mod tests {
+    use super::*;
+    use crate::store::{Place, Remote};
+    use object_store::memory::InMemory;
+    use object_store::{path::Path as Key, ObjectStoreExt, PutPayload};
+    use std::sync::Arc;
+
+    /// A bucket in memory holding `files`, its folder `s3://<bucket>/art` a place to read
+    /// them from.
+    fn bucket(name: &str, files: &[(&str, &[u8])]) -> (Arc<InMemory>, Arc<Place>) {
+        let store = Arc::new(InMemory::new());
+        for (rel, bytes) in files {
+            replace(&store, rel, bytes);
+        }
+        let folder = url::Url::parse(&format!("s3://{name}/art/")).unwrap();
+        let remote = Remote::from_store(folder.clone(), Arc::clone(&store)).unwrap();
+        crate::store::objects::connect_to(&folder, remote);
+        (store, Arc::new(Place::Remote(folder)))
+    }
+
+    fn source(base: &Arc<Place>, rel: &str) -> SourceFile {
+        SourceFile {
+            base: Arc::clone(base),
+            rel: rel.into(),
+            recorded: true,
+        }
+    }
+
+    fn sha(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    fn read(mut opened: Opened) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        opened.read_to_end(&mut bytes).unwrap();
+        bytes
+    }
+
+    /// Replaces an object's bytes in the bucket (so a read of the bucket would see them).
+    fn replace(store: &InMemory, rel: &str, bytes: &[u8]) {
+        let key = Key::from(format!("art/{rel}"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(store.put(&key, PutPayload::from(bytes.to_vec())))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_run_copies_only_what_two_packs_read_and_lets_go_of_it_after_the_last() {
+        let (shared, alone) = (
+            b"shared poster".as_slice(),
+            b"one region's flyer".as_slice(),
+        );
+        let (store, base) = bucket("cache-run", &[("shared.pdf", shared), ("alone.pdf", alone)]);
+        let cache = Cache::for_run(1 << 20).unwrap();
+        for _ in 0..2 {
+            cache.expect(&sha(shared));
+        }
+        cache.expect(&sha(alone));
+
+        let first = cache
+            .open(&source(&base, "shared.pdf"), &sha(shared), 13)
+            .unwrap();
+        assert_eq!(read(first), shared);
+        assert_eq!((cache.counts(), cache.used()), ((0, 1), 13));
+        let once = cache
+            .open(&source(&base, "alone.pdf"), &sha(alone), 18)
+            .unwrap();
+        assert_eq!(read(once), alone);
+        assert_eq!(cache.counts(), (0, 1), "read once: not copied");
+
+        // The second read is the copy's, whatever the bucket holds now.
+        replace(&store, "shared.pdf", b"other bytes!!");
+        let second = cache
+            .open(&source(&base, "shared.pdf"), &sha(shared), 13)
+            .unwrap();
+        assert_eq!(read(second), shared);
+        assert_eq!(
+            (cache.counts(), cache.used()),
+            ((1, 1), 0),
+            "let go after the last"
+        );
+        assert!(!cache.dir().join(sha(shared)).exists());
+    }
+
+    #[test]
+    fn a_kept_cache_stays_in_its_bound_and_rehashes_what_an_earlier_run_left() {
+        let files: Vec<(String, Vec<u8>)> = (0..4u8)
+            .map(|i| (format!("f{i}.png"), vec![i; 400]))
+            .collect();
+        let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+        let (store, base) = bucket("cache-kept", &named);
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::keep(dir.path(), 1000).unwrap();
+        for (name, bytes) in &files {
+            let opened = cache.open(&source(&base, name), &sha(bytes), 400).unwrap();
+            assert_eq!(&read(opened), bytes);
+        }
+        // Two of 400 bytes fit in 1000: the two used last.
+        assert_eq!(cache.used(), 800);
+        assert!(!dir.path().join(sha(&files[0].1)).exists());
+        assert!(dir.path().join(sha(&files[3].1)).exists());
+        assert!(dir.path().join(TAG).exists());
+        drop(cache);
+
+        // The next run: one entry damaged on disk, the bucket changed under both.
+        let damaged = dir.path().join(sha(&files[2].1));
+        std::fs::write(&damaged, vec![9u8; 400]).unwrap();
+        replace(&store, "f3.png", &[7; 400]);
+        let cache = Cache::keep(dir.path(), 1000).unwrap();
+        assert_eq!(cache.used(), 800);
+        let kept = cache
+            .open(&source(&base, "f3.png"), &sha(&files[3].1), 400)
+            .unwrap();
+        assert_eq!(
+            read(kept),
+            files[3].1,
+            "the entry, not the bucket's new bytes"
+        );
+        let again = cache
+            .open(&source(&base, "f2.png"), &sha(&files[2].1), 400)
+            .unwrap();
+        assert_eq!(read(again), files[2].1, "the damaged entry read again");
+        assert_eq!(cache.counts(), (1, 1));
+        assert_eq!(std::fs::read(&damaged).unwrap(), files[2].1);
+    }
+
+    #[test]
+    fn bytes_that_are_not_the_plans_are_not_kept() {
+        let (_store, base) = bucket("cache-wrong", &[("a.pdf", b"changed in the bucket")]);
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::keep(dir.path(), 1 << 20).unwrap();
+        let planned = sha(b"what the manifest says");
+        let opened = cache.open(&source(&base, "a.pdf"), &planned, 21).unwrap();
+        assert_eq!(
+            read(opened),
+            b"changed in the bucket",
+            "the pack sees what differs"
+        );
+        assert_eq!((cache.counts(), cache.used()), ((0, 0), 0));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the tag: {left:?}");
+    }
+
+    #[test]
+    fn readers_side_by_side_get_one_copy() {
+        let big = vec![5u8; 3 << 20];
+        let (_store, base) = bucket("cache-side", &[("film.mp4", &big)]);
+        let cache = Cache::for_run(1 << 30).unwrap();
+        for _ in 0..4 {
+            cache.expect(&sha(&big));
+        }
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let src = source(&base, "film.mp4");
+                    let opened = cache.open(&src, &sha(&big), big.len() as u64).unwrap();
+                    assert!(read(opened) == big);
+                });
+            }
+        });
+        assert_eq!(cache.counts(), (3, 1));
+        assert_eq!(cache.used(), 0);
+    }
+}
