@@ -82,7 +82,8 @@ struct Entry {
 
 impl Cache {
     /// A cache kept in `dir` (made if missing) across runs, bounded to `limit` bytes. What an
-    /// earlier run left there is used; left-over partial copies are removed.
+    /// earlier run left there is used; partial copies a run stopped outright left (untouched
+    /// for an hour: another run may be copying into the folder now) are removed.
     pub fn keep(dir: &Path, limit: u64) -> io::Result<Cache> {
         std::fs::create_dir_all(dir)?;
         let tag = dir.join(TAG);
@@ -94,11 +95,11 @@ impl Cache {
             let found = found?;
             let name = found.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with(".copy-") {
+            let Ok(md) = found.metadata() else { continue };
+            if name.starts_with(".copy-") && left_over(&md) {
                 let _ = std::fs::remove_file(found.path());
             } else if is_sha256(name) {
-                let size = found.metadata()?.len();
-                state.add(name, size, false);
+                state.add(name, md.len(), false);
             }
         }
         let cache = Cache::with(dir.to_owned(), limit, true, None, state);
@@ -349,6 +350,12 @@ impl State {
             self.used -= old.size;
         }
     }
+}
+
+/// True for a partial copy no run has written to for an hour.
+fn left_over(md: &std::fs::Metadata) -> bool {
+    let age = md.modified().ok().and_then(|t| t.elapsed().ok());
+    age.is_some_and(|a| a > std::time::Duration::from_secs(3600))
 }
 
 /// True for 64 lowercase hex digits: an entry's name.

@@ -28,6 +28,37 @@ const MAX_PARTS: u64 = 10_000;
 /// Parts on their way at once (eight: a store that answers each request slowly, like a test
 /// server on this machine, is kept busy; at most about 130 MB in memory).
 const IN_FLIGHT: usize = 8;
+/// Parts on their way at once from all the uploads of this process (packs built side by side
+/// share them: memory stays bounded, and a store is not flooded).
+const IN_FLIGHT_IN_ALL: usize = 12;
+
+/// The parts on their way from this process, and a signal when one has arrived.
+static SENDING: (Mutex<usize>, std::sync::Condvar) = (Mutex::new(0), std::sync::Condvar::new());
+
+/// One of the process's [`IN_FLIGHT_IN_ALL`] places for a part on its way, given back when
+/// dropped (when the part's request has ended, whoever waits for it).
+struct Place;
+
+impl Place {
+    fn take() -> Place {
+        let (count, arrived) = &SENDING;
+        let mut n = count.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= IN_FLIGHT_IN_ALL {
+            n = arrived.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Place
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let (count, arrived) = &SENDING;
+        let mut n = count.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        arrived.notify_one();
+    }
+}
 /// Bytes after an entry's start that the writer may still rewrite: its local header (30
 /// bytes, the name, the extra fields).
 const HEADER_ROOM: u64 = 128 << 10;
@@ -185,7 +216,12 @@ impl Upload {
         let key = self.remote.key().clone();
         let id = self.id.clone();
         let payload = PutPayload::from(bytes);
-        let handle = spawn(async move { parts.put_part(&key, &id, k as usize, payload).await })?;
+        let place = Place::take();
+        let handle = spawn(async move {
+            let sent = parts.put_part(&key, &id, k as usize, payload).await;
+            drop(place);
+            sent
+        })?;
         self.sending.push_back((k, handle));
         while self.sending.len() > IN_FLIGHT {
             self.wait_oldest()?;
