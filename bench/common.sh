@@ -33,3 +33,17 @@ scan_corpus_as() {
     done
   fi
 }
+
+# start_moto: moto's S3 server on a free loopback port, stopped at exit (then the clean-up
+# above runs as before), with the AWS_* variables pointing the aws command and assetpack at it.
+start_moto() {
+  local port cleanup
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+  moto=$!
+  cleanup=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT\$/\1/")
+  trap "kill $moto 2>/dev/null; $cleanup" EXIT
+  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
+         AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_PAGER=
+  for _ in $(seq 50); do aws s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
+}

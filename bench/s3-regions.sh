@@ -22,14 +22,7 @@ done
 
 scan_corpus national
 m="$work/manifests-national"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-moto=$!
-cleanup=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT\$/\1/")
-trap "kill $moto 2>/dev/null; $cleanup" EXIT
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
-       AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_PAGER=
-for _ in $(seq 50); do aws s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
+start_moto
 aws s3 mb s3://art >/dev/null
 aws s3 mb s3://packs >/dev/null
 aws s3 sync --only-show-errors "$work/national" s3://art/national
