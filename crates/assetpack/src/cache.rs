@@ -28,9 +28,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use sha2::{Digest, Sha256};
-
 use crate::catalog::Inputs;
+use crate::digest::{sha256_reader, BUFFER};
 use crate::files::Opened;
 use crate::plan::SourceFile;
 
@@ -229,8 +228,7 @@ impl Cache {
         };
         *n = n.saturating_sub(1);
         if *n == 0 && !self.kept {
-            state.remove(sha256);
-            let _ = std::fs::remove_file(self.dir.join(sha256));
+            self.forget(state, sha256);
         }
     }
 
@@ -243,15 +241,13 @@ impl Cache {
         entry: Entry,
         len: u64,
     ) -> Option<Opened> {
-        let path = self.dir.join(sha256);
-        let opened = File::open(&path)
+        let opened = File::open(self.dir.join(sha256))
             .and_then(|f| Ok((f.metadata()?.len(), f)))
             .ok()
             .filter(|(size, _)| *size == len && entry.size == len)
             .filter(|(_, f)| entry.sound || hashes_to(f, sha256));
         let Some((size, file)) = opened else {
-            state.remove(sha256);
-            let _ = std::fs::remove_file(&path);
+            self.forget(state, sha256);
             return None;
         };
         state.touch(sha256);
@@ -295,7 +291,11 @@ impl Cache {
         let mut to = tempfile::Builder::new()
             .prefix(".copy-")
             .tempfile_in(&self.dir)?;
-        let (total, hash) = hash_copy(&mut from, &mut to)?;
+        let tee = Tee {
+            from: &mut from,
+            to: &mut to,
+        };
+        let (hash, total) = sha256_reader(tee, &mut vec![0; BUFFER], |_| {})?;
         if total != len || hash != sha256 {
             return Ok(false);
         }
@@ -314,9 +314,14 @@ impl Cache {
             else {
                 break;
             };
-            state.remove(&oldest);
-            let _ = std::fs::remove_file(self.dir.join(&oldest));
+            self.forget(state, &oldest);
         }
+    }
+
+    /// Removes an entry and its file.
+    fn forget(&self, state: &mut MutexGuard<'_, State>, sha256: &str) {
+        state.remove(sha256);
+        let _ = std::fs::remove_file(self.dir.join(sha256));
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -366,27 +371,22 @@ fn is_sha256(name: &str) -> bool {
 /// True when the file's bytes hash to `sha256` (an entry from an earlier run, checked once);
 /// the file is left at its start.
 fn hashes_to(mut file: &File, sha256: &str) -> bool {
-    let hashed = hash_copy(&mut file, &mut io::sink());
-    hashed.is_ok_and(|(_, hash)| hash == sha256) && file.seek(SeekFrom::Start(0)).is_ok()
+    let hashed = sha256_reader(file, &mut vec![0; BUFFER], |_| {});
+    hashed.is_ok_and(|(hash, _)| hash == sha256) && file.seek(SeekFrom::Start(0)).is_ok()
 }
 
-/// Copies `from` to its end into `to`, hashing it: the bytes copied and their SHA-256.
-fn hash_copy(from: &mut impl Read, to: &mut impl Write) -> io::Result<(u64, String)> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        to.write_all(&buf[..n])?;
-        total += n as u64;
+/// A reader that writes what it reads to `to` as well: a copy hashed as it is made.
+struct Tee<R, W> {
+    from: R,
+    to: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.from.read(buf)?;
+        self.to.write_all(&buf[..n])?;
+        Ok(n)
     }
-    Ok((total, hex::encode(hasher.finalize())))
 }
 
 #[cfg(all(test, feature = "s3"))]
@@ -419,7 +419,7 @@ mod tests {
     }
 
     fn sha(bytes: &[u8]) -> String {
-        hex::encode(Sha256::digest(bytes))
+        crate::digest::sha256_bytes(bytes)
     }
 
     fn read(mut opened: Opened) -> Vec<u8> {
