@@ -253,6 +253,19 @@ fn resets_and_slowdowns_that_pass_are_retried_and_the_pack_is_still_whole() {
 }
 
 #[test]
+fn every_part_goes_up_with_the_sha256_the_store_checks_it_against() {
+    let Some(moto) = server() else { return };
+    let f = large_fixture();
+    let proxy = Proxy::start(moto.port, Fault::None);
+    let (c, err) = build_plain(f.path(), &proxy.endpoint(), "s3://packs/large.zip");
+    assert_eq!(c, 0, "{err}");
+    let parts = proxy.parts.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(parts >= 3, "a pack of three parts or more ({parts})");
+    let unchecked = proxy.unchecked.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(unchecked, 0, "parts without their SHA-256, of {parts}");
+}
+
+#[test]
 fn an_upload_that_keeps_failing_leaves_no_partial_object_and_the_older_pack_as_it_was() {
     let Some(moto) = server() else { return };
     let f = large_fixture();

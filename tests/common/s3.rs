@@ -145,6 +145,9 @@ pub struct Proxy {
     pub parts: Arc<AtomicUsize>,
     /// The path (`/bucket/key`, as sent) of each read to an object's end, in order.
     pub reads: Arc<Mutex<Vec<String>>>,
+    /// Part uploads that came without an `x-amz-checksum-sha256` matching their bytes (a
+    /// store checks a part against it; moto does not, so the proxy counts).
+    pub unchecked: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -153,14 +156,28 @@ impl Proxy {
         let port = listener.local_addr().expect("addr").port();
         let parts = Arc::new(AtomicUsize::new(0));
         let reads = Arc::new(Mutex::new(Vec::new()));
-        let (seen, read) = (Arc::clone(&parts), Arc::clone(&reads));
+        let unchecked = Arc::new(AtomicUsize::new(0));
+        let seen = (
+            Arc::clone(&parts),
+            Arc::clone(&reads),
+            Arc::clone(&unchecked),
+        );
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (seen, read) = (Arc::clone(&seen), Arc::clone(&read));
-                std::thread::spawn(move || serve(client, upstream, fault, (&seen, &read)));
+                let (s, r, u) = (
+                    Arc::clone(&seen.0),
+                    Arc::clone(&seen.1),
+                    Arc::clone(&seen.2),
+                );
+                std::thread::spawn(move || serve(client, upstream, fault, (&s, &r, &u)));
             }
         });
-        Proxy { port, parts, reads }
+        Proxy {
+            port,
+            parts,
+            reads,
+            unchecked,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -191,27 +208,41 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
             break;
         }
     }
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
+    let len = header(&head, "content-length")
+        .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
     let mut body = vec![0; len];
     r.read_exact(&mut body).ok()?;
     Some((head, body))
 }
 
-type Seen<'a> = (&'a AtomicUsize, &'a Mutex<Vec<String>>);
+type Seen<'a> = (&'a AtomicUsize, &'a Mutex<Vec<String>>, &'a AtomicUsize);
 
-fn serve(client: TcpStream, upstream: u16, fault: Fault, (parts, reads): Seen) {
+/// The value of header `name` (lower case) in a request's head.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// True when `head` carries the SHA-256 of `body` as S3 wants it (base64).
+fn carries_sha256(head: &str, body: &[u8]) -> bool {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let wanted = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
+    header(head, "x-amz-checksum-sha256") == Some(wanted.as_str())
+}
+
+fn serve(client: TcpStream, upstream: u16, fault: Fault, (parts, reads, unchecked): Seen) {
     let mut reader = BufReader::new(client.try_clone().expect("clone"));
     let mut client = client;
     while let Some((head, body)) = read_request(&mut reader) {
         let first = head.lines().next().unwrap_or_default().to_owned();
         let is_part = first.starts_with("PUT ") && first.contains("partNumber=");
+        if is_part && !carries_sha256(&head, &body) {
+            unchecked.fetch_add(1, Ordering::SeqCst);
+        }
         // A read to the object's end: a GET of an object (not a listing) with no range, or
         // with a range open at its end.
         let range = head

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, Checksum};
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::multipart::MultipartStore;
@@ -320,7 +320,11 @@ fn shared<S: ObjectStore + MultipartStore>(
 }
 
 /// S3 settings from the environment, then from the AWS shared files. An endpoint given as
-/// http:// (a server on this machine, say) is meant as said.
+/// http:// (a server on this machine, say) is meant as said. Every part uploaded carries its
+/// SHA-256 (`x-amz-checksum-sha256`), which the store checks before it keeps the part: the
+/// signature hashes each part anyway, so this costs nothing here, and a store answers
+/// `CompleteMultipartUpload` without hashing the whole object again
+/// (`AWS_CHECKSUM_ALGORITHM=crc64nvme` chooses the other checksum S3 offers).
 fn s3_builder() -> AmazonS3Builder {
     let mut builder = AmazonS3Builder::from_env();
     let mut http_endpoint = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
@@ -332,6 +336,12 @@ fn s3_builder() -> AmazonS3Builder {
         if let Ok(key) = key.parse() {
             builder = builder.with_config(key, value);
         }
+    }
+    if builder
+        .get_config_value(&AmazonS3ConfigKey::Checksum)
+        .is_none()
+    {
+        builder = builder.with_checksum_algorithm(Checksum::SHA256);
     }
     builder.with_allow_http(http_endpoint)
 }
