@@ -48,7 +48,9 @@ for k in 0 1 2; do
 done
 
 plain="--no-index --no-html --quiet"
+# The packs of the run before are removed first: moto keeps every object in memory.
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-regions.json" \
+  --prepare "aws s3 rm --quiet --recursive s3://packs/" \
   -n "assetpack, cache + 3 at once" "$ap build $work/specs-s3/*.toml --out-dir s3://packs/a/ $plain" \
   -n "assetpack, 1 at a time, no cache" "$ap build $work/specs-s3/*.toml --out-dir s3://packs/b/ --packs-at-once 1 --cache-size 0 $plain" \
   -n "aws s3 sync + assetpack --out-dir + aws s3 sync" "rm -rf $work/dl $work/out && aws s3 sync --only-show-errors s3://art/national $work/dl && $ap build $work/specs-dl/*.toml --out-dir $work/out $plain && aws s3 sync --only-show-errors $work/out s3://packs/c/"

@@ -33,38 +33,6 @@ fn assetpack_as(dir: &Path, endpoint: &str, key: &str, args: &[&str]) -> (i32, S
     (code(&o), String::from_utf8_lossy(&said).into_owned())
 }
 
-/// Deterministic bytes that do not compress.
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// A provider with files big enough for a pack of several 8 MiB parts, one file spanning
-/// three of them (its header is finished after the parts that follow it have gone).
-fn large_fixture() -> common::Fixture {
-    let big = noise(19 << 20, 7);
-    let mid = noise(3 << 20, 11);
-    let files: [(&str, &[u8]); 3] = [
-        ("film.bin", &big),
-        ("stills.bin", &mid),
-        ("notes.txt", b"Printed copies on request.\n"),
-    ];
-    let f = common::Fixture::new(&files);
-    let assets: String = files
-        .iter()
-        .map(|(name, bytes)| common::file_asset(&name.replace('.', "-"), name, bytes))
-        .collect();
-    f.manifest(&assets);
-    f
-}
-
 /// `build test.toml -o OUT` without the views, quietly, against `endpoint`.
 fn build_plain(dir: &Path, endpoint: &str, out: &str) -> (i32, String) {
     let args = [
@@ -127,7 +95,7 @@ fn a_pack_built_into_a_bucket_is_the_local_pack_byte_for_byte_and_verifies_there
 #[test]
 fn a_pack_of_many_parts_goes_up_whole_and_a_damaged_one_fails_verify_in_the_bucket() {
     let Some(moto) = server() else { return };
-    let f = large_fixture();
+    let f = common::large_fixture();
     let d = f.path();
     let e = moto.endpoint();
     let (c, err) = build_plain(d, &e, "s3://packs/large.zip");
@@ -233,7 +201,7 @@ fn build_through(moto: &Moto, f: &common::Fixture, fault: Fault) -> (i32, String
 #[test]
 fn resets_and_slowdowns_that_pass_are_retried_and_the_pack_is_still_whole() {
     let Some(moto) = server() else { return };
-    let f = large_fixture();
+    let f = common::large_fixture();
     let d = f.path();
     assert_eq!(build_plain(d, &moto.endpoint(), "large.zip").0, 0);
     for fault in [Fault::Reset(2), Fault::SlowDown(3)] {
@@ -255,7 +223,7 @@ fn resets_and_slowdowns_that_pass_are_retried_and_the_pack_is_still_whole() {
 #[test]
 fn every_part_goes_up_with_the_sha256_the_store_checks_it_against() {
     let Some(moto) = server() else { return };
-    let f = large_fixture();
+    let f = common::large_fixture();
     let proxy = Proxy::start(moto.port, Fault::None);
     let (c, err) = build_plain(f.path(), &proxy.endpoint(), "s3://packs/large.zip");
     assert_eq!(c, 0, "{err}");
@@ -268,7 +236,7 @@ fn every_part_goes_up_with_the_sha256_the_store_checks_it_against() {
 #[test]
 fn an_upload_that_keeps_failing_leaves_no_partial_object_and_the_older_pack_as_it_was() {
     let Some(moto) = server() else { return };
-    let f = large_fixture();
+    let f = common::large_fixture();
     let d = f.path();
     fs::write(d.join("older.zip"), b"PK\x05\x06older pack").expect("write");
     moto.boto(&[
@@ -366,7 +334,7 @@ fn an_object_that_is_not_a_pack_is_not_replaced() {
 #[test]
 fn reads_cut_off_are_asked_again_and_a_store_that_stops_answering_is_no_verdict_on_the_pack() {
     let Some(moto) = server() else { return };
-    let f = large_fixture();
+    let f = common::large_fixture();
     let d = f.path();
     assert_eq!(
         build_plain(d, &moto.endpoint(), "s3://packs/large.zip").0,
@@ -402,17 +370,7 @@ fn reads_cut_off_are_asked_again_and_a_store_that_stops_answering_is_no_verdict_
 /// under `root`) at them: its `base` line becomes `s3://art/<prefix>`.
 fn move_to_bucket(moto: &Moto, root: &Path, manifest: &str, dir: &Path, prefix: &str) {
     moto.boto(&["sync", "art", prefix, dir.to_str().expect("utf-8")]);
-    let path = root.join(manifest);
-    let text = fs::read_to_string(&path).expect("manifest");
-    let moved: String = text
-        .lines()
-        .map(|l| match l.starts_with("base = ") {
-            true => format!("base = \"s3://art/{prefix}\"\n"),
-            false => format!("{l}\n"),
-        })
-        .collect();
-    assert_ne!(moved, text, "{manifest} has a base line");
-    fs::write(path, moved).expect("write");
+    common::set_base(&root.join(manifest), &format!("s3://art/{prefix}"));
 }
 
 /// `check ARGS --format json` against `endpoint`: exit code and the report.
@@ -612,7 +570,7 @@ fn a_bucket_of_assets_that_cannot_be_read_is_a_clear_error_and_no_pack() {
 fn reads_of_assets_cut_off_are_asked_again_and_a_store_that_stops_answering_leaves_no_pack() {
     let Some(moto) = server() else { return };
     moto.boto(&["mb", "art"]);
-    let f = large_fixture();
+    let f = common::large_fixture();
     let d = f.path();
     // The pack is named for its file: each build writes large.zip, kept aside to compare.
     assert_eq!(build_plain(d, &moto.endpoint(), "large.zip").0, 0);

@@ -40,6 +40,9 @@ pub enum Judge {
     Minisign,
     /// moto's S3 server (`moto_server`, from `moto[server]` on PyPI) with boto3 as the client.
     Moto,
+    /// Azurite, Microsoft's Azure Storage emulator, with Microsoft's Blob library as the
+    /// client (Node.js packages from `tests/azure`: `npm ci` there).
+    Azurite,
     /// Debian's Chromium, driven by Node.js with `playwright-core` and `axe-core` from
     /// `tests/browser` (`npm ci` there).
     Chromium,
@@ -62,6 +65,7 @@ impl Judge {
             Judge::Minisign => "minisign",
             Judge::Chromium => "node",
             Judge::Moto => "moto_server",
+            Judge::Azurite => "node",
         }
     }
 
@@ -83,6 +87,7 @@ impl Judge {
                 "apt-get install chromium nodejs npm && npm ci --prefix tests/browser"
             }
             Judge::Moto => "python3 -m pip install 'moto[server]'",
+            Judge::Azurite => "apt-get install nodejs npm && npm ci --prefix tests/azure",
         }
     }
 
@@ -104,6 +109,9 @@ impl Judge {
             Judge::Minisign => "the `minisign` tool",
             Judge::Chromium => "Chromium with Node.js, playwright-core and axe-core",
             Judge::Moto => "moto's S3 server (`moto_server`) and boto3",
+            Judge::Azurite => {
+                "Azurite (Azure Storage's emulator) with Node.js and @azure/storage-blob"
+            }
         }
     }
 
@@ -125,6 +133,7 @@ impl Judge {
                 Judge::Python => python_imports("zipfile"),
                 Judge::Chromium => browser_ready(),
                 Judge::Moto => python_imports("boto3"),
+                Judge::Azurite => super::azure::installed(),
                 _ => true,
             };
         cache.lock().expect("lock").insert(self, found);

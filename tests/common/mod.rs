@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod azure;
 pub mod craft;
 mod judges;
 pub mod made;
@@ -215,4 +216,50 @@ pub fn real_pdf() -> Vec<u8> {
 
 pub fn real_png() -> Vec<u8> {
     fs::read(repo().join("assets/oup/logos/oup-logo.png")).expect("sample")
+}
+
+/// Deterministic bytes that do not compress.
+pub fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A provider with files big enough for a pack of several 8 MiB parts, one file spanning
+/// three of them (its header is finished after the parts that follow it have gone).
+pub fn large_fixture() -> Fixture {
+    let big = noise(19 << 20, 7);
+    let mid = noise(3 << 20, 11);
+    let files: [(&str, &[u8]); 3] = [
+        ("film.bin", &big),
+        ("stills.bin", &mid),
+        ("notes.txt", b"Printed copies on request.\n"),
+    ];
+    let f = Fixture::new(&files);
+    let assets: String = files
+        .iter()
+        .map(|(name, bytes)| file_asset(&name.replace('.', "-"), name, bytes))
+        .collect();
+    f.manifest(&assets);
+    f
+}
+
+/// Points the manifest at `path` at `base` (its `base = ` line rewritten).
+pub fn set_base(path: &Path, base: &str) {
+    let text = fs::read_to_string(path).expect("manifest");
+    let moved: String = text
+        .lines()
+        .map(|l| match l.starts_with("base = ") {
+            true => format!("base = \"{base}\"\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(moved, text, "{} has a base line", path.display());
+    fs::write(path, moved).expect("write");
 }

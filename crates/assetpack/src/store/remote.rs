@@ -158,9 +158,7 @@ impl Remote {
         };
         match block_on(self.store.get_opts(&self.key, options)).map_err(|e| (e, false))? {
             Ok(got) => Ok(got),
-            Err(e @ object_store::Error::NotFound { .. })
-                if one_line(&e).contains("NoSuchBucket") =>
-            {
+            Err(e @ object_store::Error::NotFound { .. }) if missing_bucket(&one_line(&e)) => {
                 Err((self.failed("read", e), false))
             }
             Err(object_store::Error::NotFound { .. }) => Err((
@@ -192,36 +190,28 @@ impl Remote {
     /// to do about it.
     pub(super) fn failed(&self, what: &'static str, e: object_store::Error) -> StoreError {
         let text = one_line(&e);
+        let say = Advice::for_scheme(self.url.scheme());
         let (why, fix) = match &e {
-            _ if text.contains("NoSuchBucket") => (
-                "the bucket does not exist".to_owned(),
-                "create the bucket, or check its name and the endpoint (AWS_ENDPOINT_URL)",
-            ),
+            _ if missing_bucket(&text) => (say.no_bucket.to_owned(), say.make_bucket),
             // With no keys anywhere, the S3 client asks the instance metadata service last.
             _ if text.contains("169.254.169.254") => (
                 "no credentials were found (none in the environment, no AWS profile, no instance role)".to_owned(),
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+                say.set_keys,
             ),
-            object_store::Error::NotFound { .. } => (
-                format!("not found ({text})"),
-                "check the bucket and the key, and that the bucket exists",
-            ),
+            object_store::Error::NotFound { .. } => (format!("not found ({text})"), say.check_names),
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => (
                 format!("the store refused the credentials ({text})"),
-                "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+                say.other_keys,
             ),
             // A listing's refusal comes back as a generic error with the store's code in it.
-            _ if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403 Forbidden"]
+            _ if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "AuthenticationFailed", "403 Forbidden"]
                 .iter()
                 .any(|code| text.contains(code)) => (
                 format!("the store refused the credentials ({text})"),
-                "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+                say.other_keys,
             ),
-            _ => (
-                text,
-                "check the endpoint (AWS_ENDPOINT_URL), the network and the store, then try again",
-            ),
+            _ => (text, say.try_again),
         };
         StoreError::Request {
             url: self.url.to_string(),
@@ -231,6 +221,60 @@ impl Remote {
         }
     }
 }
+
+/// True when the store's words say the bucket (S3, Google Cloud Storage) or the container
+/// (Azure) does not exist.
+fn missing_bucket(text: &str) -> bool {
+    text.contains("NoSuchBucket") || text.contains("ContainerNotFound")
+}
+
+/// What to tell a person about a failed request, in the words and settings of one kind of
+/// store.
+struct Advice {
+    no_bucket: &'static str,
+    make_bucket: &'static str,
+    set_keys: &'static str,
+    other_keys: &'static str,
+    check_names: &'static str,
+    try_again: &'static str,
+}
+
+impl Advice {
+    fn for_scheme(scheme: &str) -> &'static Advice {
+        match scheme {
+            "az" | "azure" | "abfs" | "abfss" => &AZURE,
+            "gs" => &GOOGLE,
+            _ => &S3,
+        }
+    }
+}
+
+static S3: Advice = Advice {
+    no_bucket: "the bucket does not exist",
+    make_bucket: "create the bucket, or check its name and the endpoint (AWS_ENDPOINT_URL)",
+    set_keys: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+    other_keys: "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+    check_names: "check the bucket and the key, and that the bucket exists",
+    try_again: "check the endpoint (AWS_ENDPOINT_URL), the network and the store, then try again",
+};
+
+static AZURE: Advice = Advice {
+    no_bucket: "the container does not exist",
+    make_bucket: "create the container, or check its name and the storage account (AZURE_STORAGE_ACCOUNT_NAME)",
+    set_keys: "set AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY (or AZURE_STORAGE_SAS_KEY)",
+    other_keys: "give a key that may use this container (AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY, or AZURE_STORAGE_SAS_KEY)",
+    check_names: "check the container and the blob's name, and that the container exists",
+    try_again: "check the storage account (AZURE_STORAGE_ACCOUNT_NAME), the network and the store, then try again",
+};
+
+static GOOGLE: Advice = Advice {
+    no_bucket: "the bucket does not exist",
+    make_bucket: "create the bucket, or check its name",
+    set_keys: "set GOOGLE_SERVICE_ACCOUNT (a service account's key file) or GOOGLE_APPLICATION_CREDENTIALS",
+    other_keys: "give a service account that may use this bucket (GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS)",
+    check_names: "check the bucket and the object's name, and that the bucket exists",
+    try_again: "check the network and the store, then try again",
+};
 
 /// The SHA-256 in an object's user metadata (`sha256`, as `aws s3 cp --metadata sha256=…`
 /// stores it), when it is 64 hex digits.
