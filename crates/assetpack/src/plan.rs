@@ -236,6 +236,9 @@ impl Draft {
             layout,
             compression,
         } = options;
+        // The sums, a bag's tag files and a signature come after: room for them now, so a
+        // list of 20,000 entries is not doubled for a few more.
+        payload.reserve_exact(made.len() + 8);
         if !made.is_empty() {
             payload.extend(
                 made.into_iter()
@@ -452,6 +455,8 @@ impl Draft {
         files.push(("manifest.json".into(), json));
         let readme = readme(inputs, &by_manifest, options.layout, edition);
         files.push(("README.txt".into(), readme.into_bytes().into()));
+        // Exactly: growing would double a list of 20,000 entries for a dozen more.
+        payload.reserve_exact(files.len());
         payload.extend(
             files
                 .into_iter()
