@@ -689,7 +689,7 @@ fn a_fast_check_of_a_bucket_trusts_a_stored_sha256_and_never_the_etag() {
 /// The shipped example with every provider's files moved to the bucket `art` (the assets
 /// folder deleted) and three bundle specs: the shipped one, the same selection under
 /// another name, and Oxford's assets alone. The specs' paths, after the local packs of the
-/// three were built into `local/` (without index or catalogue).
+/// three were built into `local/` (with their views) and `local-plain/` (without).
 fn three_regions_in_a_bucket(moto: &Moto, d: &Path) -> [&'static str; 3] {
     moto.boto(&["mb", "art"]);
     let spec = fs::read_to_string(d.join(common::BUNDLE)).expect("spec");
@@ -711,11 +711,16 @@ fn three_regions_in_a_bucket(moto: &Moto, d: &Path) -> [&'static str; 3] {
         "packs/bundles/summer.toml",
         "packs/bundles/autumn.toml",
     ];
-    let mut args = vec!["build"];
-    args.extend(specs);
-    args.extend(["--out-dir", "local", "--no-index", "--no-html", "-q"]);
-    let (c, err) = assetpack(d, &moto.endpoint(), &args);
-    assert_eq!(c, 0, "{err}");
+    for extra in [
+        &["--out-dir", "local"][..],
+        &["--out-dir", "local-plain", "--no-index", "--no-html"],
+    ] {
+        let mut args = vec!["build", "-q"];
+        args.extend(specs);
+        args.extend(extra);
+        let (c, err) = assetpack(d, &moto.endpoint(), &args);
+        assert_eq!(c, 0, "{err}");
+    }
     for m in fs::read_dir(d.join("packs/providers")).expect("providers") {
         let m = m.expect("entry").path();
         let id = m.file_stem().expect("name").to_string_lossy().into_owned();
@@ -727,7 +732,7 @@ fn three_regions_in_a_bucket(moto: &Moto, d: &Path) -> [&'static str; 3] {
     specs
 }
 
-/// `build SPECS --no-index --no-html ARGS` through a proxy in front of moto: exit code, what
+/// `build SPECS ARGS` through a proxy in front of moto: exit code, what
 /// it said, and how many times each object of the bucket `art` was read to its end.
 fn build_counting_reads(
     moto: &Moto,
@@ -738,7 +743,6 @@ fn build_counting_reads(
     let proxy = Proxy::start(moto.port, Fault::None);
     let mut all = vec!["build"];
     all.extend(specs);
-    all.extend(["--no-index", "--no-html"]);
     all.extend(args);
     let (c, said) = assetpack(d, &proxy.endpoint(), &all);
     let mut reads = proxy.reads_of();
@@ -753,6 +757,7 @@ fn packs_built_side_by_side_from_a_bucket_read_each_shared_asset_once() {
     let d = data.path();
     let specs = three_regions_in_a_bucket(&moto, d);
 
+    // With the views: each pack's PDF index and catalogue look at every asset's file too.
     let to = ["--out-dir", "s3://packs/regions"];
     let (c, said, reads) = build_counting_reads(&moto, d, &specs, &to);
     assert_eq!(c, 0, "{said}");
@@ -774,15 +779,42 @@ fn packs_built_side_by_side_from_a_bucket_read_each_shared_asset_once() {
         assert!(s3::same_bytes(&fetched, &local), "{name}");
     }
 
-    // Without the cache the packs read what they share once each: the counts above come
-    // from the cache.
+    // Without the cache each pack reads what the packs share, and its views read each
+    // asset's file again: the counts above come from the cache.
     let off = ["--out-dir", "uncached", "--cache-size", "0", "-q"];
     let (c, said, reads) = build_counting_reads(&moto, d, &specs, &off);
     assert_eq!(c, 0, "{said}");
     assert!(reads.values().any(|n| *n == 3), "{reads:?}");
+    assert!(
+        reads.values().any(|n| *n == 6),
+        "looked at and packed: {reads:?}"
+    );
     let name = "oxford-autumn-2027.zip";
     let uncached = d.join("uncached").join(name);
     assert!(s3::same_bytes(&uncached, &d.join("local").join(name)));
+}
+
+#[test]
+fn a_pack_and_its_views_read_each_asset_from_the_bucket_once() {
+    let Some(moto) = server() else { return };
+    let data = common::shipped_copy();
+    let d = data.path();
+    let specs = three_regions_in_a_bucket(&moto, d);
+    let (c, said, reads) = build_counting_reads(&moto, d, &specs[..1], &["-o", "one.zip"]);
+    assert_eq!(c, 0, "{said}");
+    assert!(reads.len() > 20, "{reads:?}");
+    let again: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        again.is_empty(),
+        "the index looked and the pack read: {again:?}\n{said}"
+    );
+    let local = d.join("local/north-west-spring-2027.zip");
+    assert!(s3::same_bytes(&d.join("one.zip"), &local));
+    // One line says what the temporary cache did.
+    assert!(
+        said.contains("assets read from buckets into the cache"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -792,12 +824,19 @@ fn a_kept_cache_spares_the_next_build_its_reads_and_a_damaged_copy_is_read_again
     let d = data.path();
     let specs = three_regions_in_a_bucket(&moto, d);
     let spec = &specs[..1];
-    let kept = ["-o", "first.zip", "--cache", "kept"];
+    let kept = [
+        "-o",
+        "first.zip",
+        "--cache",
+        "kept",
+        "--no-index",
+        "--no-html",
+    ];
     let (c, said, first) = build_counting_reads(&moto, d, spec, &kept);
     assert_eq!(c, 0, "{said}");
     assert!(first.len() > 20, "{first:?}");
     assert!(d.join("kept/CACHEDIR.TAG").is_file());
-    let local = d.join("local/north-west-spring-2027.zip");
+    let local = d.join("local-plain/north-west-spring-2027.zip");
     assert!(s3::same_bytes(&d.join("first.zip"), &local));
 
     // One copy damaged (same size, other bytes), one deleted.
@@ -814,7 +853,14 @@ fn a_kept_cache_spares_the_next_build_its_reads_and_a_damaged_copy_is_read_again
     fs::write(damaged, &bytes).expect("damage");
     fs::remove_file(&copies[1]).expect("rm");
 
-    let kept = ["-o", "second.zip", "--cache", "kept"];
+    let kept = [
+        "-o",
+        "second.zip",
+        "--cache",
+        "kept",
+        "--no-index",
+        "--no-html",
+    ];
     let (c, said, second) = build_counting_reads(&moto, d, spec, &kept);
     assert_eq!(c, 0, "{said}");
     assert_eq!(second.values().sum::<usize>(), 2, "{second:?}");
@@ -827,7 +873,16 @@ fn a_kept_cache_spares_the_next_build_its_reads_and_a_damaged_copy_is_read_again
 
     // A bound smaller than every asset keeps nothing and reads every object (even two of
     // the same bytes, which a cache reads once).
-    let small = ["-o", "third.zip", "--cache", "small", "--cache-size", "100"];
+    let small = [
+        "-o",
+        "third.zip",
+        "--cache",
+        "small",
+        "--cache-size",
+        "100",
+        "--no-index",
+        "--no-html",
+    ];
     let (c, said, third) = build_counting_reads(&moto, d, spec, &small);
     assert_eq!(c, 0, "{said}");
     assert!(third.len() > first.len(), "{third:?}");

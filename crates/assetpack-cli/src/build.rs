@@ -119,7 +119,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         }
         return run_each(&args, options, to.as_ref());
     }
-    options.cache = kept_cache(&args)?.map(Arc::new);
+    options.cache = run_cache(&args, &[&args.specs])?;
     let to = args.output.as_deref().map(bucket).transpose()?.flatten();
     if to.is_some() {
         options.output = None;
@@ -139,10 +139,11 @@ fn kept_cache(args: &BuildArgs) -> Result<Option<Cache>> {
     }
 }
 
-/// The cache of a run of several packs: the kept one, else (when the packs read assets from
-/// buckets) a temporary one for the assets they share. Each pack's reads are counted in, so
-/// that a temporary cache copies only what more than one pack reads.
-fn run_cache(args: &BuildArgs, specs: &[(PathBuf, String)]) -> Result<Option<Arc<Cache>>> {
+/// The cache of a run: the kept one, else (when the packs read assets from buckets) a
+/// temporary one for what is read more than once: assets the packs share, and each asset's
+/// file the views look at before the pack reads it. Each pack's reads (`packs`: the inputs of
+/// each) are counted in, so that a temporary cache copies only what is read again.
+fn run_cache(args: &BuildArgs, packs: &[&[PathBuf]]) -> Result<Option<Arc<Cache>>> {
     if args.cache_size == 0 || args.dry_run {
         return Ok(None);
     }
@@ -152,11 +153,11 @@ fn run_cache(args: &BuildArgs, specs: &[(PathBuf, String)]) -> Result<Option<Arc
             .context("cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)")?,
     };
     let mut from_buckets = 0;
-    for (spec, _) in specs {
-        // A spec that cannot be read is reported by its build.
-        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(std::slice::from_ref(spec), None)
-        {
-            from_buckets += cache.expect_inputs(&inputs);
+    let looks = !(args.no_index && args.no_html);
+    for inputs in packs {
+        // Inputs that cannot be read are reported by their build.
+        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(inputs, None) {
+            from_buckets += cache.expect_inputs(&inputs, looks);
         }
     }
     Ok((from_buckets > 0 || args.cache.is_some()).then(|| Arc::new(cache)))
@@ -194,7 +195,8 @@ fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) ->
             .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
     }
     let (specs, mut worst) = named_specs(&args.specs);
-    options.cache = run_cache(args, &specs)?;
+    let each: Vec<&[PathBuf]> = specs.iter().map(|(p, _)| std::slice::from_ref(p)).collect();
+    options.cache = run_cache(args, &each)?;
     let default = if to.is_some() { 3 } else { 1 };
     let at_once = args.packs_at_once.map_or(default, usize::from);
     let at_once = at_once.min(specs.len()).max(1);

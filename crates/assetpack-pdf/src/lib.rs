@@ -68,6 +68,8 @@ pub(crate) struct Input<'a> {
     pub signed_by: Option<&'a str>,
     pub edition: Date,
     pub layout: catalog::Layout,
+    /// Where the build reads assets in buckets through, when it has a cache.
+    pub cache: Option<&'a assetpack::cache::Cache>,
 }
 
 impl<'a> Input<'a> {
@@ -80,6 +82,7 @@ impl<'a> Input<'a> {
             signed_by: facts.signed_by,
             edition: facts.edition.date,
             layout: facts.layout,
+            cache: facts.cache,
         }
     }
 

@@ -6,6 +6,7 @@
 use std::io::Read;
 
 use crate::thumb::{self, Pixels, Samples};
+use assetpack::cache::Cache;
 use assetpack::content::{self, Inspection};
 use assetpack::files::{self, Opened};
 use assetpack::manifest::{Content, FileRef, Manifest};
@@ -71,18 +72,28 @@ impl Look {
     }
 }
 
-/// Looks at the main file of an asset of `m` (see the module docs). Without `pixels` (no PDF
-/// to draw them in), an image that can stand as its own thumbnail is not decoded.
-pub fn look(m: &Manifest, content: &Content, pixels: bool) -> Look {
+/// Looks at the main file of an asset of `m` (see the module docs), opened through `cache`
+/// when the build has one. Without `pixels` (no PDF to draw them in), an image that can stand
+/// as its own thumbnail is not decoded.
+pub fn look(m: &Manifest, content: &Content, pixels: bool, cache: Option<&Cache>) -> Look {
     match content {
-        Content::File(f) => look_at_file(m, f, pixels),
+        Content::File(f) => look_at_file(m, f, pixels, cache),
         Content::Url(_) => Look::icon("LINK", None),
         Content::Text { .. } => Look::icon("TEXT", None),
         _ => Look::icon("OTHER", None),
     }
 }
 
-fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool) -> Look {
+/// Opens an asset's file: through the cache when there is one and the manifest records the
+/// file's SHA-256 and size (the cache keeps nothing else), else where it is.
+fn open(m: &Manifest, file: &FileRef, cache: Option<&Cache>) -> std::io::Result<Opened> {
+    match (cache, &file.sha256, file.bytes) {
+        (Some(cache), Some(sha256), Some(len)) => cache.open((&m.base, &file.file), sha256, len),
+        _ => files::open(&m.base, &file.file),
+    }
+}
+
+fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool, cache: Option<&Cache>) -> Look {
     let name = format!("{}/{}", m.provider.id, file.file);
     let ext = file
         .file
@@ -90,7 +101,7 @@ fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool) -> Look {
         .map_or(String::new(), |(_, e)| e.to_ascii_uppercase());
     // Never blocks on a FIFO or device listed as an asset, never leaves `base` through a link
     // (check reports both).
-    let Ok(mut f) = files::open(&m.base, &file.file) else {
+    let Ok(mut f) = open(m, file, cache) else {
         return Look::broken(ext, format!("{name}: cannot open the file"));
     };
     let len = f.len();

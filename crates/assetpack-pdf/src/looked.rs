@@ -60,7 +60,7 @@ pub(crate) fn look_at_assets(input: &Input, pdf: bool, html: bool) -> Looked {
         .map(|s| {
             let m = &input.manifests[s.manifest];
             let a = &m.assets[s.asset];
-            let look = look::look(m, &a.content, pdf);
+            let look = look::look(m, &a.content, pdf, input.cache);
             let thumb = html.then(|| thumb_file(m, &a.id, &look)).flatten();
             Seen { look, thumb }
         })

@@ -407,6 +407,7 @@ fn signed_facts<'a>(
 ) -> IndexFacts<'a> {
     IndexFacts {
         signed_by: options.sign.as_ref().map(SigningKey::id),
+        cache: options.cache.as_deref(),
         ..draft.index_facts(inputs)
     }
 }

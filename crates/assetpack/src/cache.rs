@@ -31,7 +31,8 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use crate::catalog::Inputs;
 use crate::digest::{sha256_reader, BUFFER};
 use crate::files::Opened;
-use crate::plan::SourceFile;
+use crate::manifest::Content;
+use crate::store::Place;
 
 /// The default bound on a cache's size: 2 GiB.
 pub const DEFAULT_LIMIT: u64 = 2 << 30;
@@ -41,6 +42,14 @@ const TAG: &str = "CACHEDIR.TAG";
 const TAG_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This file marks a cache made by assetpack (copies of assets read from buckets).\n\
 # Deleting the folder loses nothing: assetpack reads the assets again.\n";
+
+/// A file to open: a provider's folder (`base`) and the path below it, as its manifest gives
+/// them.
+pub type Source<'a> = (&'a Place, &'a str);
+
+fn open_source((base, rel): Source<'_>) -> io::Result<Opened> {
+    crate::files::open(base, rel)
+}
 
 /// A bounded, content-addressed cache of assets read from buckets (see the module docs).
 #[derive(Debug)]
@@ -162,9 +171,11 @@ impl Cache {
         *self.lock().expected.entry(sha256.to_owned()).or_default() += 1;
     }
 
-    /// Says what the pack of `inputs` will read from buckets: each file whose SHA-256 its
-    /// manifest records ([`Cache::expect`]). The number of such files.
-    pub fn expect_inputs(&self, inputs: &Inputs) -> usize {
+    /// Says what the build of `inputs` will read from buckets: each file of the pack whose
+    /// SHA-256 its manifest records ([`Cache::expect`]), and, when the build makes its views
+    /// (`looks`: the PDF index or the HTML catalogue, which look at each asset's file), each
+    /// asset's own file once more. The number of reads expected.
+    pub fn expect_inputs(&self, inputs: &Inputs, looks: bool) -> usize {
         let mut n = 0;
         for s in &inputs.selected {
             let Some(m) = inputs.manifests.get(s.manifest) else {
@@ -173,11 +184,13 @@ impl Cache {
             if m.base.local().is_some() {
                 continue;
             }
-            for sha256 in s
-                .files(m)
-                .into_iter()
-                .filter_map(|(_, f)| f.sha256.as_ref())
-            {
+            let looked = m.assets.get(s.asset).and_then(|a| match &a.content {
+                Content::File(f) if looks => f.sha256.as_ref(),
+                _ => None,
+            });
+            let files = s.files(m);
+            let packed = files.iter().filter_map(|(_, f)| f.sha256.as_ref());
+            for sha256 in packed.chain(looked) {
                 self.expect(sha256);
                 n += 1;
             }
@@ -185,12 +198,13 @@ impl Cache {
         n
     }
 
-    /// Opens `source`, whose contents the plan expects to be `len` bytes hashing to `sha256`:
-    /// the cache's copy when it has one, else a copy made now when it should keep one, else
-    /// the file itself. A file on this machine is always opened where it is.
-    pub fn open(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<Opened> {
-        if source.base.local().is_some() || !is_sha256(sha256) {
-            return source.open();
+    /// Opens the file `rel` below `base` (a provider's folder), whose contents its manifest
+    /// says are `len` bytes hashing to `sha256`: the cache's copy when it has one, else a copy
+    /// made now when it should keep one, else the file itself. A file on this machine is
+    /// always opened where it is.
+    pub fn open(&self, source: Source<'_>, sha256: &str, len: u64) -> io::Result<Opened> {
+        if source.0.local().is_some() || !is_sha256(sha256) {
+            return open_source(source);
         }
         let mut state = self.lock();
         loop {
@@ -212,7 +226,7 @@ impl Cache {
             if !(self.kept || later) || len > self.limit {
                 self.served(&mut state, sha256);
                 drop(state);
-                return source.open();
+                return open_source(source);
             }
             state.copying.insert(sha256.to_owned());
             drop(state);
@@ -259,7 +273,7 @@ impl Cache {
 
     /// Copies `source` into the cache and opens the copy; a copy whose bytes are not the
     /// plan's is thrown away and the file opened itself (the pack then says what differs).
-    fn copy_in(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<Opened> {
+    fn copy_in(&self, source: Source<'_>, sha256: &str, len: u64) -> io::Result<Opened> {
         let copied = self.copy(source, sha256, len);
         let mut state = self.lock();
         state.copying.remove(sha256);
@@ -271,11 +285,11 @@ impl Cache {
                 let entry = state.entries.get(sha256).copied();
                 let opened = entry.and_then(|e| self.open_entry(&mut state, sha256, e, len));
                 self.served(&mut state, sha256);
-                opened.map_or_else(|| source.open(), Ok)
+                opened.map_or_else(|| open_source(source), Ok)
             }
             Ok(false) => {
                 self.served(&mut state, sha256);
-                source.open()
+                open_source(source)
             }
             Err(e) => Err(e),
         };
@@ -286,8 +300,8 @@ impl Cache {
 
     /// Reads `source` to its end into a temporary file and renames it to `sha256` when the
     /// bytes hash to it; false when they do not.
-    fn copy(&self, source: &SourceFile, sha256: &str, len: u64) -> io::Result<bool> {
-        let mut from = source.open()?;
+    fn copy(&self, source: Source<'_>, sha256: &str, len: u64) -> io::Result<bool> {
+        let mut from = open_source(source)?;
         let mut to = tempfile::Builder::new()
             .prefix(".copy-")
             .tempfile_in(&self.dir)?;
@@ -392,7 +406,7 @@ impl<R: Read, W: Write> Read for Tee<R, W> {
 #[cfg(all(test, feature = "s3"))]
 mod tests {
     use super::*;
-    use crate::store::{Place, Remote};
+    use crate::store::Remote;
     use object_store::memory::InMemory;
     use object_store::{path::Path as Key, ObjectStoreExt, PutPayload};
     use std::sync::Arc;
@@ -410,12 +424,8 @@ mod tests {
         (store, Arc::new(Place::Remote(folder)))
     }
 
-    fn source(base: &Arc<Place>, rel: &str) -> SourceFile {
-        SourceFile {
-            base: Arc::clone(base),
-            rel: rel.into(),
-            recorded: true,
-        }
+    fn source<'a>(base: &'a Place, rel: &'a str) -> Source<'a> {
+        (base, rel)
     }
 
     fn sha(bytes: &[u8]) -> String {
@@ -453,12 +463,12 @@ mod tests {
         cache.expect(&sha(alone));
 
         let first = cache
-            .open(&source(&base, "shared.pdf"), &sha(shared), 13)
+            .open(source(&base, "shared.pdf"), &sha(shared), 13)
             .unwrap();
         assert_eq!(read(first), shared);
         assert_eq!((cache.counts(), cache.used()), ((0, 1), 13));
         let once = cache
-            .open(&source(&base, "alone.pdf"), &sha(alone), 18)
+            .open(source(&base, "alone.pdf"), &sha(alone), 18)
             .unwrap();
         assert_eq!(read(once), alone);
         assert_eq!(cache.counts(), (0, 1), "read once: not copied");
@@ -466,7 +476,7 @@ mod tests {
         // The second read is the copy's, whatever the bucket holds now.
         replace(&store, "shared.pdf", b"other bytes!!");
         let second = cache
-            .open(&source(&base, "shared.pdf"), &sha(shared), 13)
+            .open(source(&base, "shared.pdf"), &sha(shared), 13)
             .unwrap();
         assert_eq!(read(second), shared);
         assert_eq!(
@@ -487,7 +497,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::keep(dir.path(), 1000).unwrap();
         for (name, bytes) in &files {
-            let opened = cache.open(&source(&base, name), &sha(bytes), 400).unwrap();
+            let opened = cache.open(source(&base, name), &sha(bytes), 400).unwrap();
             assert_eq!(&read(opened), bytes);
         }
         // Two of 400 bytes fit in 1000: the two used last.
@@ -504,7 +514,7 @@ mod tests {
         let cache = Cache::keep(dir.path(), 1000).unwrap();
         assert_eq!(cache.used(), 800);
         let kept = cache
-            .open(&source(&base, "f3.png"), &sha(&files[3].1), 400)
+            .open(source(&base, "f3.png"), &sha(&files[3].1), 400)
             .unwrap();
         assert_eq!(
             read(kept),
@@ -512,7 +522,7 @@ mod tests {
             "the entry, not the bucket's new bytes"
         );
         let again = cache
-            .open(&source(&base, "f2.png"), &sha(&files[2].1), 400)
+            .open(source(&base, "f2.png"), &sha(&files[2].1), 400)
             .unwrap();
         assert_eq!(read(again), files[2].1, "the damaged entry read again");
         assert_eq!(cache.counts(), (1, 1));
@@ -525,7 +535,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::keep(dir.path(), 1 << 20).unwrap();
         let planned = sha(b"what the manifest says");
-        let opened = cache.open(&source(&base, "a.pdf"), &planned, 21).unwrap();
+        let opened = cache.open(source(&base, "a.pdf"), &planned, 21).unwrap();
         assert_eq!(
             read(opened),
             b"changed in the bucket",
@@ -548,7 +558,7 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     let src = source(&base, "film.mp4");
-                    let opened = cache.open(&src, &sha(&big), big.len() as u64).unwrap();
+                    let opened = cache.open(src, &sha(&big), big.len() as u64).unwrap();
                     assert!(read(opened) == big);
                 });
             }

@@ -428,7 +428,7 @@ fn make_fragment(
 /// it holds, or should hold, a copy of), else where it is.
 fn open_source(e: &Entry, source: &SourceFile, cache: Option<&Cache>) -> io::Result<Opened> {
     match cache {
-        Some(cache) => cache.open(source, &e.sha256, e.bytes),
+        Some(cache) => cache.open((&source.base, &source.rel), &e.sha256, e.bytes),
         None => source.open(),
     }
 }

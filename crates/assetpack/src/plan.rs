@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::bundle::Header;
+use crate::cache::Cache;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
 use crate::manifest::{Asset, Content, FileRef, Manifest, Place, Print, Provider};
@@ -182,6 +183,9 @@ pub struct IndexFacts<'a> {
     pub manifest_sha256: &'a str,
     /// The ID of the key the pack is signed with, when it is.
     pub signed_by: Option<&'a str>,
+    /// The cache the build reads assets in buckets through, when it has one: the views open
+    /// each asset's file through it too, so a file is read from its bucket once.
+    pub cache: Option<&'a Cache>,
 }
 
 impl Draft {
@@ -194,6 +198,7 @@ impl Draft {
             edition: self.edition,
             manifest_sha256: self.manifest_sha256().unwrap_or_default(),
             signed_by: None,
+            cache: None,
         }
     }
 
