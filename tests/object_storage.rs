@@ -795,6 +795,57 @@ fn packs_built_side_by_side_from_a_bucket_read_each_shared_asset_once() {
 }
 
 #[test]
+fn a_scan_of_a_bucket_folder_writes_the_manifest_a_folder_scan_writes_with_the_bucket_as_base() {
+    let Some(moto) = server() else { return };
+    moto.boto(&["mb", "art"]);
+    let data = common::shipped_copy();
+    let d = data.path();
+    let folder = d.join("assets/oup");
+    moto.boto(&["sync", "art", "oup", folder.to_str().expect("utf-8")]);
+    fs::write(d.join("hidden.txt"), b"not the provider's").expect("write");
+    let hidden = d.join("hidden.txt");
+    moto.boto(&[
+        "put",
+        "art",
+        "oup/.drafts/x.txt",
+        hidden.to_str().expect("utf-8"),
+    ]);
+    let e = moto.endpoint();
+    let scan = |from: &str, to: &str| {
+        let args = ["scan", from, "--provider", "oup", "-o", to];
+        assetpack(d, &e, &args)
+    };
+    let (c, said) = scan("assets/oup", "local.toml");
+    assert_eq!(c, 0, "{said}");
+    let (c, said) = scan("s3://art/oup", "bucket.toml");
+    assert_eq!(c, 0, "{said}");
+    assert!(said.contains("scanned 10 files: 10 added"), "{said}");
+    let local = fs::read_to_string(d.join("local.toml")).expect("local");
+    let bucket = fs::read_to_string(d.join("bucket.toml")).expect("bucket");
+    assert!(bucket.contains("base = \"s3://art/oup\"\n"), "{bucket}");
+    assert_eq!(
+        bucket.replace("base = \"s3://art/oup\"", "base = \"assets/oup\""),
+        local,
+        "the same assets, sizes and SHA-256s; hidden objects passed over"
+    );
+    let (c, v) = check_json(d, &e, &["bucket.toml"]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 10, "{v}");
+
+    // An object replaced: the next scan updates its entry and keeps the rest as they were.
+    let poster = "oup/posters/oup-a3-poster-oxford-handbooks.pdf";
+    moto.boto(&["put", "art", poster, hidden.to_str().expect("utf-8")]);
+    let (c, said) = scan("s3://art/oup", "bucket.toml");
+    assert_eq!(c, 0, "{said}");
+    assert!(said.contains("0 added, 1 updated"), "{said}");
+
+    let (c, said) = scan("s3://no-such-bucket/oup", "none.toml");
+    assert_eq!(c, 2, "{said}");
+    assert!(said.contains("the bucket does not exist"), "{said}");
+    assert!(!d.join("none.toml").exists());
+}
+
+#[test]
 fn a_pack_and_its_views_read_each_asset_from_the_bucket_once() {
     let Some(moto) = server() else { return };
     let data = common::shipped_copy();

@@ -418,7 +418,8 @@ pub(crate) struct VerifyArgs {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ScanArgs {
-    /// The folder holding the provider's files.
+    /// The folder holding the provider's files, or a bucket folder (`s3://bucket/prefix`,
+    /// `gs://…`, `az://…`), which becomes the manifest's `base`.
     pub(crate) dir: PathBuf,
     /// Provider id (lowercase letters, digits, `-`); required for a new manifest.
     #[arg(long)]

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use assetpack::scan::{scan, ScanOptions};
+use assetpack::scan::{scan_place, ScanOptions};
 
 use serde::Serialize;
 
@@ -47,8 +47,9 @@ pub(crate) fn run(args: ScanArgs) -> Result<u8> {
     };
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || json);
-    let outcome = scan(
-        &args.dir,
+    let folder = assetpack::store::place(&args.dir.to_string_lossy())?;
+    let outcome = scan_place(
+        &folder,
         args.output.as_deref().zip(existing.as_deref()),
         &options,
         &bar,

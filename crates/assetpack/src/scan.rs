@@ -5,7 +5,8 @@
 //! `[[asset]]` per file. Given an existing manifest it *edits* that document: it updates the
 //! `sha256` and `bytes` of every file it lists (renditions, transcripts and captions too), adds
 //! the new files at the end and reports the ones that vanished, keeping every hand-written
-//! field, comment and the order of entries.
+//! field, comment and the order of entries. [`scan_place`] does the same for a bucket folder
+//! (`s3://bucket/prefix`): the objects listed, each read once, `base` set to the folder's URL.
 //!
 //! ```no_run
 //! use assetpack::scan::{scan, ScanOptions};
@@ -27,6 +28,7 @@ use crate::catalog::{relative_name, walk, Walked};
 use crate::examine::examine;
 use crate::manifest::{valid_id, Kind};
 use crate::progress::Progress;
+use crate::store::Place;
 
 /// What to write into a new manifest, and where it will live.
 #[derive(Clone, Debug, Default)]
@@ -143,13 +145,28 @@ pub fn scan(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<ScanOutcome, ScanError> {
+    scan_place(&Place::Local(dir.to_owned()), existing, options, progress)
+}
+
+/// Scans `folder`: a folder on this machine, as [`scan`] does, or a bucket folder, whose
+/// objects are listed (names with a part starting with `.` passed over, as hidden files are)
+/// and each read once, and whose URL becomes the manifest's `base`.
+pub fn scan_place(
+    folder: &Place,
+    existing: Option<(&Path, &str)>,
+    options: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<ScanOutcome, ScanError> {
     let mut outcome = ScanOutcome::default();
-    let files = files_to_list(dir, options, &mut outcome)?;
-    let found = hash_all(&files, progress)?;
+    let files = match folder {
+        Place::Local(dir) => files_to_list(dir, options, &mut outcome)?,
+        Place::Remote(_) => objects_to_list(folder, &mut outcome)?,
+    };
+    let found = hash_all(folder, &files, progress)?;
     outcome.files = found.len();
     let by_rel: BTreeMap<&str, &Found> = found.iter().map(|f| (f.rel.as_str(), f)).collect();
     let mut doc = open_document(existing)?;
-    provider_table(&mut doc, dir, options, existing.is_some())?;
+    provider_table(&mut doc, folder, options, existing.is_some())?;
     let (listed, mut ids) = update_listed(&mut doc, &by_rel, &mut outcome);
     let new: Vec<&Found> = found.iter().filter(|f| !listed.contains(&f.rel)).collect();
     let tables = new_assets(&new, &by_rel, &mut ids);
@@ -168,13 +185,19 @@ pub fn scan(
     Ok(outcome)
 }
 
+/// A file to list and its size.
+struct Listed {
+    file: Walked,
+    size: u64,
+}
+
 /// The files of `dir` a manifest can list, from the catalog's walk; the rest (links, special
 /// files, names that are not UTF-8 or not safe) go to `outcome.skipped` with the reason.
 fn files_to_list(
     dir: &Path,
     options: &ScanOptions,
     outcome: &mut ScanOutcome,
-) -> Result<Vec<Walked>, ScanError> {
+) -> Result<Vec<Listed>, ScanError> {
     let io_err = |source| ScanError::Io {
         path: dir.to_owned(),
         source,
@@ -205,28 +228,62 @@ fn files_to_list(
         if !f.utf8 {
             let why = "name is not valid UTF-8; rename the file".to_owned();
             outcome.skipped.push((f.rel, why));
-        } else if let Err(why) = crate::safe_path::check(&f.rel) {
-            let why = format!("unsafe name ({why}); rename the file");
+        } else if let Some(why) = unsafe_name(&f.rel) {
             outcome.skipped.push((f.rel, why));
         } else if own.is_empty() || !std::fs::canonicalize(&f.path).is_ok_and(|c| own.contains(&c))
         {
-            files.push(f);
+            let size = std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len());
+            files.push(Listed { file: f, size });
         }
     }
     Ok(files)
 }
 
-/// Every file hashed and inspected, in parallel.
-fn hash_all(files: &[Walked], progress: &dyn Progress) -> Result<Vec<Found>, ScanError> {
-    let sizes: Vec<u64> = files
-        .iter()
-        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
-        .collect();
-    progress.begin(files.len() as u64, sizes.iter().sum());
+/// Why a manifest cannot name `rel`, when it cannot.
+fn unsafe_name(rel: &str) -> Option<String> {
+    let why = crate::safe_path::check(rel).err()?;
+    Some(format!("unsafe name ({why}); rename the file"))
+}
+
+/// The objects of the bucket folder `folder` a manifest can list, from its listing (with
+/// their sizes); names that are not safe go to `outcome.skipped` with the reason.
+fn objects_to_list(folder: &Place, outcome: &mut ScanOutcome) -> Result<Vec<Listed>, ScanError> {
+    let tree = crate::files::list(folder)
+        .map_err(|source| ScanError::Io {
+            path: folder.join(""),
+            source,
+        })?
+        .unwrap_or_default();
+    let mut files = Vec::with_capacity(tree.files.len());
+    for f in &tree.files {
+        match unsafe_name(&f.rel) {
+            Some(why) => outcome.skipped.push((f.rel.clone(), why)),
+            None => files.push(Listed {
+                size: tree.size(&f.rel).unwrap_or(0),
+                file: f.clone(),
+            }),
+        }
+    }
+    Ok(files)
+}
+
+/// Every file hashed and inspected, in parallel (a file of a folder opened as it was walked,
+/// never through a link; an object of a bucket folder with the request that reads it).
+fn hash_all(
+    folder: &Place,
+    files: &[Listed],
+    progress: &dyn Progress,
+) -> Result<Vec<Found>, ScanError> {
+    progress.begin(files.len() as u64, files.iter().map(|f| f.size).sum());
     let found = files
         .par_iter()
-        .map(|f| {
-            let opened = crate::content::open_regular(&f.path).map(crate::files::Opened::file);
+        .map(|Listed { file: f, .. }| {
+            let opened = match folder {
+                Place::Local(_) => {
+                    crate::content::open_regular(&f.path).map(crate::files::Opened::file)
+                }
+                Place::Remote(_) => crate::files::open(folder, &f.rel),
+            };
             let e = opened
                 .and_then(|o| examine(o, true, &|n| progress.advance(n)))
                 .map_err(|source| ScanError::Io {
@@ -335,7 +392,7 @@ fn new_assets(
 
 fn provider_table(
     doc: &mut DocumentMut,
-    dir: &Path,
+    folder: &Place,
     options: &ScanOptions,
     existing: bool,
 ) -> Result<(), ScanError> {
@@ -373,16 +430,26 @@ fn provider_table(
     } else if provider.get("name").is_none() {
         provider.insert("name", value(&id));
     }
-    let base = base_relative_to_output(dir, options.output.as_deref());
     let existing_base = provider
         .get("base")
         .and_then(Item::as_str)
         .map(str::to_owned);
-    let same = match (&existing_base, &base) {
-        (Some(e), Some(b)) => e == b || same_dir(dir, options.output.as_deref(), e),
-        (None, None) => true,
-        (Some(e), None) => same_dir(dir, options.output.as_deref(), e),
-        (None, Some(_)) => false,
+    let (base, same) = match folder {
+        Place::Local(dir) => {
+            let base = base_relative_to_output(dir, options.output.as_deref());
+            let same = match (&existing_base, &base) {
+                (Some(e), Some(b)) => e == b || same_dir(dir, options.output.as_deref(), e),
+                (None, None) => true,
+                (Some(e), None) => same_dir(dir, options.output.as_deref(), e),
+                (None, Some(_)) => false,
+            };
+            (base, same)
+        }
+        Place::Remote(url) => {
+            let base = url.as_str().trim_end_matches('/').to_owned();
+            let same = existing_base.as_deref().map(|e| e.trim_end_matches('/')) == Some(&base);
+            (Some(base), same)
+        }
     };
     if !same {
         match base {
