@@ -193,21 +193,18 @@ impl Remote {
         let say = Advice::for_scheme(self.url.scheme());
         let (why, fix) = match &e {
             _ if missing_bucket(&text) => (say.no_bucket.to_owned(), say.make_bucket),
-            // With no keys anywhere, the S3 client asks the instance metadata service last.
-            _ if text.contains("169.254.169.254") => (
-                "no credentials were found (none in the environment, no AWS profile, no instance role)".to_owned(),
-                say.set_keys,
-            ),
-            object_store::Error::NotFound { .. } => (format!("not found ({text})"), say.check_names),
+            // With no keys anywhere, the client asks the instance metadata service last.
+            _ if text.contains("169.254.169.254") => (say.no_keys.to_owned(), say.set_keys),
+            object_store::Error::NotFound { .. } => {
+                (format!("not found ({text})"), say.check_names)
+            }
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => (
                 format!("the store refused the credentials ({text})"),
                 say.other_keys,
             ),
             // A listing's refusal comes back as a generic error with the store's code in it.
-            _ if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "AuthenticationFailed", "403 Forbidden"]
-                .iter()
-                .any(|code| text.contains(code)) => (
+            _ if REFUSED.iter().any(|code| text.contains(code)) => (
                 format!("the store refused the credentials ({text})"),
                 say.other_keys,
             ),
@@ -222,6 +219,15 @@ impl Remote {
     }
 }
 
+/// What the stores say when they refuse credentials (S3, Azure), or their status line.
+const REFUSED: [&str; 5] = [
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AccessDenied",
+    "AuthenticationFailed",
+    "403 Forbidden",
+];
+
 /// True when the store's words say the bucket (S3, Google Cloud Storage) or the container
 /// (Azure) does not exist.
 fn missing_bucket(text: &str) -> bool {
@@ -232,6 +238,7 @@ fn missing_bucket(text: &str) -> bool {
 /// store.
 struct Advice {
     no_bucket: &'static str,
+    no_keys: &'static str,
     make_bucket: &'static str,
     set_keys: &'static str,
     other_keys: &'static str,
@@ -251,6 +258,7 @@ impl Advice {
 
 static S3: Advice = Advice {
     no_bucket: "the bucket does not exist",
+    no_keys: "no credentials were found (none in the environment, no AWS profile, no instance role)",
     make_bucket: "create the bucket, or check its name and the endpoint (AWS_ENDPOINT_URL)",
     set_keys: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
     other_keys: "give keys that may use this bucket (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
@@ -260,6 +268,7 @@ static S3: Advice = Advice {
 
 static AZURE: Advice = Advice {
     no_bucket: "the container does not exist",
+    no_keys: "no credentials were found (none in the environment, no managed identity)",
     make_bucket: "create the container, or check its name and the storage account (AZURE_STORAGE_ACCOUNT_NAME)",
     set_keys: "set AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY (or AZURE_STORAGE_SAS_KEY)",
     other_keys: "give a key that may use this container (AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY, or AZURE_STORAGE_SAS_KEY)",
@@ -269,6 +278,7 @@ static AZURE: Advice = Advice {
 
 static GOOGLE: Advice = Advice {
     no_bucket: "the bucket does not exist",
+    no_keys: "no credentials were found (none in the environment, no service account of this machine)",
     make_bucket: "create the bucket, or check its name",
     set_keys: "set GOOGLE_SERVICE_ACCOUNT (a service account's key file) or GOOGLE_APPLICATION_CREDENTIALS",
     other_keys: "give a service account that may use this bucket (GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS)",
