@@ -787,11 +787,12 @@ fn file_checks(
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
     progress.begin(jobs.len() as u64, total);
-    let results: Vec<Examination> = jobs
-        .par_iter()
-        .map(|job| examine_job(job, options, progress))
-        .chain(deferred.par_iter().map(|j| size_on_disk(j, &tree)))
-        .collect();
+    let results: Vec<Examination> = crate::files::reading(&m.base, || {
+        jobs.par_iter()
+            .map(|job| examine_job(job, options, progress))
+            .chain(deferred.par_iter().map(|j| size_on_disk(j, &tree)))
+            .collect()
+    });
     let mut checks = FileChecks {
         files: jobs.len() + deferred.len(),
         deferred: deferred.iter().map(|j| j.at).collect(),

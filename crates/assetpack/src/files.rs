@@ -26,6 +26,31 @@ use crate::catalog::Tree;
 use crate::content::{self, ReadAt};
 use crate::store::Place;
 
+/// Files read at once from a bucket: each read waits on the network far more than on this
+/// machine, so requests in flight, not cores, set the pace.
+pub const BUCKET_READS: usize = 8;
+
+/// Runs `work`, whose parallel iterators read files below `base`: for a bucket folder on a
+/// pool of [`BUCKET_READS`] threads (made once), for a folder as called (the cores are the
+/// limit there).
+pub fn reading<R: Send>(base: &Place, work: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    if base.local().is_some() {
+        return work();
+    }
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(BUCKET_READS)
+            .thread_name(|i| format!("bucket-read-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// A provider's file, open for reading: in order ([`Read`]) or at any place ([`ReadAt`]).
 #[derive(Debug)]
 pub struct Opened {

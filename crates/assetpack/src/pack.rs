@@ -57,7 +57,7 @@ const WINDOW: usize = 4;
 /// Readers, and the window, when files come from a bucket: each waits on the network most of
 /// the time, so more of them keep more requests in flight (memory stays bounded by the
 /// window's fragments and the pool's buffers).
-const BUCKET_READERS: usize = 8;
+const BUCKET_READERS: usize = crate::files::BUCKET_READS;
 /// Most entries in one fragment.
 const BATCH_FILES: usize = 64;
 /// Most bytes of content in one fragment (a single larger generated file makes its own).
@@ -566,36 +566,44 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
 }
 
 /// Cuts the items into reader jobs: each large file alone, runs of the rest into fragments of
-/// at most [`BATCH_FILES`] entries and [`BATCH_BYTES`] bytes. Depends only on the plan, so
-/// the ZIP is the same whatever the number of readers.
-fn jobs(items: &[(String, Item)]) -> Vec<Job> {
+/// at most [`BATCH_FILES`] entries and [`BATCH_BYTES`] bytes — from a bucket, one file each
+/// (with the folders before it), since a fragment's reader fetches its files one after
+/// another. Depends only on the plan, so the ZIP is the same whatever the number of readers
+/// (and a fragment's entries are copied into the pack as they are, so the cut does not
+/// change the bytes either).
+fn jobs(items: &[(String, Item)], from_bucket: bool) -> Vec<Job> {
+    let fits = |entries: usize, files: usize, file: usize| match from_bucket {
+        true => files + file <= 1,
+        false => entries < BATCH_FILES,
+    };
     let mut jobs = Vec::new();
-    let mut run: Option<(std::ops::Range<usize>, u64)> = None;
+    let mut run: Option<(std::ops::Range<usize>, u64, usize)> = None;
     for (k, (_, item)) in items.iter().enumerate() {
         if item.is_large() {
-            if let Some((r, _)) = run.take() {
+            if let Some((r, ..)) = run.take() {
                 jobs.push(Job::Fragment(r));
             }
             jobs.push(Job::Large(k));
             continue;
         }
-        let bytes = match item {
-            Item::Dir => 0,
-            Item::Bytes(e, _) | Item::File(e, ..) => e.bytes,
+        let (bytes, file) = match item {
+            Item::Dir => (0, 0),
+            Item::Bytes(e, _) | Item::File(e, ..) => (e.bytes, 1),
         };
         match &mut run {
-            Some((r, total)) if r.len() < BATCH_FILES && *total + bytes <= BATCH_BYTES => {
+            Some((r, total, n)) if fits(r.len(), *n, file) && *total + bytes <= BATCH_BYTES => {
                 r.end = k + 1;
                 *total += bytes;
+                *n += file;
             }
             _ => {
-                if let Some((r, _)) = run.replace((k..k + 1, bytes)) {
+                if let Some((r, ..)) = run.replace((k..k + 1, bytes, file)) {
                     jobs.push(Job::Fragment(r));
                 }
             }
         }
     }
-    if let Some((r, _)) = run {
+    if let Some((r, ..)) = run {
         jobs.push(Job::Fragment(r));
     }
     jobs
@@ -635,16 +643,16 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
 ) -> Result<(W, ReadFiles), PackError> {
     content::forget_folders();
     let items = items(plan);
-    let jobs = jobs(&items);
+    let from_bucket = plan.entries.iter().any(|e| match &e.data {
+        EntryData::File(src) => src.base.local().is_none(),
+        _ => false,
+    });
+    let jobs = jobs(&items, from_bucket);
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
     let base = base_options(plan);
     let (txs, rxs): (Vec<_>, Vec<_>) = jobs.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let from_bucket = plan.entries.iter().any(|e| match &e.data {
-        EntryData::File(src) => src.base.local().is_none(),
-        _ => false,
-    });
     let (readers, ahead) = match from_bucket {
         true => (options.jobs.max(BUCKET_READERS), BUCKET_READERS),
         false => (options.jobs.max(1), WINDOW),

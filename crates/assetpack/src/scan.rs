@@ -275,7 +275,18 @@ fn hash_all(
     progress: &dyn Progress,
 ) -> Result<Vec<Found>, ScanError> {
     progress.begin(files.len() as u64, files.iter().map(|f| f.size).sum());
-    let found = files
+    let found = crate::files::reading(folder, || hash_each(folder, files, progress));
+    progress.finish();
+    found
+}
+
+/// Each file hashed and inspected, in parallel on the pool [`crate::files::reading`] gives.
+fn hash_each(
+    folder: &Place,
+    files: &[Listed],
+    progress: &dyn Progress,
+) -> Result<Vec<Found>, ScanError> {
+    files
         .par_iter()
         .map(|Listed { file: f, .. }| {
             let opened = match folder {
@@ -298,9 +309,7 @@ fn hash_all(
                 media_type: e.inspection.media_type,
             })
         })
-        .collect();
-    progress.finish();
-    found
+        .collect()
 }
 
 /// The manifest document to edit: the existing one (which must be a provider manifest), or a
