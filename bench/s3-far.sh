@@ -2,8 +2,8 @@
 # Benchmark reading a bucket that is far away: moto behind bench/lag.py, which waits LAG
 # seconds (default 0.03) before each request, as a store across a network does. Times, on
 # one provider folder of the tiny corpus in the bucket: `scan s3://…`, `check` of its
-# manifest and `build --no-index --no-html` from it to a local pack. BASELINE=<another
-# assetpack binary> times it beside this one in the same run.
+# manifest and `build` from it to a local pack, without and with its views (PDF index and
+# catalogue). BASELINE=<another assetpack binary> times it beside this one in the same run.
 #
 #   bench/s3-far.sh [WORKDIR]   (default: a new temporary folder, deleted at the end)
 #
@@ -33,7 +33,8 @@ for bin in "$ap" ${BASELINE:-}; do
   label=$([ "$bin" = "$ap" ] && echo assetpack || echo baseline)
   args+=(-n "$label scan" "$bin scan s3://art/$provider --provider $provider --quiet"
          -n "$label check" "$bin check $work/m.toml --quiet"
-         -n "$label build" "$bin build $work/m.toml -o $work/out.zip --no-index --no-html --quiet")
+         -n "$label build" "$bin build $work/m.toml -o $work/out.zip --no-index --no-html --quiet"
+         -n "$label build with the views" "$bin build $work/m.toml -o $work/out.zip --quiet")
 done
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/s3-far.json" "${args[@]}"
 echo

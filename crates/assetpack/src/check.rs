@@ -787,7 +787,7 @@ fn file_checks(
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
     progress.begin(jobs.len() as u64, total);
-    let results: Vec<Examination> = crate::files::reading(&m.base, || {
+    let results: Vec<Examination> = crate::files::reading(m.base.local().is_none(), || {
         jobs.par_iter()
             .map(|job| examine_job(job, options, progress))
             .chain(deferred.par_iter().map(|j| size_on_disk(j, &tree)))

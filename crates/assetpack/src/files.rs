@@ -30,12 +30,12 @@ use crate::store::Place;
 /// machine, so requests in flight, not cores, set the pace.
 pub const BUCKET_READS: usize = 8;
 
-/// Runs `work`, whose parallel iterators read files below `base`: for a bucket folder on a
-/// pool of [`BUCKET_READS`] threads (made once), for a folder as called (the cores are the
-/// limit there).
-pub fn reading<R: Send>(base: &Place, work: impl FnOnce() -> R + Send) -> R {
+/// Runs `work`, whose parallel iterators read files: `from_bucket` (some of them in a bucket
+/// folder), on a pool of [`BUCKET_READS`] threads (made once); else as called (from disk the
+/// cores are the limit).
+pub fn reading<R: Send>(from_bucket: bool, work: impl FnOnce() -> R + Send) -> R {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    if base.local().is_some() {
+    if !from_bucket {
         return work();
     }
     let pool = POOL.get_or_init(|| {

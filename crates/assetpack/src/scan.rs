@@ -275,7 +275,9 @@ fn hash_all(
     progress: &dyn Progress,
 ) -> Result<Vec<Found>, ScanError> {
     progress.begin(files.len() as u64, files.iter().map(|f| f.size).sum());
-    let found = crate::files::reading(folder, || hash_each(folder, files, progress));
+    let found = crate::files::reading(folder.local().is_none(), || {
+        hash_each(folder, files, progress)
+    });
     progress.finish();
     found
 }

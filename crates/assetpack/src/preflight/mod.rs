@@ -45,12 +45,10 @@ impl Default for PreflightOptions {
 /// Preflights every asset of `m`.
 pub fn manifest(m: &Manifest, options: &PreflightOptions) -> Vec<Problem> {
     use rayon::prelude::*;
-    crate::files::reading(&m.base, || {
-        m.assets
-            .par_iter()
-            .flat_map_iter(|a| asset(m, a, options))
-            .collect()
-    })
+    m.assets
+        .par_iter()
+        .flat_map_iter(|a| asset(m, a, options))
+        .collect()
 }
 
 /// Preflights one asset of `m`.
