@@ -866,6 +866,14 @@ fn a_pack_and_its_views_read_each_asset_from_the_bucket_once() {
         said.contains("assets read from buckets into the cache"),
         "{said}"
     );
+
+    // So does a pack of a manifest alone (named by -o).
+    let manifest = ["packs/providers/oup.toml"];
+    let (c, said, reads) = build_counting_reads(&moto, d, &manifest, &["-o", "oup.zip"]);
+    assert_eq!(c, 0, "{said}");
+    assert!(reads.len() > 5, "{reads:?}");
+    let again: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "{again:?}\n{said}");
 }
 
 #[test]

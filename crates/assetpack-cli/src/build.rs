@@ -119,7 +119,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         }
         return run_each(&args, options, to.as_ref());
     }
-    options.cache = run_cache(&args, &[&args.specs])?;
+    options.cache = run_cache(&args, &[&args.specs], args.output.as_deref())?;
     let to = args.output.as_deref().map(bucket).transpose()?.flatten();
     if to.is_some() {
         options.output = None;
@@ -142,8 +142,13 @@ fn kept_cache(args: &BuildArgs) -> Result<Option<Cache>> {
 /// The cache of a run: the kept one, else (when the packs read assets from buckets) a
 /// temporary one for what is read more than once: assets the packs share, and each asset's
 /// file the views look at before the pack reads it. Each pack's reads (`packs`: the inputs of
-/// each) are counted in, so that a temporary cache copies only what is read again.
-fn run_cache(args: &BuildArgs, packs: &[&[PathBuf]]) -> Result<Option<Arc<Cache>>> {
+/// each; `output` names a pack of manifests alone) are counted in, so that a temporary cache
+/// copies only what is read again.
+fn run_cache(
+    args: &BuildArgs,
+    packs: &[&[PathBuf]],
+    output: Option<&Path>,
+) -> Result<Option<Arc<Cache>>> {
     if args.cache_size == 0 || args.dry_run {
         return Ok(None);
     }
@@ -156,7 +161,7 @@ fn run_cache(args: &BuildArgs, packs: &[&[PathBuf]]) -> Result<Option<Arc<Cache>
     let looks = !(args.no_index && args.no_html);
     for inputs in packs {
         // Inputs that cannot be read are reported by their build.
-        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(inputs, None) {
+        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(inputs, output) {
             from_buckets += cache.expect_inputs(&inputs, looks);
         }
     }
@@ -196,7 +201,7 @@ fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) ->
     }
     let (specs, mut worst) = named_specs(&args.specs);
     let each: Vec<&[PathBuf]> = specs.iter().map(|(p, _)| std::slice::from_ref(p)).collect();
-    options.cache = run_cache(args, &each)?;
+    options.cache = run_cache(args, &each, None)?;
     let default = if to.is_some() { 3 } else { 1 };
     let at_once = args.packs_at_once.map_or(default, usize::from);
     let at_once = at_once.min(specs.len()).max(1);

@@ -50,10 +50,35 @@ struct Seen {
     thumb: Option<Made>,
 }
 
+/// Copies the chosen assets' files in buckets into the build's cache first, several at once
+/// ([`assetpack::files::reading`]): the looks then decode them one per core from local disk,
+/// instead of waiting on the store one per core.
+fn fetch_ahead(input: &Input) {
+    use rayon::prelude::*;
+    let Some(cache) = input.cache else {
+        return;
+    };
+    let from_bucket = input.manifests.iter().any(|m| m.base.local().is_none());
+    assetpack::files::reading(from_bucket, || {
+        input.selected.par_iter().for_each(|s| {
+            let m = &input.manifests[s.manifest];
+            if let Some(assetpack::manifest::Content::File(f)) =
+                m.assets.get(s.asset).map(|a| &a.content)
+            {
+                if let (Some(sha256), Some(len)) = (&f.sha256, f.bytes) {
+                    // A file that cannot be fetched is read where it is, and said so there.
+                    let _ = cache.fetch((&m.base, &f.file), sha256, len);
+                }
+            }
+        });
+    });
+}
+
 /// Looks at every chosen asset's file once, in parallel, and makes the PDF's images (`pdf`)
 /// and the catalogue's thumbnail files (`html`) from the same pixels.
 pub(crate) fn look_at_assets(input: &Input, pdf: bool, html: bool) -> Looked {
     use rayon::prelude::*;
+    fetch_ahead(input);
     let seen: Vec<Seen> = input
         .selected
         .par_iter()

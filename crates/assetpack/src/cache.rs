@@ -234,6 +234,50 @@ impl Cache {
         }
     }
 
+    /// Copies the file `rel` below `base` in ahead of its readers, when the cache would keep
+    /// it (as [`Cache::open`] would) and it fits beside what the cache holds without pushing
+    /// anything out; counts no read. So the files a caller is about to read one per core can
+    /// be fetched from their bucket several at once first.
+    pub fn fetch(&self, source: Source<'_>, sha256: &str, len: u64) -> io::Result<()> {
+        if source.0.local().is_some() || !is_sha256(sha256) {
+            return Ok(());
+        }
+        let mut state = self.lock();
+        let later = state.expected.get(sha256).is_some_and(|n| *n > 1);
+        let fits = state.used.saturating_add(len) <= self.limit;
+        if !(self.kept || later)
+            || !fits
+            || state.copying.contains(sha256)
+            || state.entries.contains_key(sha256)
+        {
+            return Ok(());
+        }
+        state.copying.insert(sha256.to_owned());
+        drop(state);
+        let copied = self.copy(source, sha256, len);
+        let settled = self.settle(&mut self.lock(), sha256, len, copied);
+        self.copied.notify_all();
+        settled.map(|_| ())
+    }
+
+    /// Records how a copy of `sha256` went: no longer being copied; a sound copy becomes an
+    /// entry (and what no longer fits goes). True when it did.
+    fn settle(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        sha256: &str,
+        len: u64,
+        copied: io::Result<bool>,
+    ) -> io::Result<bool> {
+        state.copying.remove(sha256);
+        if let Ok(true) = copied {
+            state.copies += 1;
+            state.add(sha256, len, true);
+            self.evict(state);
+        }
+        copied
+    }
+
     /// Counts one expected read of `sha256` done; a cache for one run lets go of an entry no
     /// pack will read again (the file stays readable through what is open).
     fn served(&self, state: &mut MutexGuard<'_, State>, sha256: &str) {
@@ -276,12 +320,8 @@ impl Cache {
     fn copy_in(&self, source: Source<'_>, sha256: &str, len: u64) -> io::Result<Opened> {
         let copied = self.copy(source, sha256, len);
         let mut state = self.lock();
-        state.copying.remove(sha256);
-        let result = match copied {
+        let result = match self.settle(&mut state, sha256, len, copied) {
             Ok(true) => {
-                state.copies += 1;
-                state.add(sha256, len, true);
-                self.evict(&mut state);
                 let entry = state.entries.get(sha256).copied();
                 let opened = entry.and_then(|e| self.open_entry(&mut state, sha256, e, len));
                 self.served(&mut state, sha256);
@@ -544,6 +584,33 @@ mod tests {
         assert_eq!((cache.counts(), cache.used()), ((0, 0), 0));
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "only the tag: {left:?}");
+    }
+
+    #[test]
+    fn a_file_fetched_ahead_is_copied_once_and_its_reads_come_from_the_copy() {
+        let poster = vec![9u8; 5000];
+        let (_store, base) = bucket("cache-fetch", &[("poster.pdf", &poster)]);
+        let cache = Cache::for_run(1 << 20).unwrap();
+        // Fetching what is read once keeps nothing.
+        cache
+            .fetch(source(&base, "poster.pdf"), &sha(&poster), 5000)
+            .unwrap();
+        assert_eq!(cache.counts(), (0, 0));
+        cache.expect(&sha(&poster));
+        cache.expect(&sha(&poster));
+        cache
+            .fetch(source(&base, "poster.pdf"), &sha(&poster), 5000)
+            .unwrap();
+        cache
+            .fetch(source(&base, "poster.pdf"), &sha(&poster), 5000)
+            .unwrap();
+        assert_eq!(cache.counts(), (0, 1), "copied once, nothing read yet");
+        for _ in 0..2 {
+            let opened = cache.open(source(&base, "poster.pdf"), &sha(&poster), 5000);
+            assert!(read(opened.unwrap()) == poster);
+        }
+        assert_eq!(cache.counts(), (2, 1), "both reads from the copy");
+        assert_eq!(cache.used(), 0, "let go of after the last read");
     }
 
     #[test]
