@@ -84,12 +84,18 @@ pub fn look(m: &Manifest, content: &Content, pixels: bool, cache: Option<&Cache>
     }
 }
 
-/// Opens an asset's file: through the cache when there is one and the manifest records the
-/// file's SHA-256 and size (the cache keeps nothing else), else where it is.
+/// The SHA-256 and size the manifest records for `file`: what the cache knows a copy by (it
+/// keeps no file without them).
+pub(crate) fn recorded(file: &FileRef) -> Option<(&str, u64)> {
+    Some((file.sha256.as_deref()?, file.bytes?))
+}
+
+/// Opens an asset's file: through the cache when there is one and the file is
+/// [`recorded`], else where it is.
 fn open(m: &Manifest, file: &FileRef, cache: Option<&Cache>) -> std::io::Result<Opened> {
-    match (cache, &file.sha256, file.bytes) {
-        (Some(cache), Some(sha256), Some(len)) => cache.open((&m.base, &file.file), sha256, len),
-        _ => files::open(&m.base, &file.file),
+    match cache.zip(recorded(file)) {
+        Some((cache, (sha256, len))) => cache.open((&m.base, &file.file), sha256, len),
+        None => files::open(&m.base, &file.file),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use assetpack::catalog;
-use assetpack::manifest::Manifest;
+use assetpack::manifest::{Content, Manifest};
 use printpdf::{RawImage, RawImageData, RawImageFormat, XObjectId};
 
 use crate::look::{self, Look, Thumb};
@@ -62,13 +62,12 @@ fn fetch_ahead(input: &Input) {
     assetpack::files::reading(from_bucket, || {
         input.selected.par_iter().for_each(|s| {
             let m = &input.manifests[s.manifest];
-            if let Some(assetpack::manifest::Content::File(f)) =
-                m.assets.get(s.asset).map(|a| &a.content)
-            {
-                if let (Some(sha256), Some(len)) = (&f.sha256, f.bytes) {
-                    // A file that cannot be fetched is read where it is, and said so there.
-                    let _ = cache.fetch((&m.base, &f.file), sha256, len);
-                }
+            let Some(Content::File(f)) = m.assets.get(s.asset).map(|a| &a.content) else {
+                return;
+            };
+            if let Some((sha256, len)) = look::recorded(f) {
+                // A file that cannot be fetched is read where it is, and said so there.
+                let _ = cache.fetch((&m.base, &f.file), sha256, len);
             }
         });
     });

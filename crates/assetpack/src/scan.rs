@@ -248,19 +248,19 @@ fn unsafe_name(rel: &str) -> Option<String> {
 /// The objects of the bucket folder `folder` a manifest can list, from its listing (with
 /// their sizes); names that are not safe go to `outcome.skipped` with the reason.
 fn objects_to_list(folder: &Place, outcome: &mut ScanOutcome) -> Result<Vec<Listed>, ScanError> {
-    let tree = crate::files::list(folder)
+    let mut tree = crate::files::list(folder)
         .map_err(|source| ScanError::Io {
             path: folder.join(""),
             source,
         })?
         .unwrap_or_default();
     let mut files = Vec::with_capacity(tree.files.len());
-    for f in &tree.files {
+    for f in std::mem::take(&mut tree.files) {
         match unsafe_name(&f.rel) {
-            Some(why) => outcome.skipped.push((f.rel.clone(), why)),
+            Some(why) => outcome.skipped.push((f.rel, why)),
             None => files.push(Listed {
                 size: tree.size(&f.rel).unwrap_or(0),
-                file: f.clone(),
+                file: f,
             }),
         }
     }
