@@ -262,6 +262,44 @@ fn rebuilds_are_byte_identical() {
     assert!(fs::read(b2).expect("read") == b1);
 }
 
+/// A build of files on this machine makes no cache (that is for files in buckets), so it
+/// needs no temporary folder: with TMPDIR pointing nowhere, a bundle, provider manifests
+/// alone and `--out-dir` all build, and the packs are those of a normal run.
+#[test]
+fn a_build_of_local_files_needs_no_temporary_folder() {
+    let (data, out, zip) = shipped_pack();
+    let expected = fs::read(&zip).expect("read");
+    let nowhere = out.path().join("no-such-folder");
+    let build = |args: &[&str]| {
+        let o = bin()
+            .current_dir(data.path())
+            .env("TMPDIR", &nowhere)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let again = out.path().join("again.zip");
+    build(&build_args(&again, &[]));
+    assert!(
+        fs::read(&again).expect("read") == expected,
+        "the pack differs"
+    );
+    let dir = out.path().join("packs");
+    build(&["build", BUNDLE, "--out-dir", dir.to_str().expect("utf-8")]);
+    let in_dir = dir.join(format!("{NAME}.zip"));
+    assert!(
+        fs::read(in_dir).expect("read") == expected,
+        "the pack differs"
+    );
+    let alone = out.path().join("oup.zip");
+    let alone = alone.to_str().expect("utf-8");
+    build(&["build", "packs/providers/oup.toml", "-o", alone]);
+    let o = run(data.path(), &["verify", alone, "--quiet"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!nowhere.exists());
+}
+
 #[test]
 fn source_date_epoch_sets_timestamps_without_a_bundle_date() {
     let data = shipped_copy();

@@ -11,7 +11,7 @@ use assetpack::build::{
     self, BuildError, BuildOptions, IndexFailure, IndexMaker, IndexOutcome, Outcome,
 };
 use assetpack::cache::Cache;
-use assetpack::catalog::{InputsError, Layout};
+use assetpack::catalog::{Inputs, InputsError, Layout};
 use assetpack::pack::PackError;
 use assetpack::plan::{Compression, IndexFacts, Made};
 use assetpack::store::Place;
@@ -119,12 +119,18 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         }
         return run_each(&args, options, to.as_ref());
     }
-    options.cache = run_cache(&args, &[&args.specs], args.output.as_deref())?;
     let to = args.output.as_deref().map(bucket).transpose()?.flatten();
     if to.is_some() {
         options.output = None;
     }
-    let code = build_one(&args, &args.specs, &options, to.as_ref(), false)?;
+    // Read once: for the cache (what the pack reads from buckets) and for the build.
+    let read = read_inputs(&args.specs, &options, to.as_ref());
+    let reads = match &read {
+        Ok((inputs, _)) => bucket_reads(&args, inputs),
+        Err(_) => Vec::new(),
+    };
+    options.cache = run_cache(&args, reads)?;
+    let code = build_one(&args, read, &options, to.as_ref(), false)?;
     cache_summary(&args, options.cache.as_deref())?;
     Ok(code)
 }
@@ -141,32 +147,44 @@ fn kept_cache(args: &BuildArgs) -> Result<Option<Cache>> {
 
 /// The cache of a run: the kept one, else (when the packs read assets from buckets) a
 /// temporary one for what is read more than once: assets the packs share, and each asset's
-/// file the views look at before the pack reads it. Each pack's reads (`packs`: the inputs of
-/// each; `output` names a pack of manifests alone) are counted in, so that a temporary cache
-/// copies only what is read again.
-fn run_cache(
-    args: &BuildArgs,
-    packs: &[&[PathBuf]],
-    output: Option<&Path>,
-) -> Result<Option<Arc<Cache>>> {
+/// file the views look at before the pack reads it. Every pack's reads from buckets
+/// ([`bucket_reads`]) are counted in, so that a temporary cache copies only what is read
+/// again; with none, a run makes no cache folder at all.
+fn run_cache(args: &BuildArgs, reads: Vec<String>) -> Result<Option<Arc<Cache>>> {
     if args.cache_size == 0 || args.dry_run {
         return Ok(None);
     }
     let cache = match kept_cache(args)? {
         Some(kept) => kept,
+        None if reads.is_empty() => return Ok(None),
         None => Cache::for_run(args.cache_size)
             .context("cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)")?,
     };
-    let mut from_buckets = 0;
-    let looks = !(args.no_index && args.no_html);
-    for inputs in packs {
-        // Inputs that cannot be read are reported by their build.
-        if let Ok((inputs, _)) = assetpack::catalog::Inputs::read(inputs, output) {
-            from_buckets += cache.expect_inputs(&inputs, looks);
-        }
+    for sha256 in &reads {
+        cache.expect(sha256);
     }
-    Ok((from_buckets > 0 || args.cache.is_some()).then(|| Arc::new(cache)))
+    Ok(Some(Arc::new(cache)))
 }
+
+/// What the build of `inputs` reads from buckets, views included unless both are off.
+fn bucket_reads(args: &BuildArgs, inputs: &Inputs) -> Vec<String> {
+    assetpack::cache::bucket_reads(inputs, !(args.no_index && args.no_html))
+}
+
+/// Reads the specs of one pack; a pack of provider manifests alone is named for its output
+/// (the file, or the object `to`).
+fn read_inputs(specs: &[PathBuf], options: &BuildOptions, to: Option<&Bucket>) -> Read {
+    match to {
+        #[cfg(feature = "s3")]
+        Some(object) => build::read_for_upload(specs, object),
+        #[cfg(not(feature = "s3"))]
+        Some(never) => match *never {},
+        None => Ok(Inputs::read(specs, options.output.as_deref())?),
+    }
+}
+
+/// One pack's specs as read, with the problems met reading them.
+type Read = Result<(Inputs, Vec<Problem>), BuildError>;
 
 /// What the cache did, unless quiet: reads it saved, and what it holds when kept.
 fn cache_summary(args: &BuildArgs, cache: Option<&Cache>) -> Result<()> {
@@ -200,8 +218,7 @@ fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) ->
             .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
     }
     let (specs, mut worst) = named_specs(&args.specs);
-    let each: Vec<&[PathBuf]> = specs.iter().map(|(p, _)| std::slice::from_ref(p)).collect();
-    options.cache = run_cache(args, &each, None)?;
+    options.cache = run_cache(args, each_reads(args, &specs))?;
     let default = if to.is_some() { 3 } else { 1 };
     let at_once = args.packs_at_once.map_or(default, usize::from);
     let at_once = at_once.min(specs.len()).max(1);
@@ -229,6 +246,18 @@ fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) ->
     worst = codes.into_iter().fold(worst, u8::max);
     cache_summary(args, options.cache.as_deref())?;
     Ok(worst)
+}
+
+/// What the packs of `specs` read from buckets, each spec read on its own and let go (a
+/// spec that cannot be read is reported by its build). Not read when no cache can be used.
+fn each_reads(args: &BuildArgs, specs: &[(PathBuf, String)]) -> Vec<String> {
+    if args.cache_size == 0 || args.dry_run {
+        return Vec::new();
+    }
+    let read = |spec: &PathBuf| Inputs::read(std::slice::from_ref(spec), None);
+    let each = specs.iter().filter_map(|(spec, _)| read(spec).ok());
+    each.flat_map(|(inputs, _)| bucket_reads(args, &inputs))
+        .collect()
 }
 
 /// The specs `--out-dir` can build, each with its pack's name; the others are reported
@@ -271,8 +300,8 @@ fn build_named(
 ) -> u8 {
     let object = to.map(|folder| in_folder(folder, name)).transpose();
     let built = object.and_then(|object| {
-        let specs = [spec.to_owned()];
-        build_one(args, &specs, options, object.as_ref(), beside_others)
+        let read = read_inputs(&[spec.to_owned()], options, object.as_ref());
+        build_one(args, read, options, object.as_ref(), beside_others)
     });
     match built {
         Ok(code) => code,
@@ -302,18 +331,19 @@ fn in_folder(folder: &Bucket, name: &str) -> Result<Bucket> {
 
 /// The one build, into a file or (`to`) a bucket.
 fn build_to(
-    specs: &[std::path::PathBuf],
+    read: Read,
     options: &BuildOptions,
     index: Option<&IndexMaker>,
     to: Option<&Bucket>,
     bar: &progress::Bar,
 ) -> Result<Outcome, BuildError> {
+    let (inputs, problems) = read?;
     match to {
         #[cfg(feature = "s3")]
-        Some(object) => build::upload(specs, options, index, object, bar),
+        Some(object) => build::upload_inputs(&inputs, problems, options, index, object, bar),
         #[cfg(not(feature = "s3"))]
         Some(never) => match *never {},
-        None => build::build(specs, options, index, bar),
+        None => build::build_inputs(&inputs, problems, options, index, bar),
     }
 }
 
@@ -341,10 +371,10 @@ fn pack_name(spec: &Path) -> Result<String, String> {
     }
 }
 
-/// Builds the pack of `specs` and says what happened; the exit code.
+/// Builds the pack of the specs `read` and says what happened; the exit code.
 fn build_one(
     args: &BuildArgs,
-    specs: &[std::path::PathBuf],
+    read: Read,
     options: &BuildOptions,
     to: Option<&Bucket>,
     no_bar: bool,
@@ -357,7 +387,7 @@ fn build_one(
     let index: Option<&IndexMaker> = views.then_some(&make);
     let json = args.format == Format::Json;
     let bar = progress::Bar::new(args.quiet || args.dry_run || json || no_bar);
-    let result = build_to(specs, options, index, to, &bar);
+    let result = build_to(read, options, index, to, &bar);
     bar.clear();
     let _turn = REPORT.lock();
     let outcome = match result {

@@ -226,11 +226,20 @@ pub fn upload(
     to: &crate::store::Remote,
     progress: &dyn Progress,
 ) -> Result<Outcome, BuildError> {
-    to.names_an_object()?;
-    // A pack from provider manifests is named for its output, here the object's name.
-    let named = Path::new(to.url().path());
-    let (inputs, problems) = Inputs::read(specs, Some(named))?;
+    let (inputs, problems) = read_for_upload(specs, to)?;
     upload_inputs(&inputs, problems, options, index, to, progress)
+}
+
+/// [`Inputs::read`] for a pack going to the object `to`: a pack of provider manifests alone
+/// is named for the object, as it is for its output file when written to disk.
+#[cfg(feature = "s3")]
+pub fn read_for_upload(
+    specs: &[PathBuf],
+    to: &crate::store::Remote,
+) -> Result<(Inputs, Vec<Problem>), BuildError> {
+    to.names_an_object()?;
+    let named = Path::new(to.url().path());
+    Ok(Inputs::read(specs, Some(named))?)
 }
 
 /// [`upload`] from inputs already read, with the problems met reading them.

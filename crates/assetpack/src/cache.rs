@@ -88,6 +88,31 @@ struct Entry {
     last_used: u64,
 }
 
+/// What the build of `inputs` will read from buckets, one SHA-256 per read: each file of the
+/// pack whose SHA-256 its manifest records, and, when the build makes its views (`looks`: the
+/// PDF index or the HTML catalogue, which look at each asset's file), each asset's own file
+/// once more. Empty when the pack reads nothing from a bucket (no cache is needed then); each
+/// read goes to [`Cache::expect`] otherwise.
+pub fn bucket_reads(inputs: &Inputs, looks: bool) -> Vec<String> {
+    let mut reads = Vec::new();
+    for s in &inputs.selected {
+        let Some(m) = inputs.manifests.get(s.manifest) else {
+            continue;
+        };
+        if m.base.local().is_some() {
+            continue;
+        }
+        let looked = m.assets.get(s.asset).and_then(|a| match &a.content {
+            Content::File(f) if looks => f.sha256.as_ref(),
+            _ => None,
+        });
+        let files = s.files(m);
+        let packed = files.iter().filter_map(|(_, f)| f.sha256.as_ref());
+        reads.extend(packed.chain(looked).cloned());
+    }
+    reads
+}
+
 impl Cache {
     /// A cache kept in `dir` (made if missing) across runs, bounded to `limit` bytes. What an
     /// earlier run left there is used; partial copies a run stopped outright left (untouched
@@ -169,33 +194,6 @@ impl Cache {
     /// for one run copies in only what is read more than once.
     pub fn expect(&self, sha256: &str) {
         *self.lock().expected.entry(sha256.to_owned()).or_default() += 1;
-    }
-
-    /// Says what the build of `inputs` will read from buckets: each file of the pack whose
-    /// SHA-256 its manifest records ([`Cache::expect`]), and, when the build makes its views
-    /// (`looks`: the PDF index or the HTML catalogue, which look at each asset's file), each
-    /// asset's own file once more. The number of reads expected.
-    pub fn expect_inputs(&self, inputs: &Inputs, looks: bool) -> usize {
-        let mut n = 0;
-        for s in &inputs.selected {
-            let Some(m) = inputs.manifests.get(s.manifest) else {
-                continue;
-            };
-            if m.base.local().is_some() {
-                continue;
-            }
-            let looked = m.assets.get(s.asset).and_then(|a| match &a.content {
-                Content::File(f) if looks => f.sha256.as_ref(),
-                _ => None,
-            });
-            let files = s.files(m);
-            let packed = files.iter().filter_map(|(_, f)| f.sha256.as_ref());
-            for sha256 in packed.chain(looked) {
-                self.expect(sha256);
-                n += 1;
-            }
-        }
-        n
     }
 
     /// Opens the file `rel` below `base` (a provider's folder), whose contents its manifest
