@@ -265,6 +265,16 @@ struct Indented<'w> {
 
 impl std::io::Write for Indented<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The serialiser writes a token at a time, and a newline on its own.
+        if buf == b"\n" {
+            self.out.extend_from_slice(b"\n");
+            self.out.extend_from_slice(self.by);
+            return Ok(1);
+        }
+        if !buf.contains(&b'\n') {
+            self.out.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
         for line in buf.split_inclusive(|&b| b == b'\n') {
             self.out.extend_from_slice(line);
             if line.ends_with(b"\n") {
@@ -277,6 +287,20 @@ impl std::io::Write for Indented<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The parts one after the other, in an `Arc<[u8]>` allocated once at its size (no second
+/// copy of a document of megabytes on the way) and filled a part at a time.
+fn concat(parts: &[&[u8]]) -> Arc<[u8]> {
+    let len = parts.iter().map(|p| p.len()).sum();
+    let mut doc: Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+    let bytes = Arc::get_mut(&mut doc).expect("a document made just now is not shared");
+    let mut at = 0;
+    for part in parts {
+        bytes[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    doc
 }
 
 /// `manifest.toml` and `manifest.json`, made.
@@ -331,26 +355,16 @@ impl Texts {
         let toml_head = toml::to_string(&head).map_err(|e| ("TOML", e.into()))?;
         let json_head = serde_json::to_string_pretty(&head).map_err(|e| ("JSON", e.into()))?;
         let Texts { toml, json, .. } = self;
-        // Collecting a chain of slices (whose length is known up front) into an `Arc<[u8]>`
-        // allocates it once, at its size: no second copy on the way.
-        let toml_doc: Arc<[u8]> = toml_head
-            .as_bytes()
-            .iter()
-            .chain(b"\n")
-            .chain(toml.as_bytes())
-            .copied()
-            .collect();
+        let toml_doc = concat(&[toml_head.as_bytes(), b"\n", toml.as_bytes()]);
         drop(toml);
         // The JSON head ends in "\n}": the providers go in before it.
         let open = json_head.strip_suffix("\n}").unwrap_or(&json_head);
-        let json_doc: Arc<[u8]> = open
-            .as_bytes()
-            .iter()
-            .chain(b",\n  \"provider\": [")
-            .chain(&json)
-            .chain(b"\n  ]\n}\n")
-            .copied()
-            .collect();
+        let json_doc = concat(&[
+            open.as_bytes(),
+            b",\n  \"provider\": [",
+            &json,
+            b"\n  ]\n}\n",
+        ]);
         Ok((toml_doc, json_doc))
     }
 }
