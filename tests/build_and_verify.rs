@@ -495,6 +495,55 @@ fn a_file_changed_after_check_aborts_and_keeps_the_old_pack() {
 
 /// A write that fails part-way (a file-size limit stands in for a full disk) is reported once,
 /// by assetpack, with exit 2; the older pack is left as it was and nothing partial remains.
+/// A file the pack reads is held to the size its manifest records as it is read (the build's
+/// check no longer looks at it first); a file of an asset the bundle leaves out is still
+/// compared by the check. Either way: exit 1, the file named, nothing written.
+#[test]
+fn a_file_of_another_size_stops_the_build_whether_packed_or_not() {
+    let (data, out, zip) = shipped_pack();
+    let before = fs::read(&zip).expect("read");
+    let grow = |rel: &str| {
+        let path = data.path().join("assets/oup").join(rel);
+        let mut bytes = fs::read(&path).expect("read");
+        bytes.push(b'\n');
+        fs::write(&path, &bytes).expect("write");
+        path
+    };
+    let build = || run(data.path(), &build_args(&zip, &[]));
+
+    // The bundle takes OUP's posters: the pack reads this one and finds one byte more.
+    let poster = grow("posters/oup-a3-poster-oxford-handbooks.pdf");
+    let o = build();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("oup-a3-poster-oxford-handbooks.pdf"), "{err}");
+    assert!(err.contains("bytes"), "the sizes are said: {err}");
+    assert!(
+        fs::read(&zip).expect("read") == before,
+        "the older pack is intact"
+    );
+    assert_eq!(
+        entries_in(out.path()).len(),
+        1,
+        "no partial pack left behind"
+    );
+
+    // OUP's flyers are not in the bundle: the check compares this one's size, at its line.
+    let mut bytes = fs::read(&poster).expect("read");
+    bytes.pop();
+    fs::write(&poster, &bytes).expect("restore");
+    grow("flyers/oup-interactive-flyer.pdf");
+    let o = build();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("size-mismatch"), "{err}");
+    assert!(err.contains("oup.toml:"), "located in the manifest: {err}");
+    assert!(
+        fs::read(&zip).expect("read") == before,
+        "the older pack is intact"
+    );
+}
+
 #[test]
 fn a_write_that_fails_part_way_keeps_the_old_pack() {
     let (data, out, zip) = shipped_pack();

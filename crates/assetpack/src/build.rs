@@ -20,7 +20,7 @@ use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Inputs, InputsError, Layout};
-use crate::check::{self, CheckOptions, Deferred, Report};
+use crate::check::{self, CheckOptions, Deferred, Leave, Report};
 use crate::manifest::{FileRef, Manifest};
 use crate::pack::{self, PackError, PackOptions};
 use crate::plan::{Compression, Draft, IndexFacts, Made, Plan, PlanError, PlanOptions};
@@ -359,18 +359,34 @@ fn pack_options(options: &BuildOptions) -> PackOptions {
 }
 
 /// The check a build runs: `check --fast` (hashes are verified while packing). When a pack is
-/// to be written (`packing`), every file's size is compared but no file is opened by the
-/// check: the contents of the files the pack reads are judged from what it read, and the
-/// files of assets the pack leaves out are not read at all (for a bucket, each would be a
-/// request per build; `check` judges a whole manifest).
+/// to be written (`packing`), no file is opened by the check: the files the pack reads are
+/// judged from what it read, and held to their recorded size and SHA-256 as it reads them
+/// (the check does not even `stat` them); the files of assets the pack leaves out have their
+/// size compared, and are not read (for a bucket, each would be a request per build; `check`
+/// judges a whole manifest).
 fn build_check(inputs: &Inputs, packing: bool) -> (Report, Deferred) {
     let options = CheckOptions {
         fast: true,
         preflight: inputs.preflight,
         ..CheckOptions::default()
     };
-    let defer = |_: &Manifest, _: &FileRef| packing;
+    let packed = packed_files(inputs);
+    let defer = |m: &Manifest, f: &FileRef| match packing {
+        false => Leave::Nothing,
+        true if packed.contains(&(m.path.as_path(), f.file.as_str())) => Leave::Read,
+        true => Leave::Content,
+    };
     check::check_deferring(&inputs.manifests, &options, &defer, &NoProgress)
+}
+
+/// The files the pack reads: each by its manifest's path and its path below `base`.
+fn packed_files(inputs: &Inputs) -> foldhash::HashSet<(&Path, &str)> {
+    let files = |s: &crate::catalog::Selected| {
+        let m = inputs.manifests.get(s.manifest)?;
+        let files = s.files(m).into_iter();
+        Some(files.map(|(_, f)| (m.path.as_path(), f.file.as_str())))
+    };
+    inputs.selected.iter().filter_map(files).flatten().collect()
 }
 
 fn plan_options(options: &BuildOptions) -> PlanOptions {

@@ -164,7 +164,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
         .map(|p| {
             let mut problems = Vec::new();
             let checked = catalog::load_one(p, &mut problems)
-                .map(|m| check_one(m, options, &|_, _| false, progress));
+                .map(|m| check_one(m, options, &|_, _| Leave::Nothing, progress));
             (checked, problems)
         })
         .collect();
@@ -219,17 +219,30 @@ pub fn check_loaded(
     options: &CheckOptions,
     progress: &dyn Progress,
 ) -> Report {
-    check_deferring(manifests, options, &|_, _| false, progress).0
+    check_deferring(manifests, options, &|_, _| Leave::Nothing, progress).0
 }
 
-/// Picks the files whose content a check leaves to the pack that reads them anyway (see
-/// [`check_deferring`]).
-pub(crate) type Defer<'d> = dyn Fn(&Manifest, &FileRef) -> bool + Sync + 'd;
+/// Says what a check leaves to the pack of each file (see [`check_deferring`]).
+pub(crate) type Defer<'d> = dyn Fn(&Manifest, &FileRef) -> Leave + Sync + 'd;
+
+/// What a check leaves to the pack of a file the walk found below `base`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Leave {
+    /// Nothing: the check examines the file.
+    Nothing,
+    /// Its content, judged from what the pack read ([`Deferred::judge`]); the check compares
+    /// the file's size with the manifest's.
+    Content,
+    /// Its content, and its size when the manifest records its size and SHA-256: the pack
+    /// reads the file and holds it to both (a file that differs stops the build, nothing
+    /// written), so a `stat` by the check would only repeat what the read finds anyway.
+    Read,
+}
 
 /// [`check_loaded`], leaving the content of the files `defer` picks to be judged later from
 /// what the pack read ([`Deferred::judge`]): a build reads each file once. Of those files (when
-/// the walk saw them as regular files below `base`) the check only compares the size on disk
-/// with the manifest's.
+/// the walk saw them as regular files below `base`) the check at most compares the size with
+/// the manifest's ([`Leave`]).
 pub(crate) fn check_deferring(
     manifests: &[Manifest],
     options: &CheckOptions,
@@ -782,7 +795,7 @@ fn file_checks(
     }
     let (deferred, mut jobs): (Vec<Job>, Vec<Job>) = jobs
         .into_iter()
-        .partition(|j| j.in_tree && defer(m, j.file));
+        .partition(|j| j.in_tree && defer(m, j.file) != Leave::Nothing);
     // Big files first, so the workers finish together.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
@@ -790,7 +803,11 @@ fn file_checks(
     let results: Vec<Examination> = crate::files::reading(m.base.local().is_none(), || {
         jobs.par_iter()
             .map(|job| examine_job(job, options, progress))
-            .chain(deferred.par_iter().map(|j| size_on_disk(j, &tree)))
+            .chain(
+                deferred
+                    .par_iter()
+                    .map(|j| size_on_disk(j, &tree, defer(m, j.file))),
+            )
             .collect()
     });
     let mut checks = FileChecks {
@@ -880,10 +897,17 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Ex
 }
 
 /// A deferred file: only its size (as the listing of a bucket gave it, else on disk) against
-/// the manifest's.
-fn size_on_disk(job: &Job, tree: &Tree) -> Examination {
+/// the manifest's; none at all for a file on this machine the pack reads and holds to its
+/// recorded size ([`Leave::Read`]).
+fn size_on_disk(job: &Job, tree: &Tree, leave: Leave) -> Examination {
     let size = match tree.size(&job.file.file) {
         Some(size) => Ok(size),
+        None if leave == Leave::Read && job.file.recorded() => {
+            return Examination {
+                problems: Vec::new(),
+                hashed: 0,
+            }
+        }
         None => files::size(&job.manifest.base, &job.file.file),
     };
     let problems = match size {

@@ -31,6 +31,8 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::bundle::Header;
 use crate::cache::Cache;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
@@ -434,6 +436,35 @@ struct Gathered<'a> {
     assets: usize,
 }
 
+/// The chosen assets of each manifest gathered on their own (in parallel: on a large bundle,
+/// writing each provider's part of the resolved manifest is most of the draft's work), then
+/// joined in manifest order.
+fn gather<'a>(
+    inputs: &'a Inputs,
+    by_manifest: &BTreeMap<usize, Vec<&Selected>>,
+    compression: Compression,
+) -> Result<Gathered<'a>, PlanError> {
+    let each: Vec<(&usize, &Vec<&Selected>)> = by_manifest.iter().collect();
+    let parts = each
+        .par_iter()
+        .map(|&(&mi, chosen)| {
+            let mut part = Gathered::default();
+            part.add_provider(&inputs.manifests[mi], chosen, compression)?;
+            Ok(part)
+        })
+        .collect::<Vec<Result<_, PlanError>>>();
+    let mut gathered = Gathered {
+        // Sized once: on a bundle of 20,000 assets, doubling left megabytes unused.
+        payload: Vec::with_capacity(payload_len(inputs)),
+        ..Gathered::default()
+    };
+    // The first manifest's error, as when they were gathered one after the other.
+    for part in parts {
+        gathered.append(part?);
+    }
+    Ok(gathered)
+}
+
 impl Draft {
     /// Drafts the pack of `inputs`. Files whose manifest records no checksum are hashed now;
     /// all others are trusted here and verified while they are packed.
@@ -445,14 +476,7 @@ impl Draft {
         }
         let edition = inputs.edition();
         let by_manifest = by_manifest(&inputs.selected);
-        let mut gathered = Gathered {
-            // Sized once: on a bundle of 20,000 assets, doubling left megabytes unused.
-            payload: Vec::with_capacity(payload_len(inputs)),
-            ..Gathered::default()
-        };
-        for (&mi, chosen) in &by_manifest {
-            gathered.add_provider(&inputs.manifests[mi], chosen, options.compression)?;
-        }
+        let mut gathered = gather(inputs, &by_manifest, options.compression)?;
         let mut files = generated_files(header, &gathered);
         let mut payload = std::mem::take(&mut gathered.payload);
         let (toml, json) = resolved_manifests(header, edition, options.layout, &files, gathered)?;
@@ -503,6 +527,19 @@ fn by_manifest(selected: &[Selected]) -> BTreeMap<usize, Vec<&Selected>> {
 }
 
 impl<'a> Gathered<'a> {
+    /// Adds what `other` gathered after what this holds.
+    fn append(&mut self, other: Gathered<'a>) {
+        self.payload.extend(other.payload);
+        self.texts.append(other.texts);
+        self.providers += other.providers;
+        self.files.0 += other.files.0;
+        self.files.1 += other.files.1;
+        self.links.extend(other.links);
+        self.print_rows.extend(other.print_rows);
+        self.licences.extend(other.licences);
+        self.assets += other.assets;
+    }
+
     fn add_provider(
         &mut self,
         m: &'a Manifest,
@@ -559,7 +596,7 @@ impl<'a> Gathered<'a> {
                 data: EntryData::File(SourceFile {
                     base: Arc::clone(base),
                     rel: f.file.clone(),
-                    recorded: f.sha256.is_some() && f.bytes.is_some(),
+                    recorded: f.recorded(),
                 }),
                 sha256: sha256.clone(),
                 bytes,

@@ -230,16 +230,15 @@ impl<'a> AssetOut<'a> {
 /// `manifest.toml` and `manifest.json` written provider by provider, so that a bundle of
 /// 20,000 assets never holds every [`ProviderOut`] at once: each is serialised and dropped,
 /// and the header, whose counts are known only at the end, is put in front by
-/// [`Texts::finish`]. The result is byte for byte what serialising the whole
-/// [`PackManifest`] gives (tested below and on every build's round trip).
+/// [`Texts::finish`]. Providers may be written apart (on other threads) and their texts
+/// joined in order ([`Texts::append`]). The result is byte for byte what serialising the
+/// whole [`PackManifest`] gives (tested below and on every build's round trip).
 #[derive(Default)]
 pub(crate) struct Texts {
-    /// `[[provider]]` tables, one after the other.
-    toml: String,
-    /// The providers' JSON objects, indented for their place in the `provider` array and
-    /// separated by commas.
-    json: Vec<u8>,
-    providers: usize,
+    /// Each provider's `[[provider]]` table, in order.
+    toml: Vec<String>,
+    /// Each provider's JSON object, indented for its place in the `provider` array.
+    json: Vec<Vec<u8>>,
 }
 
 /// The header of the resolved manifest: [`PackManifest`] less its providers (the field names
@@ -316,28 +315,28 @@ impl Texts {
             provider: [provider],
         })
         .map_err(|e| ("TOML", e.into()))?;
-        if !self.toml.is_empty() {
-            self.toml.push('\n');
-        }
-        self.toml.push_str(&toml);
-        self.json.extend_from_slice(match self.providers {
-            0 => b"\n    ",
-            _ => b",\n    ",
-        });
+        let mut json = b"\n    ".to_vec();
         let indented = Indented {
-            out: &mut self.json,
+            out: &mut json,
             by: b"    ",
         };
         serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
-        self.providers += 1;
+        self.toml.push(toml);
+        self.json.push(json);
         Ok(())
+    }
+
+    /// Adds the providers of `other` after these.
+    pub(crate) fn append(&mut self, other: Texts) {
+        self.toml.extend(other.toml);
+        self.json.extend(other.json);
     }
 
     /// `manifest.toml` and `manifest.json` (with a final newline) with `pack` as their header.
     /// Each is made in one allocation of its exact size, and the parts are dropped as soon as
     /// they are copied in, so that at most one part and its document are held at a time.
     pub(crate) fn finish(self, pack: &PackInfo) -> Result<Documents, TextError> {
-        if self.providers == 0 {
+        if self.toml.is_empty() {
             // TOML then writes `provider = []` among the header's keys.
             let empty = PackManifest {
                 format: crate::manifest::FORMAT,
@@ -354,18 +353,24 @@ impl Texts {
         };
         let toml_head = toml::to_string(&head).map_err(|e| ("TOML", e.into()))?;
         let json_head = serde_json::to_string_pretty(&head).map_err(|e| ("JSON", e.into()))?;
-        let Texts { toml, json, .. } = self;
-        let toml_doc = concat(&[toml_head.as_bytes(), b"\n", toml.as_bytes()]);
+        let Texts { toml, json } = self;
+        let mut parts = vec![toml_head.as_bytes()];
+        for table in &toml {
+            parts.extend([b"\n".as_slice(), table.as_bytes()]);
+        }
+        let toml_doc = concat(&parts);
         drop(toml);
-        // The JSON head ends in "\n}": the providers go in before it.
+        // The JSON head ends in "\n}": the providers go in before it, separated by commas.
         let open = json_head.strip_suffix("\n}").unwrap_or(&json_head);
-        let json_doc = concat(&[
-            open.as_bytes(),
-            b",\n  \"provider\": [",
-            &json,
-            b"\n  ]\n}\n",
-        ]);
-        Ok((toml_doc, json_doc))
+        let mut parts = vec![open.as_bytes(), b",\n  \"provider\": ["];
+        for (i, object) in json.iter().enumerate() {
+            if i > 0 {
+                parts.push(b",");
+            }
+            parts.push(object);
+        }
+        parts.push(b"\n  ]\n}\n");
+        Ok((toml_doc, concat(&parts)))
     }
 }
 

@@ -234,6 +234,15 @@ pub struct FileRef {
     pub media_type: Option<String>,
 }
 
+impl FileRef {
+    /// True when the manifest records both the file's size and its SHA-256: a pack then
+    /// holds the file to them (a file that differs disagrees with its manifest), instead of
+    /// measuring it first.
+    pub fn recorded(&self) -> bool {
+        self.sha256.is_some() && self.bytes.is_some()
+    }
+}
+
 /// Another form of the same asset (an editable original, a web version...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Rendition {
