@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Which goals of the speed issue a bench/build.sh run meets: ratios of means within one run,
-and peak memory. Usage: goals.py WORKDIR (holding build-*.json/.peak and verify-*.json)."""
+"""Which goals of the speed issue a bench/build.sh run meets: ratios within one run of the best
+times (the issue's measure: best of several, page cache warm; the ratio of the means is shown
+beside it, since a shared host's noise moves means most), and peak memory.
+Usage: goals.py WORKDIR (holding build-*.json/.peak and verify-*.json)."""
 import json
 import os
 import sys
@@ -10,7 +12,7 @@ work = sys.argv[1]
 
 def load(label):
     with open(os.path.join(work, label + ".json")) as f:
-        means = {r["command"]: r["mean"] for r in json.load(f)["results"]}
+        times = {r["command"]: Time(min(r["times"]), r["mean"]) for r in json.load(f)["results"]}
     peak = {}
     path = os.path.join(work, label + ".peak")
     if os.path.exists(path):
@@ -18,7 +20,24 @@ def load(label):
             for line in f:
                 name, kb = line.rstrip("\n").split("\t")
                 peak[name] = int(kb) / 1024
-    return means, peak
+    return times, peak
+
+
+class Time:
+    """A command's best and mean time; arithmetic on both at once."""
+
+    def __init__(self, best, mean):
+        self.best, self.mean = best, mean
+
+    def __truediv__(self, other):
+        return Time(self.best / other.best, self.mean / other.mean)
+
+    def __sub__(self, other):
+        return Time(self.best - other.best, self.mean - other.mean)
+
+
+def fastest(*times):
+    return Time(min(t.best for t in times), min(t.mean for t in times))
 
 
 rows = []
@@ -27,7 +46,7 @@ for corpus in ("national", "many"):
     v, _ = load(f"verify-{corpus}")
     plain = "assetpack build --no-index --no-html"
     build = b[plain]
-    peer = min(b["7z a -tzip -mx0 -mmt2"], b["bsdtar --format zip (store)"])
+    peer = fastest(b["7z a -tzip -mx0 -mmt2"], b["bsdtar --format zip (store)"])
     rows.append((corpus, "build --no-index ≤ 1.0× the faster of 7-Zip and bsdtar", build / peer, 1.0, "×"))
     if corpus == "national":
         rows.append((corpus, "build --no-index ≤ 1.5× cat into one file", build / b["cat into one file"], 1.5, "×"))
@@ -40,11 +59,14 @@ for corpus in ("national", "many"):
                      0.3, " s"))
     rows.append((corpus, "verify ≤ 1.2× check", v["assetpack verify"] / v["assetpack check"], 1.2, "×"))
     if plain in bp:
-        rows.append((corpus, "build --no-index peak memory ≤ 64 MB", bp[plain], 64, " MB"))
+        rows.append((corpus, "build --no-index peak memory ≤ 64 MB", Time(bp[plain], bp[plain]), 64, " MB"))
 
 print("\ngoals (speed issue), this run\n")
-print("| corpus | goal | this run | met |")
+print("| corpus | goal | this run: best (means) | met |")
 print("|---|---|---:|---|")
 for corpus, goal, value, limit, unit in rows:
-    shown = f"{value:.2f}{unit}" if unit in ("×", " s") else f"{value:.0f}{unit}"
-    print(f"| {corpus} | {goal} | {shown} | {'yes' if value <= limit else 'no'} |")
+    if unit == " MB":
+        shown = f"{value.best:.0f}{unit}"
+    else:
+        shown = f"{value.best:.2f}{unit} ({value.mean:.2f}{unit})"
+    print(f"| {corpus} | {goal} | {shown} | {'yes' if value.best <= limit else 'no'} |")
