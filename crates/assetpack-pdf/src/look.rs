@@ -84,16 +84,11 @@ pub fn look(m: &Manifest, content: &Content, pixels: bool, cache: Option<&Cache>
     }
 }
 
-/// The SHA-256 and size the manifest records for `file`: what the cache knows a copy by (it
-/// keeps no file without them).
-pub(crate) fn recorded(file: &FileRef) -> Option<(&str, u64)> {
-    Some((file.sha256.as_deref()?, file.bytes?))
-}
-
-/// Opens an asset's file: through the cache when there is one and the file is
-/// [`recorded`], else where it is.
+/// Opens an asset's file: through the cache when there is one and the manifest records the
+/// file's SHA-256 and size ([`FileRef::recorded`]: the cache keeps nothing else), else where
+/// it is.
 fn open(m: &Manifest, file: &FileRef, cache: Option<&Cache>) -> std::io::Result<Opened> {
-    match cache.zip(recorded(file)) {
+    match cache.zip(file.recorded()) {
         Some((cache, (sha256, len))) => cache.open((&m.base, &file.file), sha256, len),
         None => files::open(&m.base, &file.file),
     }

@@ -65,7 +65,7 @@ fn fetch_ahead(input: &Input) {
             let Some(Content::File(f)) = m.assets.get(s.asset).map(|a| &a.content) else {
                 return;
             };
-            if let Some((sha256, len)) = look::recorded(f) {
+            if let Some((sha256, len)) = f.recorded() {
                 // A file that cannot be fetched is read where it is, and said so there.
                 let _ = cache.fetch((&m.base, &f.file), sha256, len);
             }

@@ -793,9 +793,7 @@ fn file_checks(
             jobs.push(Job::new(m, (ai, a), (fi, role, f), tree.contains(&f.file)));
         }
     }
-    let (deferred, mut jobs): (Vec<Job>, Vec<Job>) = jobs
-        .into_iter()
-        .partition(|j| j.in_tree && defer(m, j.file) != Leave::Nothing);
+    let (deferred, mut jobs) = left_to_the_pack(m, jobs, defer);
     // Big files first, so the workers finish together.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
     let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
@@ -806,13 +804,13 @@ fn file_checks(
             .chain(
                 deferred
                     .par_iter()
-                    .map(|j| size_on_disk(j, &tree, defer(m, j.file))),
+                    .map(|(j, leave)| size_on_disk(j, &tree, *leave)),
             )
             .collect()
     });
     let mut checks = FileChecks {
         files: jobs.len() + deferred.len(),
-        deferred: deferred.iter().map(|j| j.at).collect(),
+        deferred: deferred.iter().map(|(j, _)| j.at).collect(),
         ..FileChecks::default()
     };
     for r in results {
@@ -821,6 +819,24 @@ fn file_checks(
     }
     checks.tree = Some(tree);
     checks
+}
+
+/// The jobs `defer` leaves (in part) to the pack, with what it leaves, and those the check
+/// examines. A file the walk did not find as a regular file is examined (and found missing).
+fn left_to_the_pack<'a>(
+    m: &Manifest,
+    jobs: Vec<Job<'a>>,
+    defer: &Defer,
+) -> (Vec<(Job<'a>, Leave)>, Vec<Job<'a>>) {
+    let mut left = Vec::new();
+    let mut examined = Vec::new();
+    for job in jobs {
+        match defer(m, job.file) {
+            leave @ (Leave::Content | Leave::Read) if job.in_tree => left.push((job, leave)),
+            _ => examined.push(job),
+        }
+    }
+    (left, examined)
 }
 
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
@@ -902,7 +918,7 @@ fn examine_job(job: &Job, options: &CheckOptions, progress: &dyn Progress) -> Ex
 fn size_on_disk(job: &Job, tree: &Tree, leave: Leave) -> Examination {
     let size = match tree.size(&job.file.file) {
         Some(size) => Ok(size),
-        None if leave == Leave::Read && job.file.recorded() => {
+        None if leave == Leave::Read && job.file.recorded().is_some() => {
             return Examination {
                 problems: Vec::new(),
                 hashed: 0,

@@ -444,10 +444,10 @@ fn gather<'a>(
     by_manifest: &BTreeMap<usize, Vec<&Selected>>,
     compression: Compression,
 ) -> Result<Gathered<'a>, PlanError> {
-    let each: Vec<(&usize, &Vec<&Selected>)> = by_manifest.iter().collect();
-    let parts = each
+    // Collected in the map's order (rayon keeps it).
+    let parts = by_manifest
         .par_iter()
-        .map(|&(&mi, chosen)| {
+        .map(|(&mi, chosen)| {
             let mut part = Gathered::default();
             part.add_provider(&inputs.manifests[mi], chosen, compression)?;
             Ok(part)
@@ -596,7 +596,7 @@ impl<'a> Gathered<'a> {
                 data: EntryData::File(SourceFile {
                     base: Arc::clone(base),
                     rel: f.file.clone(),
-                    recorded: f.recorded(),
+                    recorded: f.recorded().is_some(),
                 }),
                 sha256: sha256.clone(),
                 bytes,

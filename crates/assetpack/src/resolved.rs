@@ -264,12 +264,7 @@ struct Indented<'w> {
 
 impl std::io::Write for Indented<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        // The serialiser writes a token at a time, and a newline on its own.
-        if buf == b"\n" {
-            self.out.extend_from_slice(b"\n");
-            self.out.extend_from_slice(self.by);
-            return Ok(1);
-        }
+        // The serialiser writes a token at a time: most hold no newline.
         if !buf.contains(&b'\n') {
             self.out.extend_from_slice(buf);
             return Ok(buf.len());

@@ -235,11 +235,11 @@ pub struct FileRef {
 }
 
 impl FileRef {
-    /// True when the manifest records both the file's size and its SHA-256: a pack then
-    /// holds the file to them (a file that differs disagrees with its manifest), instead of
-    /// measuring it first.
-    pub fn recorded(&self) -> bool {
-        self.sha256.is_some() && self.bytes.is_some()
+    /// The SHA-256 and size, when the manifest records both: a pack then holds the file to
+    /// them (a file that differs disagrees with its manifest) instead of measuring it first,
+    /// and a cache knows a copy by them.
+    pub fn recorded(&self) -> Option<(&str, u64)> {
+        Some((self.sha256.as_deref()?, self.bytes?))
     }
 }
 
