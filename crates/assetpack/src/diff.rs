@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{Inputs, InputsError};
-use crate::plan::{self, EntryData, PlanError, PlanOptions};
+use crate::plan::{self, PlanError, PlanOptions};
 use crate::problem::Problem;
 
 /// The largest `manifest.json` read from a pack (a resolved manifest of 100,000 assets is
@@ -261,10 +261,8 @@ fn from_spec(path: &Path) -> Result<Value, DiffError> {
         .entries
         .iter()
         .find(|e| e.path == "manifest.json")
-        .and_then(|e| match &e.data {
-            EntryData::Bytes(b) => serde_json::from_slice(b).ok(),
-            _ => None,
-        });
+        .and_then(|e| e.data.made().ok().flatten())
+        .and_then(|b| serde_json::from_slice(&b).ok());
     json.ok_or_else(|| DiffError::NotAPack {
         path: path.to_owned(),
         why: "its plan has no manifest.json".into(),

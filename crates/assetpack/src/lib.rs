@@ -37,6 +37,7 @@ pub mod catalog;
 pub mod channel;
 pub mod check;
 pub mod content;
+pub mod deflated;
 pub mod diff;
 pub(crate) mod digest;
 pub(crate) mod examine;

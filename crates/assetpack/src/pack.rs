@@ -42,6 +42,7 @@ use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
 use crate::cache::Cache;
 use crate::content::{self, Inspection};
+use crate::deflated::Deflated;
 use crate::examine::{Examined, ReadFiles};
 use crate::files::Opened;
 use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
@@ -260,10 +261,8 @@ fn worth_deflating(bytes: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// The DEFLATE level of every deflated entry: 1, zlib-rs's fastest ("quick") strategy. What
-/// a pack deflates is text (SVG, HTML, the resolved manifests and checksum lists), where it
-/// still saves two thirds or more of the bytes.
-const LEVEL: i64 = 1;
+/// The DEFLATE level of every deflated entry: see [`crate::deflated::LEVEL`].
+const LEVEL: i64 = crate::deflated::LEVEL as i64;
 
 /// The options of a file entry: stored or deflated, with ZIP64 fields when it is large.
 fn entry_options(base: SimpleFileOptions, deflate: bool, bytes: u64) -> SimpleFileOptions {
@@ -295,6 +294,8 @@ enum Item<'a> {
     Dir,
     /// Bytes assetpack made.
     Bytes(&'a Entry, &'a [u8]),
+    /// Bytes assetpack made and deflated already.
+    Deflated(&'a Entry, &'a Deflated),
     /// A provider's file on disk.
     File(&'a Entry, &'a SourceFile),
 }
@@ -339,7 +340,7 @@ fn read_small(
 fn make_fragment(
     items: &[(String, Item)],
     range: std::ops::Range<usize>,
-    base: SimpleFileOptions,
+    (base, time): (SimpleFileOptions, DateTime),
     cache: Option<&Cache>,
 ) -> Msg {
     // Room for the entries as stored; text that is always deflated (the resolved manifests,
@@ -353,6 +354,7 @@ fn make_fragment(
                 Item::Dir => header,
                 Item::Bytes(e, _) if e.method == Method::Deflate => header + e.bytes as usize / 3,
                 Item::Bytes(e, _) | Item::File(e, ..) => header + e.bytes as usize,
+                Item::Deflated(_, d) => header + d.stream.len(),
             }
         })
         .sum();
@@ -366,6 +368,10 @@ fn make_fragment(
                 read.push(None);
                 zip.add_directory(name.as_str(), base.unix_permissions(0o755))
                     .map_err(io::Error::other)
+            }
+            Item::Deflated(e, d) => {
+                read.push(None);
+                copy_deflated(&mut zip, name, time, e.bytes, d)
             }
             Item::Bytes(e, bytes) => {
                 read.push(None);
@@ -422,6 +428,74 @@ fn make_fragment(
         },
         Err(e) => Msg::FragmentFailed(usize::MAX, io::Error::other(e)),
     }
+}
+
+/// Writes a document deflated ahead (`len` bytes) into `zip` as the entry `name`, without
+/// compressing it again: the zip crate takes compressed data only by copying another
+/// archive's entry, so the stream is wrapped in an archive of one entry first.
+fn copy_deflated<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    name: &str,
+    time: DateTime,
+    len: u64,
+    d: &Deflated,
+) -> io::Result<()> {
+    let wrapped = one_entry_archive(name, time, len, d)?;
+    let mut archive = ZipArchive::new(io::Cursor::new(wrapped)).map_err(io::Error::other)?;
+    let entry = archive.by_index_raw(0).map_err(io::Error::other)?;
+    zip.raw_copy_file_rename(entry, name)
+        .map_err(io::Error::other)
+}
+
+/// A ZIP archive of one deflated file entry holding `d`, with the options every file of a
+/// pack has (0644, Unix, the plan's time). Written by hand: no crate makes an archive of data
+/// compressed already (APPNOTE 4.3.7, 4.3.12 and 4.3.16 give the three records).
+fn one_entry_archive(name: &str, time: DateTime, len: u64, d: &Deflated) -> io::Result<Vec<u8>> {
+    let too_large = || io::Error::other(format!("{name} is too large to store (4 GiB or more)"));
+    let size = u32::try_from(len).map_err(|_| too_large())?;
+    let packed = u32::try_from(d.stream.len()).map_err(|_| too_large())?;
+    let name_len = u16::try_from(name.len()).map_err(|_| too_large())?;
+    // Bit 11: the name is UTF-8.
+    let flags: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
+    // Needs version 2.0 (deflate); made by Unix (3) with version 2.0.
+    let (needs, made_by): (u16, u16) = (20, (3 << 8) | 20);
+    let common = |out: &mut Vec<u8>| {
+        for half in [needs, flags, 8, time.timepart(), time.datepart()] {
+            out.extend_from_slice(&half.to_le_bytes());
+        }
+        for word in [d.crc32, packed, size] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+    };
+    let mut out = Vec::with_capacity(d.stream.len() + 2 * name.len() + 128);
+    out.extend_from_slice(b"PK\x03\x04");
+    common(&mut out);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&d.stream);
+    let directory = out.len() as u32;
+    out.extend_from_slice(b"PK\x01\x02");
+    out.extend_from_slice(&made_by.to_le_bytes());
+    common(&mut out);
+    // Comment length, disk, internal attributes; external: a regular file, 0644; offset 0.
+    for half in [0u16, 0, 0] {
+        out.extend_from_slice(&half.to_le_bytes());
+    }
+    for word in [0o100_644u32 << 16, 0] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    out.extend_from_slice(name.as_bytes());
+    let directory_len = out.len() as u32 - directory;
+    out.extend_from_slice(b"PK\x05\x06");
+    for half in [0u16, 0, 1, 1] {
+        out.extend_from_slice(&half.to_le_bytes());
+    }
+    for word in [directory_len, directory] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    out.extend_from_slice(&0u16.to_le_bytes());
+    Ok(out)
 }
 
 /// Opens the file of entry `e`: through the cache when there is one (an asset in a bucket
@@ -558,6 +632,7 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
         let item = match &e.data {
             EntryData::File(source) => Item::File(e, source),
             EntryData::Bytes(bytes) => Item::Bytes(e, bytes),
+            EntryData::Deflated(d) => Item::Deflated(e, d),
         };
         items.push((plan.zip_name(e), item));
     }
@@ -588,7 +663,7 @@ fn jobs(items: &[(String, Item)], from_bucket: bool) -> Vec<Job> {
         }
         let (bytes, file) = match item {
             Item::Dir => (0, 0),
-            Item::Bytes(e, _) | Item::File(e, ..) => (e.bytes, 1),
+            Item::Bytes(e, _) | Item::Deflated(e, _) | Item::File(e, ..) => (e.bytes, 1),
         };
         match &mut run {
             Some((r, total, n)) if fits(r.len(), *n, file) && *total + bytes <= BATCH_BYTES => {
@@ -649,7 +724,8 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
     });
     let jobs = jobs(&items, from_bucket);
     progress.begin(plan.entries.len() as u64, plan.total_bytes());
-    let base = base_options(plan);
+    let time = entry_time(plan);
+    let base = base_options(time);
     let (txs, rxs): (Vec<_>, Vec<_>) = jobs.iter().map(|_| sync_channel::<Msg>(AHEAD)).unzip();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -681,7 +757,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                 };
                 let ok = match &jobs[j] {
                     Job::Fragment(range) => tx
-                        .send(make_fragment(&items, range.clone(), base, cache))
+                        .send(make_fragment(&items, range.clone(), (base, time), cache))
                         .is_ok(),
                     Job::Large(k) => match &items[*k].1 {
                         Item::File(e, path) => {
@@ -723,12 +799,15 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
     result
 }
 
-/// Options every entry shares: the plan's timestamp and the Unix "made by" system.
-fn base_options(plan: &Plan) -> SimpleFileOptions {
+/// The time of every entry: the plan's timestamp.
+fn entry_time(plan: &Plan) -> DateTime {
     let t = plan.timestamp;
     let (y, mo, d, h, mi, s) = (t.year, t.month, t.day, t.hour, t.minute, t.second);
-    let time =
-        DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default());
+    DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_else(|_| DateTime::default())
+}
+
+/// Options every entry shares: the time and the Unix "made by" system.
+fn base_options(time: DateTime) -> SimpleFileOptions {
     SimpleFileOptions::default()
         .system(System::Unix)
         .last_modified_time(time)
@@ -940,7 +1019,7 @@ fn write_fragment<W: Write + Seek>(
                 found.insert(&src.base, &src.rel, Examined::read(r.len, r.inspection));
             }
             // Made by assetpack: counted too, so progress reaches the plan's total.
-            (Item::Bytes(e, _), _) => bytes += e.bytes,
+            (Item::Bytes(e, _) | Item::Deflated(e, _), _) => bytes += e.bytes,
             _ => {}
         }
     }
@@ -1150,6 +1229,53 @@ mod tests {
                 x as u8
             })
             .collect()
+    }
+
+    fn document_plan(name: &str, data: EntryData, text: &[u8]) -> Plan {
+        Plan {
+            name: name.into(),
+            entries: vec![Entry {
+                path: "manifest.json".into(),
+                data,
+                sha256: hex::encode(Sha256::digest(text)),
+                bytes: text.len() as u64,
+                method: Method::Deflate,
+            }],
+            ..file_plan(Path::new("/x/a.txt"), b"")
+        }
+    }
+
+    #[test]
+    fn a_document_deflated_ahead_is_packed_as_the_writer_would_deflate_it() {
+        let texts = [
+            "{\n  \"title\": \"Gwasanaethau llyfrgell ŵ\"\n}\n".repeat(4000),
+            String::new(),
+        ];
+        for (text, name) in texts.iter().zip(["t", "pâck"]) {
+            let mut doc = crate::deflated::DocumentWriter::new(true);
+            doc.write_all(text.as_bytes()).expect("written");
+            let crate::deflated::Held::Deflated(deflated) = doc.finish().expect("finished").data
+            else {
+                panic!("deflated");
+            };
+            let bytes = EntryData::Bytes(text.as_bytes().into());
+            let direct = pack(&document_plan(name, bytes, text.as_bytes())).expect("packed");
+            let ahead = document_plan(name, EntryData::Deflated(deflated), text.as_bytes());
+            let ahead = pack(&ahead).expect("packed");
+            assert!(ahead == direct, "{name}: the two packs differ");
+
+            let mut zip = ZipArchive::new(io::Cursor::new(ahead)).expect("a ZIP");
+            let mut entry = zip
+                .by_name(&format!("{name}/manifest.json"))
+                .expect("entry");
+            assert_eq!(entry.compression(), CompressionMethod::Deflated);
+            assert_eq!(entry.unix_mode(), Some(0o100_644));
+            let mut back = String::new();
+            entry
+                .read_to_string(&mut back)
+                .expect("inflates, CRC-32 right");
+            assert_eq!(&back, text);
+        }
     }
 
     #[test]

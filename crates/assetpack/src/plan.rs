@@ -37,6 +37,8 @@ use crate::bundle::Header;
 use crate::cache::Cache;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
+pub use crate::deflated::Deflated;
+use crate::deflated::{DocumentWriter, Held};
 use crate::manifest::{Asset, Content, FileRef, Manifest, Place, Print, Provider};
 use crate::resolved::{AssetOut, FileOut, PackInfo, ProviderOut, Texts};
 use crate::safe_path;
@@ -74,6 +76,20 @@ pub enum EntryData {
     File(SourceFile),
     /// Bytes made by assetpack.
     Bytes(Arc<[u8]>),
+    /// Bytes made by assetpack, held deflated: the resolved manifests, megabytes on a large
+    /// bundle (see [`crate::deflated`]). [`EntryData::made`] gives the bytes back.
+    Deflated(Deflated),
+}
+
+impl EntryData {
+    /// The bytes assetpack made, inflated when held deflated; `None` for a provider's file.
+    pub fn made(&self) -> io::Result<Option<Cow<'_, [u8]>>> {
+        Ok(match self {
+            EntryData::File(_) => None,
+            EntryData::Bytes(b) => Some(Cow::Borrowed(&b[..])),
+            EntryData::Deflated(d) => Some(Cow::Owned(d.inflate()?)),
+        })
+    }
 }
 
 /// A provider's file: its folder (the manifest's `base`) and its path below it, as the
@@ -295,15 +311,14 @@ fn signature_entry(
     comment: &str,
 ) -> Result<Entry, PlanError> {
     let signed = sums::signed_file(layout);
-    let bytes = entries
+    let made = entries
         .iter()
         .find(|e| e.path == signed)
-        .and_then(|e| match &e.data {
-            EntryData::Bytes(b) => Some(b),
-            EntryData::File(_) => None,
-        })
-        .ok_or_else(|| SignError::SelfCheck(format!("the plan has no {signed} to sign")))?;
-    let text = key.sign(bytes, comment)?;
+        .map(|e| e.data.made());
+    let Some(Ok(Some(bytes))) = made else {
+        return Err(SignError::SelfCheck(format!("the plan has no {signed} to sign")).into());
+    };
+    let text = key.sign(&bytes, comment)?;
     Ok(bytes_entry(
         &sums::signature_of(signed),
         text.into_bytes(),
@@ -361,7 +376,7 @@ pub enum PlanError {
     /// The resolved manifest could not be written as TOML or JSON (the serialiser's error).
     #[error("the resolved manifest could not be written as {format}: {source}")]
     Serialise {
-        /// `TOML` or `JSON`.
+        /// `TOML`, `JSON`, or `DEFLATE` when compressing it failed.
         format: &'static str,
         /// Why.
         #[source]
@@ -479,18 +494,17 @@ impl Draft {
         let mut gathered = gather(inputs, &by_manifest, options.compression)?;
         let mut files = generated_files(header, &gathered);
         let mut payload = std::mem::take(&mut gathered.payload);
-        let (toml, json) = resolved_manifests(header, edition, options.layout, &files, gathered)?;
-        files.push(("manifest.toml".into(), toml));
-        files.push(("manifest.json".into(), json));
+        let documents = resolved_manifests(header, edition, options, &files, gathered)?;
         let readme = readme(inputs, &by_manifest, options.layout, edition);
         files.push(("README.txt".into(), readme.into_bytes().into()));
         // Exactly: growing would double a list of 20,000 entries for a dozen more.
-        payload.reserve_exact(files.len());
+        payload.reserve_exact(files.len() + documents.len());
         payload.extend(
             files
                 .into_iter()
                 .map(|(path, bytes)| generated_entry(path, bytes, options.compression)),
         );
+        payload.extend(documents);
         // Sorted and checked here, beside the file check.
         payload.sort_by(|a, b| a.path.cmp(&b.path));
         check_paths(&payload)?;
@@ -701,15 +715,15 @@ fn generated_files(header: &Header, g: &Gathered) -> Vec<(String, Arc<[u8]>)> {
 fn resolved_manifests(
     header: &Header,
     edition: Edition,
-    layout: Layout,
+    options: &PlanOptions,
     generated: &[(String, Arc<[u8]>)],
     g: Gathered,
-) -> Result<crate::resolved::Documents, PlanError> {
+) -> Result<[Entry; 2], PlanError> {
     let (count, bytes) = g.files;
     let pack = PackInfo {
         header: Cow::Borrowed(header),
         edition: edition.date.to_string(),
-        layout,
+        layout: options.layout,
         software: software(),
         providers: g.providers,
         assets: g.assets,
@@ -717,7 +731,46 @@ fn resolved_manifests(
         files: count + generated.len() + 3,
         bytes: bytes + generated.iter().map(|(_, b)| b.len() as u64).sum::<u64>(),
     };
-    g.texts.finish(&pack).map_err(serialise)
+    // Deflated as they are written unless the pack stores them (a document too small to be
+    // worth deflating is inflated again by `document_entry`).
+    let deflate = !matches!(options.compression, Compression::Store);
+    let mut toml = DocumentWriter::new(deflate);
+    let mut json = DocumentWriter::new(deflate);
+    g.texts
+        .finish(&pack, &mut toml, &mut json)
+        .map_err(serialise)?;
+    Ok([
+        document_entry("manifest.toml", toml, options.compression)?,
+        document_entry("manifest.json", json, options.compression)?,
+    ])
+}
+
+/// The entry of a document made by a [`DocumentWriter`].
+fn document_entry(
+    path: &str,
+    doc: DocumentWriter,
+    compression: Compression,
+) -> Result<Entry, PlanError> {
+    let failed = |e: io::Error| PlanError::Serialise {
+        format: "DEFLATE",
+        source: e.into(),
+    };
+    let doc = doc.finish().map_err(failed)?;
+    let method = method_for(path, doc.len, compression);
+    let data = match (doc.data, method) {
+        (Held::Plain(bytes), _) => EntryData::Bytes(bytes.into()),
+        (Held::Deflated(deflated), Method::Store) => {
+            EntryData::Bytes(deflated.inflate().map_err(failed)?.into())
+        }
+        (Held::Deflated(deflated), _) => EntryData::Deflated(deflated),
+    };
+    Ok(Entry {
+        path: path.into(),
+        data,
+        sha256: doc.sha256,
+        bytes: doc.len,
+        method,
+    })
 }
 
 /// The resolved manifest's serialiser failed.

@@ -7,7 +7,8 @@
 //! # let dir = tempfile::tempdir().unwrap();
 //! # let out = dir.path().join("oup.zip");
 //! # let made = assetpack::build::build(&["../../packs/providers/oup.toml".into()], &assetpack::build::BuildOptions { output: Some(out.clone()), ..Default::default() }, None, &assetpack::NoProgress).unwrap();
-//! # let text = made.plan.entries.iter().find(|e| e.path == "manifest.json").map(|e| match &e.data { assetpack::plan::EntryData::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(), _ => unreachable!() }).unwrap();
+//! # let entry = made.plan.entries.iter().find(|e| e.path == "manifest.json").unwrap();
+//! # let text = String::from_utf8(entry.data.made().unwrap().unwrap().into_owned()).unwrap();
 //! use assetpack::resolved::PackManifest;
 //!
 //! let m: PackManifest<'static> = serde_json::from_str(&text).unwrap();
@@ -16,7 +17,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
@@ -283,23 +284,6 @@ impl std::io::Write for Indented<'_> {
     }
 }
 
-/// The parts one after the other, in an `Arc<[u8]>` allocated once at its size (no second
-/// copy of a document of megabytes on the way) and filled a part at a time.
-fn concat(parts: &[&[u8]]) -> Arc<[u8]> {
-    let len = parts.iter().map(|p| p.len()).sum();
-    let mut doc: Arc<[u8]> = std::iter::repeat_n(0, len).collect();
-    let bytes = Arc::get_mut(&mut doc).expect("a document made just now is not shared");
-    let mut at = 0;
-    for part in parts {
-        bytes[at..at + part.len()].copy_from_slice(part);
-        at += part.len();
-    }
-    doc
-}
-
-/// `manifest.toml` and `manifest.json`, made.
-pub(crate) type Documents = (Arc<[u8]>, Arc<[u8]>);
-
 /// The error of the serialiser named first.
 pub(crate) type TextError = (&'static str, Box<dyn std::error::Error + Send + Sync>);
 
@@ -316,6 +300,10 @@ impl Texts {
             by: b"    ",
         };
         serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
+        // Held until the documents are joined: without their growth's slack (up to half).
+        let mut toml = toml;
+        toml.shrink_to_fit();
+        json.shrink_to_fit();
         self.toml.push(toml);
         self.json.push(json);
         Ok(())
@@ -327,10 +315,15 @@ impl Texts {
         self.json.extend(other.json);
     }
 
-    /// `manifest.toml` and `manifest.json` (with a final newline) with `pack` as their header.
-    /// Each is made in one allocation of its exact size, and the parts are dropped as soon as
-    /// they are copied in, so that at most one part and its document are held at a time.
-    pub(crate) fn finish(self, pack: &PackInfo) -> Result<Documents, TextError> {
+    /// Writes `manifest.toml` and `manifest.json` (with a final newline), with `pack` as their
+    /// header, into `toml_out` and `json_out` (the two at once), a part at a time: each part is
+    /// dropped as soon as it is written, so no whole copy of either document is made here.
+    pub(crate) fn finish(
+        self,
+        pack: &PackInfo,
+        toml_out: &mut (impl Write + Send),
+        json_out: &mut (impl Write + Send),
+    ) -> Result<(), TextError> {
         if self.toml.is_empty() {
             // TOML then writes `provider = []` among the header's keys.
             let empty = PackManifest {
@@ -340,33 +333,58 @@ impl Texts {
             };
             let toml = toml::to_string(&empty).map_err(|e| ("TOML", e.into()))?;
             let json = serde_json::to_string_pretty(&empty).map_err(|e| ("JSON", e.into()))?;
-            return Ok((toml.into_bytes().into(), (json + "\n").into_bytes().into()));
+            toml_out.write_all(toml.as_bytes()).map_err(toml_failed)?;
+            return json_out
+                .write_all(format!("{json}\n").as_bytes())
+                .map_err(json_failed);
         }
         let head = Head {
             format: crate::manifest::FORMAT,
             pack,
         };
-        let toml_head = toml::to_string(&head).map_err(|e| ("TOML", e.into()))?;
-        let json_head = serde_json::to_string_pretty(&head).map_err(|e| ("JSON", e.into()))?;
         let Texts { toml, json } = self;
-        let mut parts = vec![toml_head.as_bytes()];
-        for table in &toml {
-            parts.extend([b"\n".as_slice(), table.as_bytes()]);
-        }
-        let toml_doc = concat(&parts);
-        drop(toml);
-        // The JSON head ends in "\n}": the providers go in before it, separated by commas.
-        let open = json_head.strip_suffix("\n}").unwrap_or(&json_head);
-        let mut parts = vec![open.as_bytes(), b",\n  \"provider\": ["];
-        for (i, object) in json.iter().enumerate() {
-            if i > 0 {
-                parts.push(b",");
-            }
-            parts.push(object);
-        }
-        parts.push(b"\n  ]\n}\n");
-        Ok((toml_doc, concat(&parts)))
+        let (toml, json) = rayon::join(
+            || write_toml(&head, toml, toml_out),
+            || write_json(&head, json, json_out),
+        );
+        toml.and(json)
     }
+}
+
+fn toml_failed(e: std::io::Error) -> TextError {
+    ("TOML", e.into())
+}
+
+fn json_failed(e: std::io::Error) -> TextError {
+    ("JSON", e.into())
+}
+
+/// The head, then each provider's `[[provider]]` table after a blank line.
+fn write_toml(head: &Head, parts: Vec<String>, out: &mut impl Write) -> Result<(), TextError> {
+    let head = toml::to_string(head).map_err(|e| ("TOML", e.into()))?;
+    out.write_all(head.as_bytes()).map_err(toml_failed)?;
+    for table in parts {
+        out.write_all(b"\n").map_err(toml_failed)?;
+        out.write_all(table.as_bytes()).map_err(toml_failed)?;
+    }
+    Ok(())
+}
+
+/// The head's object with each provider's object in its `provider` array.
+fn write_json(head: &Head, parts: Vec<Vec<u8>>, out: &mut impl Write) -> Result<(), TextError> {
+    let head = serde_json::to_string_pretty(head).map_err(|e| ("JSON", e.into()))?;
+    // The head ends in "\n}": the providers go in before it, separated by commas.
+    let open = head.strip_suffix("\n}").unwrap_or(&head);
+    out.write_all(open.as_bytes()).map_err(json_failed)?;
+    out.write_all(b",\n  \"provider\": [")
+        .map_err(json_failed)?;
+    for (i, object) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",").map_err(json_failed)?;
+        }
+        out.write_all(&object).map_err(json_failed)?;
+    }
+    out.write_all(b"\n  ]\n}\n").map_err(json_failed)
 }
 
 #[cfg(test)]
@@ -406,8 +424,9 @@ mod tests {
         for p in &m.provider {
             texts.push(p).expect("push");
         }
-        let (toml, json) = texts.finish(&m.pack).expect("finish");
-        let text = |b: Arc<[u8]>| String::from_utf8(b.to_vec()).expect("utf-8");
+        let (mut toml, mut json) = (Vec::new(), Vec::new());
+        texts.finish(&m.pack, &mut toml, &mut json).expect("finish");
+        let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
         (text(toml), text(json))
     }
 
