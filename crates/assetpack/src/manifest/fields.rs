@@ -400,8 +400,6 @@ impl<'a, 'i> Fields<'a, 'i> {
         let mut spans = self.spans;
         let own = self.prefix.trim_end_matches('.');
         spans.push((Cow::Owned(own.to_owned()), self.span));
-        // Kept for every asset of the manifest, tens of thousands of them: no spare room.
-        spans.shrink_to_fit();
         spans
     }
 }

@@ -327,21 +327,52 @@ pub struct PrintContact {
 
 /// Byte spans of the values read from a table, keyed by dotted path (`file`,
 /// `renditions.0.sha256`, `transcript.file`); the empty key is the table itself.
+///
+/// Every asset of a manifest keeps its spans, tens of thousands of them on a large one, so
+/// they are held tight: offsets as `u32` (saturating; a manifest is far smaller), and the
+/// keys of the table itself, which are the program's own strings, apart from the few built
+/// with a nested table's prefix.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Spans(Vec<(Cow<'static, str>, Range<usize>)>);
+pub struct Spans {
+    keys: Box<[(&'static str, u32, u32)]>,
+    nested: Box<[(Box<str>, u32, u32)]>,
+}
 
 impl Spans {
     /// The span of `key`, else of the nearest enclosing table.
     pub fn get(&self, key: &str) -> Option<Range<usize>> {
+        let range = |start: u32, end: u32| start as usize..end as usize;
         let mut k = key;
         loop {
-            if let Some((_, s)) = self.0.iter().find(|(name, _)| name == k) {
-                return Some(s.clone());
+            if let Some((_, start, end)) = self.keys.iter().find(|(name, ..)| *name == k) {
+                return Some(range(*start, *end));
+            }
+            if let Some((_, start, end)) = self.nested.iter().find(|(name, ..)| &**name == k) {
+                return Some(range(*start, *end));
             }
             if k.is_empty() {
                 return None;
             }
             k = k.rfind('.').map_or("", |i| &k[..i]);
+        }
+    }
+}
+
+impl From<Vec<(Cow<'static, str>, Range<usize>)>> for Spans {
+    fn from(spans: Vec<(Cow<'static, str>, Range<usize>)>) -> Spans {
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let (mut keys, mut nested) = (Vec::new(), Vec::new());
+        for (key, span) in spans {
+            let (start, end) = (at(span.start), at(span.end));
+            match key {
+                Cow::Borrowed(key) => keys.push((key, start, end)),
+                Cow::Owned(key) if key.is_empty() => keys.push(("", start, end)),
+                Cow::Owned(key) => nested.push((key.into_boxed_str(), start, end)),
+            }
+        }
+        Spans {
+            keys: keys.into_boxed_slice(),
+            nested: nested.into_boxed_slice(),
         }
     }
 }

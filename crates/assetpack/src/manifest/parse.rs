@@ -151,7 +151,7 @@ fn provider(sink: &mut Sink, mut f: Fields) -> Option<Provider> {
         });
     let last_reviewed = f.date(sink, "last_reviewed").map(|(d, _)| d);
     let next_review_due = f.date(sink, "next_review_due").map(|(d, _)| d);
-    let spans = Spans(f.finish(sink));
+    let spans = Spans::from(f.finish(sink));
     Some(Provider {
         id: id?,
         name: name?,
@@ -282,7 +282,7 @@ fn asset(
     let renditions = renditions(sink, &mut f);
     let transcript = attachment(sink, &mut f, "transcript", "`transcript`");
     let captions = attachment(sink, &mut f, "captions", "`captions`");
-    let spans = Spans(f.finish(sink));
+    let spans = Spans::from(f.finish(sink));
     Some(Asset {
         id: id?,
         title: title?,
@@ -631,5 +631,13 @@ mod tests {
         assert_eq!(m.source.line_column(span.start).0, 20);
         let span = a.spans.get("renditions.0.sha256").unwrap();
         assert_eq!(m.source.line_column(span.start).0, 18);
+        // A key never read falls back to its table, then to the asset's own table.
+        let table = a.spans.get("renditions.0").unwrap();
+        assert_eq!(a.spans.get("renditions.0.colour"), Some(table));
+        assert_eq!(a.spans.get("nowhere.at.all"), a.spans.get(""));
+        assert_eq!(
+            m.line_of(a),
+            Some(m.source.line_column(a.spans.get("").unwrap().start).0)
+        );
     }
 }
