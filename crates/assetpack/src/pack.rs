@@ -864,7 +864,8 @@ fn write_jobs<W: Write + Seek>(
         zip = zip.set_auto_large_file();
     }
     match write_entries(&mut zip, base, items, jobs, rxs, shared) {
-        Ok(found) => Ok((zip.finish()?.inner, found)),
+        // Keyed by path only once the writer and its central directory are gone.
+        Ok(found) => Ok((zip.finish()?.inner, found.into_read_files())),
         Err(e) => {
             // Dropping an unfinished ZipWriter writes a central directory (and prints to
             // stderr when that fails): an abandoned writer swallows it.
@@ -934,15 +935,15 @@ impl<W: Seek> Seek for Abandon<'_, W> {
     }
 }
 
-fn write_entries<W: Write + Seek>(
+fn write_entries<'a, W: Write + Seek>(
     zip: &mut ZipWriter<Abandon<'_, W>>,
     base: SimpleFileOptions,
-    items: &[(String, Item)],
+    items: &[(String, Item<'a>)],
     jobs: &[Job],
     rxs: Vec<Receiver<Msg>>,
     shared: &Shared,
-) -> Result<ReadFiles, PackError> {
-    let mut found = ReadFiles::default();
+) -> Result<Found<'a>, PackError> {
+    let mut found = Found(Vec::with_capacity(items.len()));
     for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
         if shared.progress.cancelled() {
             return Err(PackError::Cancelled);
@@ -957,13 +958,28 @@ fn write_entries<W: Write + Seek>(
             Job::Large(k) => {
                 if let (name, Item::File(e, src)) = &items[*k] {
                     let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
-                    found.insert(&src.base, &src.rel, Examined::read(len, inspection));
+                    found.0.push((src, len, inspection));
                 }
             }
         }
         shared.window.advance(j + 1);
     }
     Ok(found)
+}
+
+/// What the pack found in each provider file it read, held compactly while the ZIP writer
+/// holds its own directory of every entry (a map keyed by path, on 20,000 files, would add
+/// megabytes to the pack's peak).
+struct Found<'a>(Vec<(&'a SourceFile, u64, Inspection)>);
+
+impl Found<'_> {
+    fn into_read_files(self) -> ReadFiles {
+        let mut read = ReadFiles::default();
+        for (src, len, inspection) in self.0 {
+            read.insert(&src.base, &src.rel, Examined::read(len, inspection));
+        }
+        read
+    }
 }
 
 /// A reader that stopped without saying why (it is only ever seen after another error).
@@ -975,13 +991,13 @@ fn stopped(path: PathBuf) -> PackError {
 }
 
 /// Merges the fragment of `items[range]`, once every file in it is checked against the plan.
-fn write_fragment<W: Write + Seek>(
+fn write_fragment<'a, W: Write + Seek>(
     zip: &mut ZipWriter<W>,
-    items: &[(String, Item)],
+    items: &[(String, Item<'a>)],
     range: std::ops::Range<usize>,
     rx: &Receiver<Msg>,
     shared: &Shared,
-    found: &mut ReadFiles,
+    found: &mut Found<'a>,
 ) -> Result<(), PackError> {
     let first = || match &items[range.start].1 {
         Item::File(_, src) => src.path(),
@@ -1016,7 +1032,7 @@ fn write_fragment<W: Write + Seek>(
         match (&items[k].1, r) {
             (Item::File(_, src), Some(r)) => {
                 bytes += r.len;
-                found.insert(&src.base, &src.rel, Examined::read(r.len, r.inspection));
+                found.0.push((src, r.len, r.inspection));
             }
             // Made by assetpack: counted too, so progress reaches the plan's total.
             (Item::Bytes(e, _) | Item::Deflated(e, _), _) => bytes += e.bytes,
