@@ -245,7 +245,7 @@ impl Bundle {
         code: Code,
         span: Range<usize>,
         message: String,
-        fix: &str,
+        fix: impl Into<std::borrow::Cow<'static, str>>,
     ) -> Problem {
         self.source
             .locate(Problem::new(code, message, fix), Some(span))

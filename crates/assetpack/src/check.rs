@@ -363,7 +363,7 @@ fn manifest_signature(m: &Manifest, key: &crate::keys::PublicKey) -> Option<Prob
         },
     };
     let mut p = Problem::new(code, message, fix);
-    p.manifest = Some(m.path.clone());
+    p.manifest = Some(m.path.as_path().into());
     p.provider = Some(m.provider.id.clone());
     Some(p)
 }
@@ -957,7 +957,13 @@ impl<'a> Job<'a> {
     }
 
     /// A problem about this file, located at `key` of its entry in the manifest.
-    fn problem(&self, code: Code, key: &str, message: String, fix: &str) -> Problem {
+    fn problem(
+        &self,
+        code: Code,
+        key: &str,
+        message: String,
+        fix: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Problem {
         let key = format!("{}{key}", self.role.span_prefix());
         self.manifest
             .report(code, Some(self.asset), &key, message, fix)

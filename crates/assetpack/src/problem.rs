@@ -12,8 +12,10 @@
 //! assert_eq!(Code::from_name("missing-file"), Some(Code::MissingFile));
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -276,8 +278,9 @@ pub struct Problem {
     /// Error or warning (after `strict` is applied).
     pub severity: Severity,
     /// The manifest the problem comes from, when there is one.
+    /// (Shared by every problem of the manifest, as tens of thousands may be found in one.)
     #[serde(serialize_with = "lossy_path")]
-    pub manifest: Option<PathBuf>,
+    pub manifest: Option<Arc<Path>>,
     /// 1-based line in the manifest, when the problem points at TOML.
     pub line: Option<usize>,
     /// 1-based column (in characters) in the manifest.
@@ -290,14 +293,14 @@ pub struct Problem {
     pub file: Option<String>,
     /// What is wrong, in one sentence.
     pub message: String,
-    /// What to do about it, in one sentence.
-    pub fix: String,
+    /// What to do about it, in one sentence (most are the program's own words, not copied).
+    pub fix: Cow<'static, str>,
     /// The manifest line the problem points at, for display.
     #[serde(skip)]
     pub source_line: Option<String>,
 }
 
-fn lossy_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+fn lossy_path<S: serde::Serializer>(p: &Option<Arc<Path>>, s: S) -> Result<S::Ok, S::Error> {
     match p {
         Some(p) => s.serialize_some(&p.to_string_lossy()),
         None => s.serialize_none(),
@@ -306,7 +309,7 @@ fn lossy_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, 
 
 impl Problem {
     /// A problem with `code`'s default severity and no location yet.
-    pub fn new(code: Code, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>, fix: impl Into<Cow<'static, str>>) -> Self {
         Problem {
             code,
             severity: code.default_severity(),

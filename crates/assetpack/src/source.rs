@@ -1,14 +1,16 @@
 //! TOML source text with a line index, so byte spans become `line:column` in messages.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::problem::Problem;
 
 /// The text of one TOML file and where its lines start.
 #[derive(Clone, Debug)]
 pub struct Source {
-    path: PathBuf,
+    /// Shared with every problem found in the file.
+    path: Arc<Path>,
     text: String,
     line_starts: Vec<usize>,
 }
@@ -19,7 +21,7 @@ impl Source {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Source {
-            path: path.into(),
+            path: path.into().into(),
             text,
             line_starts,
         }

@@ -55,9 +55,13 @@ pub fn find_manifests(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
     (out, problems)
 }
 
-pub(crate) fn io_problem(path: &Path, message: String, fix: &str) -> Problem {
+pub(crate) fn io_problem(
+    path: &Path,
+    message: String,
+    fix: impl Into<std::borrow::Cow<'static, str>>,
+) -> Problem {
     let mut p = Problem::new(Code::Unreadable, message, fix);
-    p.manifest = Some(path.to_owned());
+    p.manifest = Some(path.into());
     p
 }
 
@@ -76,7 +80,7 @@ pub fn load_one(path: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
                 format!("{} is not UTF-8 text", path.display()),
                 "save the manifest as UTF-8",
             );
-            p.manifest = Some(path);
+            p.manifest = Some(path.into());
             problems.push(p);
             None
         }

@@ -67,7 +67,7 @@ pub fn select(bundle: &Bundle, manifests: &[Manifest]) -> (Vec<Selected>, Vec<Pr
     }
     for (n, s) in bundle.selects.iter().enumerate() {
         let what = format!("[[select]] #{}", n + 1);
-        let mut unknown = |message: String, fix: &str| {
+        let mut unknown = |message: String, fix: std::borrow::Cow<'static, str>| {
             problems.push(bundle.problem(Code::UnknownReference, s.span.clone(), message, fix))
         };
         if let Some(p) = &s.provider {
@@ -75,7 +75,7 @@ pub fn select(bundle: &Bundle, manifests: &[Manifest]) -> (Vec<Selected>, Vec<Pr
                 let ids: Vec<&str> = manifests.iter().map(|m| m.provider.id.as_str()).collect();
                 unknown(
                     format!("{what} names provider `{p}`, which no manifest describes"),
-                    &format!("use one of: {}", ids.join(", ")),
+                    format!("use one of: {}", ids.join(", ")).into(),
                 );
                 continue;
             }
@@ -89,7 +89,7 @@ pub fn select(bundle: &Bundle, manifests: &[Manifest]) -> (Vec<Selected>, Vec<Pr
             {
                 unknown(
                     format!("{what} names asset id `{id}`, which no selected provider has"),
-                    "check the id in the provider's manifest",
+                    "check the id in the provider's manifest".into(),
                 );
             }
         }
@@ -103,7 +103,7 @@ pub fn select(bundle: &Bundle, manifests: &[Manifest]) -> (Vec<Selected>, Vec<Pr
                 if !exists {
                     unknown(
                         format!("{what} keeps rendition `{role}`, which no selected asset has"),
-                        "check the rendition roles in the manifests",
+                        "check the rendition roles in the manifests".into(),
                     );
                 }
             }

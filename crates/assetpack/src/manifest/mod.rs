@@ -622,7 +622,7 @@ impl Manifest {
         asset: Option<&Asset>,
         key: &str,
         message: impl Into<String>,
-        fix: impl Into<String>,
+        fix: impl Into<Cow<'static, str>>,
     ) -> Problem {
         self.problem(asset, key, Problem::new(code, message, fix))
     }

@@ -201,12 +201,18 @@ fn entry_name(ar: &ZipArchive<SharedFile>, i: usize) -> Option<String> {
     ar.name_for_index(i)?.ok().map(|n| n.into_owned())
 }
 
-fn entry_problem(pack: &Path, code: Code, name: &str, message: String, fix: &str) -> Problem {
+fn entry_problem(
+    pack: &Path,
+    code: Code,
+    name: &str,
+    message: String,
+    fix: impl Into<std::borrow::Cow<'static, str>>,
+) -> Problem {
     let mut p = Problem::new(code, message, fix);
     if !name.is_empty() {
         p = p.with_file(name);
     }
-    p.manifest = Some(pack.to_owned());
+    p.manifest = Some(pack.into());
     p
 }
 

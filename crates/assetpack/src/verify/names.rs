@@ -36,7 +36,7 @@ pub(super) fn judge(pack: &Path, raw: &[RawEntry]) -> Names {
 }
 
 impl Names {
-    fn push(&mut self, pack: &Path, code: Code, name: &str, message: String, fix: &str) {
+    fn push(&mut self, pack: &Path, code: Code, name: &str, message: String, fix: &'static str) {
         if code != Code::ExtraEntry {
             self.unsafe_names = true;
         }
