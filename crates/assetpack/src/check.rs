@@ -385,6 +385,9 @@ fn assemble<M: Borrow<Manifest>>(
         ..Summary::default()
     };
     let mut manifests = Vec::with_capacity(done.len());
+    // Exactly: tens of thousands of warnings (an image each without `alt`) would otherwise
+    // leave up to as many again in spare room while the pack is written.
+    problems.reserve_exact(done.iter().map(|c| c.problems.len()).sum());
     for c in done {
         summary.assets += c.manifest.borrow().assets.len();
         summary.files += c.files;

@@ -301,17 +301,24 @@ enum Item<'a> {
 }
 
 impl Item<'_> {
-    /// Files of a chunk or more are streamed on their own; everything else goes in fragments.
-    fn is_large(&self) -> bool {
-        matches!(self, Item::File(e, ..) if e.bytes >= CHUNK as u64)
+    /// Files of a chunk or more are streamed on their own, and a document deflated ahead is
+    /// copied on its own by the writer (a fragment would hold a second copy of it);
+    /// everything else goes in fragments.
+    fn is_alone(&self) -> bool {
+        match self {
+            Item::File(e, ..) => e.bytes >= CHUNK as u64,
+            Item::Deflated(..) => true,
+            Item::Dir | Item::Bytes(..) => false,
+        }
     }
 }
 
-/// What one reader job makes: a fragment of consecutive small items, or one large file.
+/// What one reader job makes: a fragment of consecutive small items, or one item alone (a
+/// large file, or a document deflated ahead, for which a reader has nothing to do).
 #[derive(Clone)]
 enum Job {
     Fragment(std::ops::Range<usize>),
-    Large(usize),
+    Alone(usize),
 }
 
 /// Reads a small file whole into `buf` (one more byte than its size is asked for, to notice a
@@ -654,11 +661,11 @@ fn jobs(items: &[(String, Item)], from_bucket: bool) -> Vec<Job> {
     let mut jobs = Vec::new();
     let mut run: Option<(std::ops::Range<usize>, u64, usize)> = None;
     for (k, (_, item)) in items.iter().enumerate() {
-        if item.is_large() {
+        if item.is_alone() {
             if let Some((r, ..)) = run.take() {
                 jobs.push(Job::Fragment(r));
             }
-            jobs.push(Job::Large(k));
+            jobs.push(Job::Alone(k));
             continue;
         }
         let (bytes, file) = match item {
@@ -759,11 +766,12 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                     Job::Fragment(range) => tx
                         .send(make_fragment(&items, range.clone(), (base, time), cache))
                         .is_ok(),
-                    Job::Large(k) => match &items[*k].1 {
+                    Job::Alone(k) => match &items[*k].1 {
                         Item::File(e, path) => {
                             read_large(j, (e, path), cache, &tx, &pool, &window, &stop)
                         }
-                        _ => false,
+                        Item::Deflated(..) => true,
+                        Item::Dir | Item::Bytes(..) => false,
                     },
                 };
                 if !ok {
@@ -786,6 +794,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
             out,
             &Shared {
                 pool: &pool,
+                time,
                 window: &window,
                 progress,
                 entry_starts,
@@ -816,6 +825,8 @@ fn base_options(time: DateTime) -> SimpleFileOptions {
 /// What the writer shares with the readers.
 struct Shared<'a> {
     pool: &'a Pool,
+    /// The time of every entry.
+    time: DateTime,
     window: &'a Window,
     progress: &'a dyn Progress,
     entry_starts: &'a (dyn Fn(u64) + Sync),
@@ -955,12 +966,17 @@ fn write_entries<'a, W: Write + Seek>(
             Job::Fragment(range) => {
                 write_fragment(zip, items, range.clone(), rx, shared, &mut found)?
             }
-            Job::Large(k) => {
-                if let (name, Item::File(e, src)) = &items[*k] {
+            Job::Alone(k) => match &items[*k] {
+                (name, Item::File(e, src)) => {
                     let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
                     found.0.push((src, len, inspection));
                 }
-            }
+                (name, Item::Deflated(e, d)) => {
+                    copy_deflated(zip, name, shared.time, e.bytes, d).map_err(io_write)?;
+                    shared.progress.advance(e.bytes);
+                }
+                _ => {}
+            },
         }
         shared.window.advance(j + 1);
     }
