@@ -376,6 +376,7 @@ fn make_fragment(
                 zip.add_directory(name.as_str(), base.unix_permissions(0o755))
                     .map_err(io::Error::other)
             }
+            // The writer copies these itself (`Item::is_alone`); a fragment could hold one too.
             Item::Deflated(e, d) => {
                 read.push(None);
                 copy_deflated(&mut zip, name, time, e.bytes, d)

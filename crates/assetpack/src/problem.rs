@@ -277,8 +277,8 @@ pub struct Problem {
     pub code: Code,
     /// Error or warning (after `strict` is applied).
     pub severity: Severity,
-    /// The manifest the problem comes from, when there is one.
-    /// (Shared by every problem of the manifest, as tens of thousands may be found in one.)
+    /// The manifest the problem comes from, when there is one: shared by all the problems
+    /// found in it (tens of thousands, on a large manifest).
     #[serde(serialize_with = "lossy_path")]
     pub manifest: Option<Arc<Path>>,
     /// 1-based line in the manifest, when the problem points at TOML.

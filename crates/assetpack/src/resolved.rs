@@ -290,7 +290,7 @@ pub(crate) type TextError = (&'static str, Box<dyn std::error::Error + Send + Sy
 impl Texts {
     /// Adds one provider with its assets.
     pub(crate) fn push(&mut self, provider: &ProviderOut) -> Result<(), TextError> {
-        let toml = toml::to_string(&OneProvider {
+        let mut toml = toml::to_string(&OneProvider {
             provider: [provider],
         })
         .map_err(|e| ("TOML", e.into()))?;
@@ -301,7 +301,6 @@ impl Texts {
         };
         serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
         // Held until the documents are joined: without their growth's slack (up to half).
-        let mut toml = toml;
         toml.shrink_to_fit();
         json.shrink_to_fit();
         self.toml.push(toml);
