@@ -45,7 +45,7 @@ pub enum Profile {
     Huge,
 }
 
-/// What [`write`] makes.
+/// What [`write()`] makes.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The profile.
@@ -74,7 +74,7 @@ impl Options {
     }
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Files written.
