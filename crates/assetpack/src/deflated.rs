@@ -1,10 +1,10 @@
 //! Documents assetpack makes, held DEFLATE-compressed until they are packed.
 //!
 //! The resolved `manifest.toml` and `manifest.json` of a bundle of 20,000 assets are 14 MB of
-//! text that the pack deflates anyway. A [`DocumentWriter`] takes such a document a part at a
-//! time, hashing, measuring and deflating each part as it comes (at the pack's own
-//! [`LEVEL`]), so neither a whole copy of the text nor the parts outlive the writing: the plan
-//! holds about a tenth of it, and the pack copies the stream into its entry as it is.
+//! text that the pack deflates anyway. The plan writes each through a document writer, which
+//! hashes, measures and deflates the text as it comes (at level 1, the pack's), while each
+//! provider's part is dropped once written: the plan holds the stream, about a quarter of the
+//! text, and the pack copies it into its entry as it is, without deflating it again.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
