@@ -398,8 +398,11 @@ impl<'a, 'i> Fields<'a, 'i> {
             );
         }
         let mut spans = self.spans;
-        let own = self.prefix.trim_end_matches('.');
-        spans.push((Cow::Owned(own.to_owned()), self.span));
+        let own = match self.prefix.trim_end_matches('.') {
+            "" => Cow::Borrowed(""),
+            own => Cow::Owned(own.to_owned()),
+        };
+        spans.push((own, self.span));
         spans
     }
 }

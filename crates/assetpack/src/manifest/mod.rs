@@ -366,7 +366,6 @@ impl From<Vec<(Cow<'static, str>, Range<usize>)>> for Spans {
             let (start, end) = (at(span.start), at(span.end));
             match key {
                 Cow::Borrowed(key) => keys.push((key, start, end)),
-                Cow::Owned(key) if key.is_empty() => keys.push(("", start, end)),
                 Cow::Owned(key) => nested.push((key.into_boxed_str(), start, end)),
             }
         }
