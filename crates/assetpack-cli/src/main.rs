@@ -586,6 +586,27 @@ fn limit_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
 
+/// A build of a pack alone (no index, no catalogue) keeps glibc's mmap threshold at its
+/// 128 KiB start. glibc raises it to the size of each large block freed, so the megabytes
+/// that parsing 20,000 assets and drafting their resolved manifests hold for a moment stay
+/// in the heap afterwards, scattered, and the resident size ends about 30 MB above what is
+/// in use (85 MB against a 52 MB heap on the `many` corpus; 64 MB with the threshold kept).
+/// It costs page faults (each such block is mapped anew), a few percent of a build's time,
+/// so the views, which decode images into large buffers one after another, keep glibc's
+/// default. Called before any thread starts.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_mmap_threshold(command: &Command) {
+    if matches!(command, Command::Build(a) if a.no_index && a.no_html) {
+        // SAFETY: as in `limit_malloc_arenas`; the process still has a single thread.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_mmap_threshold(_: &Command) {}
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = match Cli::try_parse() {
@@ -598,6 +619,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    keep_mmap_threshold(&cli.command);
     let json = cli.command.json();
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),

@@ -48,11 +48,11 @@ impl<'s> Sink<'s> {
     }
 }
 
-/// Parses `text` as TOML; on syntax errors records each as a `toml-syntax` problem at its
-/// position and returns `None`.
 /// The version of the manifest and bundle-spec formats this crate reads and writes.
 pub const FORMAT: u64 = 1;
 
+/// Parses `text` as TOML; on syntax errors records each as a `toml-syntax` problem at its
+/// position and returns `None`.
 pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spanned<DeTable<'t>>> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if errors.is_empty() {
