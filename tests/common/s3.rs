@@ -302,10 +302,10 @@ fn serve(client: TcpStream, upstream: u16, fault: Fault, (parts, reads, unchecke
 }
 
 /// Sends one request to the server at `upstream` on a connection of its own and returns the
-/// whole answer (the server closes the connection after it). Tried up to three times when the
-/// server's side failed before a byte of answer came back: moto is a test double that, on a
-/// loaded machine, now and then resets a connection it has not yet answered, which is not a
-/// fault under test. What went wrong is printed, so a failing test shows it.
+/// whole answer (the server closes the connection after it). Tried up to three times when no
+/// byte of answer came back: a failure between this proxy and the server is not a fault under
+/// test (CI once saw every try of one part fail here, six in a row, with nothing said of why).
+/// What went wrong is printed, so a test that still fails shows it.
 fn exchange(upstream: u16, head: &str, body: &[u8]) -> Option<Vec<u8>> {
     // One request per upstream connection: the answer ends when the server closes it.
     let head: String = head
