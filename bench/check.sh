@@ -14,7 +14,9 @@ for profile in national many; do
   scan_corpus "$profile"
   c="$work/$profile"; m="$work/manifests-$profile"
   bag="$work/bag-$profile"
-  if [ ! -d "$bag" ]; then
+  # A bag is whole once bagit.txt is written; an earlier run stopped half way starts again.
+  if [ ! -f "$bag/bagit.txt" ]; then
+    rm -rf "$bag"
     cp -al "$c" "$bag"
     bagit.py --quiet --processes 2 "$bag" 2>/dev/null
   fi
