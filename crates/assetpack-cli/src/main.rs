@@ -569,46 +569,37 @@ fn parse_limit(s: &str) -> Result<(String, usize), String> {
     Ok((name.trim().to_ascii_lowercase(), n))
 }
 
-/// At most two glibc malloc arenas (one per core here, instead of up to eight per core).
-/// Memory that the PDF index frees on the rayon threads is then reused by the pack's reader
-/// threads instead of staying mapped in arenas of its own: on the national corpus the peak
-/// of a build with the index goes from about 150 MB to about 81 MB, at no measured cost in
-/// speed. Must run before any thread starts.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets an allocator parameter; called first thing in main, while the
-    // process has a single thread. A refusal (return 0) leaves glibc's default, which is fine.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}
-
-/// A build of a pack alone (no index, no catalogue) keeps glibc's mmap threshold at its
+/// glibc's allocator for `command`; called before any thread starts.
+///
+/// At most two malloc arenas (one per core here, instead of up to eight per core). Memory
+/// that the PDF index frees on the rayon threads is then reused by the pack's reader threads
+/// instead of staying mapped in arenas of its own: on the national corpus the peak of a build
+/// with the index goes from about 150 MB to about 81 MB, at no measured cost in speed.
+///
+/// A build of a pack alone (no index, no catalogue) also keeps the mmap threshold at its
 /// 128 KiB start. glibc raises it to the size of each large block freed, so the megabytes
 /// that parsing 20,000 assets and drafting their resolved manifests hold for a moment stay
 /// in the heap afterwards, scattered, and the resident size ends about 30 MB above what is
-/// in use (85 MB against a 52 MB heap on the `many` corpus; 64 MB with the threshold kept).
-/// It costs page faults (each such block is mapped anew), a few percent of a build's time,
-/// so the views, which decode images into large buffers one after another, keep glibc's
-/// default. Called before any thread starts.
+/// in use (85 MB against a 52 MB heap on the `many` corpus; 64–67 MB with the threshold
+/// kept). It costs page faults (each such block is mapped anew), a few percent of a build's
+/// time, so the views, which decode images into large buffers one after another, keep
+/// glibc's default.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_mmap_threshold(command: &Command) {
-    if matches!(command, Command::Build(a) if a.no_index && a.no_html) {
-        // SAFETY: as in `limit_malloc_arenas`; the process still has a single thread.
-        unsafe {
+fn tune_malloc(command: &Command) {
+    // SAFETY: mallopt only sets allocator parameters; called while the process has a single
+    // thread. A refusal (return 0) leaves glibc's default, which is fine.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        if matches!(command, Command::Build(a) if a.no_index && a.no_html) {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
         }
     }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_mmap_threshold(_: &Command) {}
+fn tune_malloc(_: &Command) {}
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -619,7 +610,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    keep_mmap_threshold(&cli.command);
+    tune_malloc(&cli.command);
     let json = cli.command.json();
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
