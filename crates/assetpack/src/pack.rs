@@ -2,11 +2,11 @@
 //!
 //! The entries are cut into jobs that reader threads take in order. A run of folders, small
 //! files and generated files becomes a *fragment*: the reader reads and hashes the files and
-//! compresses the run into a small ZIP archive of its own, with one DEFLATE encoder for the
-//! whole run. A large file is streamed in 1 MiB chunks, hashed as it goes. The writer (the
-//! calling thread) takes the jobs in order, checks every file's size and SHA-256 against the
-//! plan, and merges each fragment whole or writes the chunks, so reading, hashing,
-//! compressing and writing overlap. Readers stay a bounded number of jobs and chunks ahead,
+//! compresses the run into a small ZIP archive of its own, with the one DEFLATE encoder it
+//! keeps for all its entries. A large file is streamed in 1 MiB chunks, hashed as it goes.
+//! The writer (the calling thread) takes the jobs in order, checks every file's size and
+//! SHA-256 against the plan, and merges each fragment whole or writes the chunks, so
+//! reading, hashing, compressing and writing overlap. Readers stay a bounded number of jobs and chunks ahead,
 //! so memory stays flat whatever the file sizes. A file whose bytes or SHA-256 differ from
 //! the plan aborts the pack with its name: nothing unchecked goes in.
 //!
@@ -47,6 +47,9 @@ use crate::examine::{Examined, ReadFiles};
 use crate::files::Opened;
 use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
+
+mod fragment;
+use fragment::Fragment;
 
 const CHUNK: usize = 1 << 20;
 /// Chunks a reader may hold ready per file: as many as the pool lends out (which is what
@@ -342,30 +345,22 @@ fn read_small(
     Ok(Ok(hex::encode(Sha256::digest(&buf[..]))))
 }
 
-/// Packs `items[range]` into a ZIP fragment of their own. The fragment's writer keeps one
-/// DEFLATE encoder for all its entries, and fragments are made in parallel by the readers.
+/// Packs `items[range]` into a ZIP fragment of their own (see `fragment`: one DEFLATE encoder
+/// per reader thread for all its entries). Fragments are made in parallel by the readers.
 fn make_fragment(
     items: &[(String, Item)],
     range: std::ops::Range<usize>,
-    (base, time): (SimpleFileOptions, DateTime),
+    time: DateTime,
     cache: Option<&Cache>,
 ) -> Msg {
-    // Room for the entries as stored; text that is always deflated (the resolved manifests,
-    // megabytes on a large bundle) gets a third, and the vector grows if that is short.
-    let capacity = range
-        .clone()
-        .map(|k| {
-            let (name, item) = &items[k];
-            let header = 2 * name.len() + 128;
-            match item {
-                Item::Dir => header,
-                Item::Bytes(e, _) if e.method == Method::Deflate => header + e.bytes as usize / 3,
-                Item::Bytes(e, _) | Item::File(e, ..) => header + e.bytes as usize,
-                Item::Deflated(_, d) => header + d.stream.len(),
-            }
-        })
-        .sum();
-    let mut zip = ZipWriter::new(io::Cursor::new(Vec::with_capacity(capacity)));
+    let mut zip = Fragment::with_capacity(
+        fragment_capacity(&items[range.clone()]),
+        items[range.clone()]
+            .iter()
+            .map(|(name, _)| 46 + name.len())
+            .sum(),
+        time,
+    );
     let mut read = Vec::with_capacity(range.len());
     let mut buf = Vec::new();
     for k in range {
@@ -373,74 +368,67 @@ fn make_fragment(
         let written = match item {
             Item::Dir => {
                 read.push(None);
-                zip.add_directory(name.as_str(), base.unix_permissions(0o755))
-                    .map_err(io::Error::other)
+                zip.folder(name)
             }
             // The writer copies these itself (`Item::is_alone`); a fragment could hold one too.
             Item::Deflated(e, d) => {
                 read.push(None);
-                copy_deflated(&mut zip, name, time, e.bytes, d)
+                zip.deflated(name, e.bytes, d)
             }
             Item::Bytes(e, bytes) => {
                 read.push(None);
-                zip.start_file(
-                    name.as_str(),
-                    entry_options(base, decide(e.method, bytes), e.bytes),
-                )
-                .map_err(io::Error::other)
-                .and_then(|()| zip.write_all(bytes))
+                zip.file(name, bytes, decide(e.method, bytes))
             }
-            Item::File(e, path) => {
-                let bytes = match read_small(e, path, cache, &mut buf) {
-                    Ok(Ok(sha256)) => Ok((sha256, &buf[..])),
-                    // The writer reports the new size; the fragment goes no further.
-                    Ok(Err(size)) => {
-                        read.push(Some(ReadBack {
-                            sha256: String::new(),
-                            len: size,
-                            inspection: Inspection::default(),
-                        }));
-                        break;
-                    }
-                    Err(e) => Err(e),
-                };
-                match bytes.and_then(|(sha256, bytes)| {
-                    let inspection = content::inspect(bytes)?;
-                    Ok((sha256, bytes, inspection))
-                }) {
-                    Ok((sha256, bytes, inspection)) => {
-                        read.push(Some(ReadBack {
-                            sha256,
-                            len: bytes.len() as u64,
-                            inspection,
-                        }));
-                        zip.start_file(
-                            name.as_str(),
-                            entry_options(base, decide(e.method, bytes), e.bytes),
-                        )
-                        .map_err(io::Error::other)
-                        .and_then(|()| zip.write_all(bytes))
-                    }
-                    Err(e) => Err(e),
+            Item::File(e, path) => match read_small(e, path, cache, &mut buf) {
+                Ok(Ok(sha256)) => content::inspect(&buf[..]).and_then(|inspection| {
+                    read.push(Some(ReadBack {
+                        sha256,
+                        len: buf.len() as u64,
+                        inspection,
+                    }));
+                    zip.file(name, &buf, decide(e.method, &buf))
+                }),
+                // The writer reports the new size; the fragment goes no further.
+                Ok(Err(size)) => {
+                    read.push(Some(ReadBack {
+                        sha256: String::new(),
+                        len: size,
+                        inspection: Inspection::default(),
+                    }));
+                    break;
                 }
-            }
+                Err(e) => Err(e),
+            },
         };
         if let Err(e) = written {
             return Msg::FragmentFailed(k, e);
         }
     }
     match zip.finish() {
-        Ok(cursor) => Msg::Fragment {
-            zip: cursor.into_inner(),
-            read,
-        },
-        Err(e) => Msg::FragmentFailed(usize::MAX, io::Error::other(e)),
+        Ok(zip) => Msg::Fragment { zip, read },
+        Err(e) => Msg::FragmentFailed(usize::MAX, e),
     }
+}
+
+/// Room for the entries of a fragment as stored, with their local headers; text that is
+/// always deflated (the resolved manifests, megabytes on a large bundle) gets a third, and
+/// the fragment grows if that is short.
+fn fragment_capacity(items: &[(String, Item)]) -> usize {
+    let entry = |(name, item): &(String, Item)| {
+        let header = 30 + name.len() + 64;
+        match item {
+            Item::Dir => header,
+            Item::Bytes(e, _) if e.method == Method::Deflate => header + e.bytes as usize / 3,
+            Item::Bytes(e, _) | Item::File(e, ..) => header + e.bytes as usize,
+            Item::Deflated(_, d) => header + d.stream.len(),
+        }
+    };
+    items.iter().map(entry).sum()
 }
 
 /// Writes a document deflated ahead (`len` bytes) into `zip` as the entry `name`, without
 /// compressing it again: the zip crate takes compressed data only by copying another
-/// archive's entry, so the stream is wrapped in an archive of one entry first.
+/// archive's entry, so the stream is wrapped in a fragment of one entry first.
 fn copy_deflated<W: Write + Seek>(
     zip: &mut ZipWriter<W>,
     name: &str,
@@ -448,62 +436,13 @@ fn copy_deflated<W: Write + Seek>(
     len: u64,
     d: &Deflated,
 ) -> io::Result<()> {
-    let wrapped = one_entry_archive(name, time, len, d)?;
+    let mut one = Fragment::with_capacity(d.stream.len() + 30 + name.len(), 46 + name.len(), time);
+    one.deflated(name, len, d)?;
+    let wrapped = one.finish()?;
     let mut archive = ZipArchive::new(io::Cursor::new(wrapped)).map_err(io::Error::other)?;
     let entry = archive.by_index_raw(0).map_err(io::Error::other)?;
     zip.raw_copy_file_rename(entry, name)
         .map_err(io::Error::other)
-}
-
-/// A ZIP archive of one deflated file entry holding `d`, with the options every file of a
-/// pack has (0644, Unix, the plan's time). Written by hand: no crate makes an archive of data
-/// compressed already (APPNOTE 4.3.7, 4.3.12 and 4.3.16 give the three records).
-fn one_entry_archive(name: &str, time: DateTime, len: u64, d: &Deflated) -> io::Result<Vec<u8>> {
-    let too_large = || io::Error::other(format!("{name} is too large to store (4 GiB or more)"));
-    let size = u32::try_from(len).map_err(|_| too_large())?;
-    let packed = u32::try_from(d.stream.len()).map_err(|_| too_large())?;
-    let name_len = u16::try_from(name.len()).map_err(|_| too_large())?;
-    // Bit 11: the name is UTF-8.
-    let flags: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
-    // Needs version 2.0 (deflate); made by Unix (3) with version 2.0.
-    let (needs, made_by): (u16, u16) = (20, (3 << 8) | 20);
-    let common = |out: &mut Vec<u8>| {
-        for half in [needs, flags, 8, time.timepart(), time.datepart()] {
-            out.extend_from_slice(&half.to_le_bytes());
-        }
-        for word in [d.crc32, packed, size] {
-            out.extend_from_slice(&word.to_le_bytes());
-        }
-        out.extend_from_slice(&name_len.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-    };
-    let mut out = Vec::with_capacity(d.stream.len() + 2 * name.len() + 128);
-    out.extend_from_slice(b"PK\x03\x04");
-    common(&mut out);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&d.stream);
-    let directory = out.len() as u32;
-    out.extend_from_slice(b"PK\x01\x02");
-    out.extend_from_slice(&made_by.to_le_bytes());
-    common(&mut out);
-    // Comment length, disk, internal attributes; external: a regular file, 0644; offset 0.
-    for half in [0u16, 0, 0] {
-        out.extend_from_slice(&half.to_le_bytes());
-    }
-    for word in [0o100_644u32 << 16, 0] {
-        out.extend_from_slice(&word.to_le_bytes());
-    }
-    out.extend_from_slice(name.as_bytes());
-    let directory_len = out.len() as u32 - directory;
-    out.extend_from_slice(b"PK\x05\x06");
-    for half in [0u16, 0, 1, 1] {
-        out.extend_from_slice(&half.to_le_bytes());
-    }
-    for word in [directory_len, directory] {
-        out.extend_from_slice(&word.to_le_bytes());
-    }
-    out.extend_from_slice(&0u16.to_le_bytes());
-    Ok(out)
 }
 
 /// Opens the file of entry `e`: through the cache when there is one (an asset in a bucket
@@ -765,7 +704,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                 };
                 let ok = match &jobs[j] {
                     Job::Fragment(range) => tx
-                        .send(make_fragment(&items, range.clone(), (base, time), cache))
+                        .send(make_fragment(&items, range.clone(), time, cache))
                         .is_ok(),
                     Job::Alone(k) => match &items[*k].1 {
                         Item::File(e, path) => {
