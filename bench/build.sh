@@ -13,7 +13,9 @@
 # folder:
 #   assetpack build (SHA-256 of every file, checked against the manifests) |
 #   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one
-# and `assetpack verify` beside `assetpack check` on the same content; then runs each command
+# and `assetpack build --cache DIR`, whose thumbnails the warm-up run made (what a user who
+# rebuilds with the same --cache sees from the second build on), and `assetpack verify`
+# beside `assetpack check` on the same content; then runs each command
 # once more under GNU time for its peak memory, and says which of the speed issue's goals the
 # run meets (bench/goals.py).
 source "$(dirname "$0")/common.sh"
@@ -41,12 +43,14 @@ for profile in national many; do
   find "$c" -type f -print0 | xargs -0 cat >/dev/null
   names=("assetpack build --no-index --no-html" "assetpack build --no-index (index.html)"
     "assetpack build --no-html (index.pdf)" "assetpack build (index.pdf and index.html)"
+    "assetpack build --cache DIR (thumbnails kept by the run before)"
     "assetpack build --no-index --no-html --compression store" "7z a -tzip -mx0 -mmt2"
     "bsdtar --format zip (store)" "zip -r -0" "cat into one file")
   cmds=("$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --no-html"
     "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index"
     "$ap build $m/*.toml -o $out/ap.zip --quiet --no-html"
     "$ap build $m/*.toml -o $out/ap.zip --quiet"
+    "$ap build $m/*.toml -o $out/ap.zip --quiet --cache $work/kept-$profile"
     "$ap build $m/*.toml -o $out/ap.zip --quiet --no-index --no-html --compression store"
     "cd $c && 7z a -tzip -mx0 -mmt2 $out/7z.zip . > /dev/null"
     "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ."

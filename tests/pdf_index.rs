@@ -435,3 +435,97 @@ fn a_bag_index_shows_paths_under_data_and_the_same_edition_as_its_manifest() {
         "paths in the bag:\n{text}"
     );
 }
+
+/// The thumbnails a kept cache holds (`derived/` in `--cache DIR`) after a build, by name.
+fn kept_thumbnails(cache: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut kept: Vec<(String, Vec<u8>)> = fs::read_dir(cache.join("derived"))
+        .expect("the cache keeps thumbnails")
+        .map(|e| e.expect("an entry").path())
+        .map(|p| {
+            let name = p
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (name, fs::read(&p).expect("readable"))
+        })
+        .collect();
+    kept.sort();
+    kept
+}
+
+/// A derived record as the cache writes one: the SHA-256 of the record, then the record.
+fn derived_file(record: &[u8]) -> Vec<u8> {
+    let hex = sha256_hex(record);
+    let mut out: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    out.extend_from_slice(record);
+    out
+}
+
+#[test]
+fn a_kept_cache_spares_the_next_build_its_thumbnails_and_changes_no_byte() {
+    let data = shipped_copy();
+    let d = data.path();
+    for dir in ["plain", "cold", "warm", "mended", "forged"] {
+        fs::create_dir(d.join(dir)).expect("a folder");
+    }
+    let build = |dir: &str, cache: bool| {
+        let zip = d.join(dir).join("north.zip");
+        let mut args = build_args(&zip, &[]);
+        if cache {
+            args.extend(["--cache", "kept"]);
+        }
+        assert_eq!(code(&run(d, &args)), 0, "{dir}");
+        fs::read(&zip).expect("the pack")
+    };
+    let plain = build("plain", false);
+    assert!(
+        plain == build("cold", true),
+        "a cold cache changed the pack"
+    );
+    let kept = kept_thumbnails(&d.join("kept"));
+    assert!(
+        kept.len() >= 3,
+        "posters, PDFs and logos are kept: {kept:?}"
+    );
+    assert!(
+        plain == build("warm", true),
+        "kept thumbnails changed the pack"
+    );
+    assert!(
+        kept == kept_thumbnails(&d.join("kept")),
+        "a warm build made them again"
+    );
+
+    // Damaged on disk: noticed, made again as they were, and the pack is the same.
+    for (name, _) in &kept {
+        fs::write(d.join("kept/derived").join(name), b"damaged").expect("written");
+    }
+    assert!(
+        plain == build("mended", true),
+        "damaged records changed the pack"
+    );
+    assert!(
+        kept == kept_thumbnails(&d.join("kept")),
+        "not made again as they were"
+    );
+
+    // A sound record is taken as it is (this is what spares the decoding): one forged for
+    // every image shows in the views.
+    let one_grey_pixel = [
+        &1u32.to_le_bytes()[..],
+        &1u32.to_le_bytes(),
+        &[128, 128, 128],
+    ]
+    .concat();
+    for (name, _) in &kept {
+        let file = derived_file(&one_grey_pixel);
+        fs::write(d.join("kept/derived").join(name), file).expect("written");
+    }
+    assert!(
+        plain != build("forged", true),
+        "the kept thumbnails were not used"
+    );
+}

@@ -340,10 +340,11 @@ pub(crate) struct BuildArgs {
     /// upload side by side; 1 into a folder).
     #[arg(long, value_name = "N", requires = "out_dir", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) packs_at_once: Option<u16>,
-    /// Keep copies of the assets read from buckets in this folder, for this run and the next
-    /// (bounded by --cache-size, least recently used first out). Without it, what the run
-    /// reads from buckets more than once (assets several packs share, an asset's file the
-    /// index looks at before the pack reads it) is copied into a temporary folder for the run.
+    /// Keep copies of the assets read from buckets, and the views' thumbnails of every asset,
+    /// in this folder, for this run and the next (bounded by --cache-size, least recently used
+    /// first out). Without it, what the run reads from buckets more than once (assets several
+    /// packs share, an asset's file the index looks at before the pack reads it) is copied
+    /// into a temporary folder for the run.
     #[arg(long, value_name = "DIR")]
     pub(crate) cache: Option<PathBuf>,
     /// The most the cache may hold: bytes, or with K, M, G (powers of 1024); 0 turns the

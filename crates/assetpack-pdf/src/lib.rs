@@ -41,6 +41,7 @@ mod facts;
 mod fonts;
 mod form;
 mod html;
+mod kept;
 mod layout;
 mod look;
 mod looked;

@@ -5,6 +5,7 @@
 
 use std::io::Read;
 
+use crate::kept::Kept;
 use crate::thumb::{self, Pixels, Samples};
 use assetpack::cache::Cache;
 use assetpack::content::{self, Inspection};
@@ -112,9 +113,12 @@ fn look_at_file(m: &Manifest, file: &FileRef, pixels: bool, cache: Option<&Cache
     if let Some(why) = misnamed(&file.file, &found) {
         return Look::broken(ext, format!("{name}: {why}"));
     }
+    let kept = crate::kept::of(cache, file, len);
     match found.media_type {
-        Some("image/png" | "image/jpeg") => look_at_image(&mut f, &found, &name, ext, pixels),
-        Some("application/pdf") => look_at_pdf(&mut f, len, &found, &name),
+        Some("image/png" | "image/jpeg") => {
+            look_at_image(&mut f, &found, (&name, ext), pixels, kept.as_ref())
+        }
+        Some("application/pdf") => look_at_pdf(&mut f, len, &found, &name, kept.as_ref()),
         Some(t) if t.starts_with("video/") => {
             let format = match content::mp4_duration(&f) {
                 Some(secs) => {
@@ -158,12 +162,14 @@ fn misnamed(file: &str, found: &Inspection) -> Option<String> {
     }
 }
 
+/// Looks at a PNG or JPEG (`name` and `ext` say which file), decoding it for its thumbnail
+/// unless `kept` has one.
 fn look_at_image(
     f: &mut Opened,
     found: &Inspection,
-    name: &str,
-    ext: String,
+    (name, ext): (&str, String),
     pixels: bool,
+    kept: Option<&Kept>,
 ) -> Look {
     let format = match found.pixels {
         Some((w, h)) => format!("{w}×{h} px {ext}"),
@@ -181,7 +187,11 @@ fn look_at_image(
             ..Look::icon(&ext, Some(format))
         };
     }
-    match thumb::of_image(f, MAX_PX) {
+    let decoded = match kept {
+        Some(kept) => kept.image(|| thumb::of_image(f, MAX_PX)),
+        None => thumb::of_image(f, MAX_PX),
+    };
+    match decoded {
         Ok(pixels) => Look {
             thumb: Thumb::Image(pixels),
             format: Some(format),
@@ -194,15 +204,30 @@ fn look_at_image(
     }
 }
 
-fn look_at_pdf(f: &mut Opened, len: u64, found: &Inspection, name: &str) -> Look {
+/// Looks at a PDF: its first page's size, and its rendering unless `kept` has one.
+fn look_at_pdf(
+    f: &mut Opened,
+    len: u64,
+    found: &Inspection,
+    name: &str,
+    kept: Option<&Kept>,
+) -> Look {
     if let Some(d) = &found.damage {
         return Look::broken("PDF".into(), format!("{name}: {d}"));
     }
-    let mut bytes = Vec::new();
-    if len > MAX_PDF_BYTES || f.read_to_end(&mut bytes).is_err() {
+    if len > MAX_PDF_BYTES {
         return outline(None);
     }
-    match parse_first_page(bytes) {
+    let mut parse = || {
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).ok()?;
+        parse_first_page(bytes)
+    };
+    let page = match kept {
+        Some(kept) => kept.first_page(parse),
+        None => parse(),
+    };
+    match page {
         Some(FirstPage {
             size,
             image: Some(pixels),
@@ -241,9 +266,9 @@ fn outline(size: Option<(f32, f32)>) -> Look {
 }
 
 /// A PDF's first page: its size in points and its rendering.
-struct FirstPage {
-    size: (f32, f32),
-    image: Option<Pixels>,
+pub(crate) struct FirstPage {
+    pub size: (f32, f32),
+    pub image: Option<Pixels>,
 }
 
 /// Parses the PDF with hayro's syntax layer (which follows inherited page attributes and

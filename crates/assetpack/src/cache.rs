@@ -8,6 +8,12 @@
 //! entries go, and an asset larger than the limit is never copied (it streams from the store
 //! as it would without a cache). A file on this machine is never copied.
 //!
+//! A cache also keeps *derived records*: what a view computed from an asset's bytes (the
+//! index's thumbnail of a poster), under `derived/`, named by a key the view makes from the
+//! asset's SHA-256 and everything else the record depends on ([`Cache::derived`],
+//! [`Cache::keep_derived`]). Each holds the SHA-256 of its record before the record, so one
+//! damaged on disk is noticed and made again; they count towards the bound like the copies.
+//!
 //! A pack's reader asks for an asset with [`Cache::open`]; while one reader copies an asset
 //! in, another asking for it waits for the copy. The copy is read from the store to the end
 //! on its own, not in step with any pack's writer, so waiting on it cannot dead-lock two
@@ -27,6 +33,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
+
+use sha2::{Digest, Sha256};
 
 use crate::catalog::Inputs;
 use crate::digest::{sha256_reader, BUFFER};
@@ -135,6 +143,7 @@ impl Cache {
                 state.add(name, md.len(), false);
             }
         }
+        find_derived(&dir.join(DERIVED), &mut state);
         let cache = Cache::with(dir.to_owned(), limit, true, None, state);
         cache.evict(&mut cache.lock());
         Ok(cache)
@@ -355,6 +364,56 @@ impl Cache {
         Ok(true)
     }
 
+    /// The derived record kept under `key` (64 lowercase hex digits, see the module docs), or
+    /// `None` when there is none or it is damaged (it is then removed).
+    pub fn derived(&self, key: &str) -> Option<Vec<u8>> {
+        if !is_sha256(key) {
+            return None;
+        }
+        let name = derived_name(key);
+        let mut state = self.lock();
+        state.entries.get(&name)?;
+        let read = std::fs::read(self.dir.join(&name)).ok();
+        match read.as_deref().and_then(unwrap_record) {
+            Some(record) => {
+                state.touch(&name);
+                Some(record.to_vec())
+            }
+            None => {
+                self.forget(&mut state, &name);
+                None
+            }
+        }
+    }
+
+    /// Keeps `record` under `key` (see [`Cache::derived`]), unless it is larger than the
+    /// bound. A record that cannot be written is not kept, and that is all: the next run
+    /// computes it again.
+    pub fn keep_derived(&self, key: &str, record: &[u8]) {
+        let size = record.len() as u64 + 32;
+        if !is_sha256(key) || size > self.limit {
+            return;
+        }
+        let name = derived_name(key);
+        if self.write_derived(&name, record).is_ok() {
+            let mut state = self.lock();
+            state.add(&name, size, true);
+            self.evict(&mut state);
+        }
+    }
+
+    fn write_derived(&self, name: &str, record: &[u8]) -> io::Result<()> {
+        let dir = self.dir.join(DERIVED);
+        std::fs::create_dir_all(&dir)?;
+        let mut to = tempfile::Builder::new()
+            .prefix(".copy-")
+            .tempfile_in(&dir)?;
+        to.write_all(&Sha256::digest(record))?;
+        to.write_all(record)?;
+        to.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        Ok(())
+    }
+
     /// Removes the least recently used entries until the cache is within its limit.
     fn evict(&self, state: &mut MutexGuard<'_, State>) {
         while state.used > self.limit {
@@ -407,6 +466,38 @@ impl State {
             self.used -= old.size;
         }
     }
+}
+
+/// The folder of derived records in a cache's folder.
+const DERIVED: &str = "derived";
+
+/// A derived record's name in the cache's entries (its path below the cache's folder).
+fn derived_name(key: &str) -> String {
+    format!("{DERIVED}/{key}")
+}
+
+/// Adds the derived records an earlier run left in `dir` to `state` (and removes the
+/// partial ones a stopped run left).
+fn find_derived(dir: &Path, state: &mut State) {
+    let Ok(found) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for found in found.flatten() {
+        let name = found.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(md) = found.metadata() else { continue };
+        if name.starts_with(".copy-") && left_over(&md) {
+            let _ = std::fs::remove_file(found.path());
+        } else if is_sha256(name) {
+            state.add(&derived_name(name), md.len(), true);
+        }
+    }
+}
+
+/// The record a derived file holds, when the SHA-256 before it is the record's.
+fn unwrap_record(file: &[u8]) -> Option<&[u8]> {
+    let (sum, record) = file.split_at_checked(32)?;
+    (Sha256::digest(record).as_slice() == sum).then_some(record)
 }
 
 /// True for a partial copy no run has written to for an hour.
@@ -630,5 +721,62 @@ mod tests {
         });
         assert_eq!(cache.counts(), (3, 1));
         assert_eq!(cache.used(), 0);
+    }
+}
+
+#[cfg(test)]
+mod derived_tests {
+    use super::*;
+
+    fn key(n: u8) -> String {
+        crate::digest::sha256_bytes(&[n])
+    }
+
+    #[test]
+    fn a_derived_record_is_kept_across_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::keep(dir.path(), 1 << 20).unwrap();
+        assert_eq!(cache.derived(&key(1)), None);
+        cache.keep_derived(&key(1), b"thumbnail");
+        assert_eq!(cache.derived(&key(1)).as_deref(), Some(&b"thumbnail"[..]));
+        drop(cache);
+        let next_run = Cache::keep(dir.path(), 1 << 20).unwrap();
+        assert_eq!(next_run.used(), 32 + 9);
+        assert_eq!(
+            next_run.derived(&key(1)).as_deref(),
+            Some(&b"thumbnail"[..])
+        );
+        // Not a key: nothing kept, nothing read, no path made of it.
+        next_run.keep_derived("../escape", b"x");
+        assert_eq!(next_run.derived("../escape"), None);
+        assert!(!dir.path().join("escape").exists());
+    }
+
+    #[test]
+    fn a_damaged_record_is_not_used_and_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::keep(dir.path(), 1 << 20).unwrap();
+        cache.keep_derived(&key(2), b"thumbnail");
+        let file = dir.path().join(DERIVED).join(key(2));
+        let mut bytes = std::fs::read(&file).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        std::fs::write(&file, bytes).unwrap();
+        assert_eq!(cache.derived(&key(2)), None);
+        assert!(!file.exists());
+        assert_eq!(cache.used(), 0);
+    }
+
+    #[test]
+    fn derived_records_count_towards_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::keep(dir.path(), 100).unwrap();
+        cache.keep_derived(&key(3), &[0; 60]);
+        cache.keep_derived(&key(4), &[0; 60]);
+        // The older went to make room; one larger than the bound is never kept.
+        assert_eq!(cache.derived(&key(3)), None);
+        assert_eq!(cache.derived(&key(4)).map(|r| r.len()), Some(60));
+        cache.keep_derived(&key(5), &[0; 100]);
+        assert_eq!(cache.derived(&key(5)), None);
+        assert_eq!(cache.used(), 92);
     }
 }
