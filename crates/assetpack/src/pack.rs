@@ -6,9 +6,9 @@
 //! keeps for all its entries. A large file is streamed in 1 MiB chunks, hashed as it goes.
 //! The writer (the calling thread) takes the jobs in order, checks every file's size and
 //! SHA-256 against the plan, and merges each fragment whole or writes the chunks, so
-//! reading, hashing, compressing and writing overlap. Readers stay a bounded number of jobs and chunks ahead,
-//! so memory stays flat whatever the file sizes. A file whose bytes or SHA-256 differ from
-//! the plan aborts the pack with its name: nothing unchecked goes in.
+//! reading, hashing, compressing and writing overlap. Readers stay a bounded number of jobs
+//! and chunks ahead, so memory stays flat whatever the file sizes. A file whose bytes or
+//! SHA-256 differ from the plan aborts the pack with its name: nothing unchecked goes in.
 //!
 //! Every entry gets the plan's timestamp, fixed permissions (0644 files, 0755 folders), the
 //! Unix "made by" system and UTF-8 names, and entries are written in sorted order, so the

@@ -208,9 +208,10 @@ fn deflate_into(c: &mut Compress, input: &[u8], out: &mut Vec<u8>) -> io::Result
     loop {
         let read = usize::try_from(c.total_in() - before).unwrap_or(usize::MAX);
         let rest = input.get(read..).unwrap_or_default();
-        // Room for the rest as it is, and the stream's end: text shrinks, so this is rarely
-        // short (and then the loop goes round again).
-        out.reserve(rest.len() + 64);
+        // Room for the rest as it is (up to 64 KiB at a time, so a fragment sized for a
+        // large text's stream is not grown for all of the text), and the stream's end; when
+        // that is short, the loop goes round again.
+        out.reserve(rest.len().min(1 << 16) + 64);
         let flush = match rest.is_empty() {
             true => FlushCompress::Finish,
             false => FlushCompress::None,
