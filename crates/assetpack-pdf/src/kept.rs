@@ -52,25 +52,33 @@ impl Kept<'_> {
 
     /// An image's thumbnail: the kept one, else made and kept (a failure is not kept).
     pub fn image<E>(&self, make: impl FnOnce() -> Result<Pixels, E>) -> Result<Pixels, E> {
-        let key = self.key("image");
-        if let Some(pixels) = self.cache.derived(&key).and_then(|r| pixels(&r)) {
-            return Ok(pixels);
-        }
-        let made = make()?;
-        self.cache.keep_derived(&key, &pixels_record(&made));
-        Ok(made)
+        self.through("image", pixels, pixels_record, make)
     }
 
     /// A PDF's first page: the kept one, else parsed and kept (a PDF that cannot be read,
     /// or parsed, is not kept).
     pub fn first_page(&self, make: impl FnOnce() -> Option<FirstPage>) -> Option<FirstPage> {
-        let key = self.key("pdf");
-        if let Some(page) = self.cache.derived(&key).and_then(|r| first_page(&r)) {
-            return Some(page);
+        let make = || make().ok_or(());
+        self.through("pdf", first_page, first_page_record, make)
+            .ok()
+    }
+
+    /// The kept record of `what` as `read` reads it, else the one `make` makes, kept as
+    /// `record` writes it when it is made.
+    fn through<T, E>(
+        &self,
+        what: &str,
+        read: impl Fn(&[u8]) -> Option<T>,
+        record: impl Fn(&T) -> Vec<u8>,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let key = self.key(what);
+        if let Some(kept) = self.cache.derived(&key).and_then(|r| read(&r)) {
+            return Ok(kept);
         }
         let made = make()?;
-        self.cache.keep_derived(&key, &first_page_record(&made));
-        Some(made)
+        self.cache.keep_derived(&key, &record(&made));
+        Ok(made)
     }
 }
 

@@ -132,18 +132,10 @@ impl Cache {
             std::fs::write(&tag, TAG_TEXT)?;
         }
         let mut state = State::default();
-        for found in std::fs::read_dir(dir)? {
-            let found = found?;
-            let name = found.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let Ok(md) = found.metadata() else { continue };
-            if name.starts_with(".copy-") && left_over(&md) {
-                let _ = std::fs::remove_file(found.path());
-            } else if is_sha256(name) {
-                state.add(name, md.len(), false);
-            }
-        }
-        find_derived(&dir.join(DERIVED), &mut state);
+        find_entries(dir, "", false, &mut state)?;
+        // Derived records are checked at each read: their folder may be missing, or even
+        // unreadable (then none is used).
+        let _ = find_entries(&dir.join(DERIVED), &derived_name(""), true, &mut state);
         let cache = Cache::with(dir.to_owned(), limit, true, None, state);
         cache.evict(&mut cache.lock());
         Ok(cache)
@@ -476,22 +468,22 @@ fn derived_name(key: &str) -> String {
     format!("{DERIVED}/{key}")
 }
 
-/// Adds the derived records an earlier run left in `dir` to `state` (and removes the
-/// partial ones a stopped run left).
-fn find_derived(dir: &Path, state: &mut State) {
-    let Ok(found) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for found in found.flatten() {
+/// Adds the entries an earlier run left in `dir` to `state`, each named `prefix` and its
+/// file's name, `sound` when they need no hashing before use; removes the partial copies a
+/// run stopped outright left (untouched for an hour: another run may be writing one now).
+fn find_entries(dir: &Path, prefix: &str, sound: bool, state: &mut State) -> io::Result<()> {
+    for found in std::fs::read_dir(dir)? {
+        let found = found?;
         let name = found.file_name();
         let Some(name) = name.to_str() else { continue };
         let Ok(md) = found.metadata() else { continue };
         if name.starts_with(".copy-") && left_over(&md) {
             let _ = std::fs::remove_file(found.path());
         } else if is_sha256(name) {
-            state.add(&derived_name(name), md.len(), true);
+            state.add(&format!("{prefix}{name}"), md.len(), sound);
         }
     }
+    Ok(())
 }
 
 /// The record a derived file holds, when the SHA-256 before it is the record's.
