@@ -300,6 +300,62 @@ fn a_build_of_local_files_needs_no_temporary_folder() {
     assert!(!nowhere.exists());
 }
 
+/// Packs of one `--out-dir` run that make their views share a temporary cache of thumbnails
+/// (each asset's made once for all): the packs are those each spec makes alone, nothing is
+/// left in TMPDIR, and with no usable TMPDIR the run goes on without the cache.
+#[test]
+fn packs_built_in_one_run_share_their_thumbnails_and_leave_nothing_behind() {
+    let (data, out, _) = shipped_pack();
+    let d = data.path();
+    let bundle = fs::read_to_string(d.join(BUNDLE)).expect("the bundle");
+    let twin = bundle.replace(&format!("name = \"{NAME}\""), "name = \"twin\"");
+    fs::write(d.join("packs/bundles/twin.toml"), twin).expect("written");
+    let tmp = out.path().join("tmp");
+    fs::create_dir(&tmp).expect("a folder");
+    let alone = |spec: &str, name: &str| {
+        let zip = out.path().join(format!("alone/{name}.zip"));
+        let o = run(
+            d,
+            &["build", spec, "-o", zip.to_str().expect("utf-8"), "--quiet"],
+        );
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        fs::read(zip).expect("the pack")
+    };
+    fs::create_dir(out.path().join("alone")).expect("a folder");
+    let expected = [
+        alone(BUNDLE, NAME),
+        alone("packs/bundles/twin.toml", "twin"),
+    ];
+    for (run_tmp, dir) in [
+        (tmp.clone(), "shared"),
+        (out.path().join("nowhere"), "without"),
+    ] {
+        let regions = out.path().join(dir);
+        let o = bin()
+            .current_dir(d)
+            .env("TMPDIR", &run_tmp)
+            .args(["build", BUNDLE, "packs/bundles/twin.toml", "--out-dir"])
+            .arg(&regions)
+            .output()
+            .expect("runs");
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains("cache:"),
+            "a thumbnail cache is not news: {err}"
+        );
+        for (name, want) in [NAME, "twin"].iter().zip(&expected) {
+            let got = fs::read(regions.join(format!("{name}.zip"))).expect("the pack");
+            assert!(
+                &got == want,
+                "{dir}: {name} differs from the pack built alone"
+            );
+        }
+    }
+    let left: Vec<_> = fs::read_dir(&tmp).expect("tmp").collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
+
 #[test]
 fn source_date_epoch_sets_timestamps_without_a_bundle_date() {
     let data = shipped_copy();

@@ -129,7 +129,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         Ok((inputs, _)) => bucket_reads(&args, inputs),
         Err(_) => Vec::new(),
     };
-    options.cache = run_cache(&args, reads)?;
+    options.cache = run_cache(&args, reads, 1)?;
     let code = build_one(&args, read, &options, to.as_ref(), false)?;
     cache_summary(&args, options.cache.as_deref())?;
     Ok(code)
@@ -149,14 +149,21 @@ fn kept_cache(args: &BuildArgs) -> Result<Option<Cache>> {
 /// temporary one for what is read more than once: assets the packs share, and each asset's
 /// file the views look at before the pack reads it. Every pack's reads from buckets
 /// ([`bucket_reads`]) are counted in, so that a temporary cache copies only what is read
-/// again; with none, a run makes no cache folder at all.
-fn run_cache(args: &BuildArgs, reads: Vec<String>) -> Result<Option<Arc<Cache>>> {
+/// again. When `views` packs of the run make their views and there are several, a temporary
+/// cache also holds their thumbnails, so that each asset's is made once for all of them (a
+/// run of files on this machine goes on without one when it cannot be made). Otherwise a
+/// run makes no cache folder at all.
+fn run_cache(args: &BuildArgs, reads: Vec<String>, views: usize) -> Result<Option<Arc<Cache>>> {
     if args.cache_size == 0 || args.dry_run {
         return Ok(None);
     }
     let cache = match kept_cache(args)? {
         Some(kept) => kept,
-        None if reads.is_empty() => return Ok(None),
+        None if reads.is_empty() && views < 2 => return Ok(None),
+        None if reads.is_empty() => match Cache::for_run(args.cache_size) {
+            Ok(cache) => cache,
+            Err(_) => return Ok(None),
+        },
         None => Cache::for_run(args.cache_size)
             .context("cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)")?,
     };
@@ -192,6 +199,10 @@ fn cache_summary(args: &BuildArgs, cache: Option<&Cache>) -> Result<()> {
         return Ok(());
     };
     let (hits, copies) = cache.counts();
+    if (hits, copies) == (0, 0) && args.cache.is_none() {
+        // A run's cache that only held the views' thumbnails: nothing to say.
+        return Ok(());
+    }
     let mut err = std::io::stderr().lock();
     write!(
         err,
@@ -218,7 +229,12 @@ fn run_each(args: &BuildArgs, mut options: BuildOptions, to: Option<&Bucket>) ->
             .with_context(|| format!("cannot make the output folder {}", dir.display()))?;
     }
     let (specs, mut worst) = named_specs(&args.specs);
-    options.cache = run_cache(args, each_reads(args, &specs))?;
+    let views = if args.no_index && args.no_html {
+        0
+    } else {
+        specs.len()
+    };
+    options.cache = run_cache(args, each_reads(args, &specs), views)?;
     let default = if to.is_some() { 3 } else { 1 };
     let at_once = args.packs_at_once.map_or(default, usize::from);
     let at_once = at_once.min(specs.len()).max(1);
