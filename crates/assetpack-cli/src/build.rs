@@ -160,12 +160,16 @@ fn run_cache(args: &BuildArgs, reads: Vec<String>, views: usize) -> Result<Optio
     let cache = match kept_cache(args)? {
         Some(kept) => kept,
         None if reads.is_empty() && views < 2 => return Ok(None),
-        None if reads.is_empty() => match Cache::for_run(args.cache_size) {
+        None => match Cache::for_run(args.cache_size) {
             Ok(cache) => cache,
-            Err(_) => return Ok(None),
+            // It would only have held thumbnails.
+            Err(_) if reads.is_empty() => return Ok(None),
+            Err(e) => {
+                return Err(e).context(
+                    "cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)",
+                )
+            }
         },
-        None => Cache::for_run(args.cache_size)
-            .context("cannot make a temporary cache folder (set TMPDIR, or give --cache DIR)")?,
     };
     for sha256 in &reads {
         cache.expect(sha256);

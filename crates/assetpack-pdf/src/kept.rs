@@ -44,10 +44,7 @@ impl Kept<'_> {
             env!("CARGO_PKG_VERSION"),
             self.sha256
         );
-        Sha256::digest(name.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(Sha256::digest(name.as_bytes()))
     }
 
     /// An image's thumbnail: the kept one, else made and kept (a failure is not kept).
