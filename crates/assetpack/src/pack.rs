@@ -1224,7 +1224,7 @@ mod tests {
             String::new(),
         ];
         for (text, name) in texts.iter().zip(["t", "pâck"]) {
-            let mut doc = crate::deflated::DocumentWriter::new(true);
+            let mut doc = crate::deflated::DocumentWriter::new(true, 0);
             doc.write_all(text.as_bytes()).expect("written");
             let crate::deflated::Held::Deflated(deflated) = doc.finish().expect("finished").data
             else {

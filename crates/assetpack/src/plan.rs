@@ -269,7 +269,7 @@ impl Draft {
             );
             payload.sort_by(|a, b| a.path.cmp(&b.path));
             // Made by the caller: checked like the providers' paths, against them.
-            check_paths(&payload)?;
+            check_paths(payload.iter().map(|e| e.path.as_str()))?;
         }
 
         let mut entries = match layout {
@@ -492,22 +492,30 @@ impl Draft {
         let edition = inputs.edition();
         let by_manifest = by_manifest(&inputs.selected);
         let mut gathered = gather(inputs, &by_manifest, options.compression)?;
-        let mut files = generated_files(header, &gathered);
-        let mut payload = std::mem::take(&mut gathered.payload);
-        let documents = resolved_manifests(header, edition, options, &files, gathered)?;
+        let files = generated_files(header, &gathered);
         let readme = readme(inputs, &by_manifest, options.layout, edition);
-        files.push(("README.txt".into(), readme.into_bytes().into()));
+        let mut payload = std::mem::take(&mut gathered.payload);
         // Exactly: growing would double a list of 20,000 entries for a dozen more.
-        payload.reserve_exact(files.len() + documents.len());
-        payload.extend(
-            files
-                .into_iter()
-                .map(|(path, bytes)| generated_entry(path, bytes, options.compression)),
+        payload.reserve_exact(files.len() + 1 + DOCUMENTS.len());
+        let generated = files.iter().map(|(path, bytes)| {
+            generated_entry(path.clone(), Arc::clone(bytes), options.compression)
+        });
+        payload.extend(generated);
+        payload.push(generated_entry(
+            "README.txt".into(),
+            readme.into_bytes(),
+            options.compression,
+        ));
+        // The resolved manifests are written while the other paths are sorted and checked.
+        let (documents, checked) = rayon::join(
+            || resolved_manifests(header, edition, options, &files, gathered),
+            || sorted_and_checked(payload),
         );
-        payload.extend(documents);
-        // Sorted and checked here, beside the file check.
-        payload.sort_by(|a, b| a.path.cmp(&b.path));
-        check_paths(&payload)?;
+        let mut payload = checked?;
+        for document in documents? {
+            let at = payload.partition_point(|e| e.path < document.path);
+            payload.insert(at, document);
+        }
         Ok(Draft {
             header: header.clone(),
             options: *options,
@@ -519,6 +527,16 @@ impl Draft {
             payload,
         })
     }
+}
+
+/// The resolved manifests' paths in the payload.
+const DOCUMENTS: [&str; 2] = ["manifest.toml", "manifest.json"];
+
+/// `payload` sorted by path, its paths checked with the resolved manifests' beside them.
+fn sorted_and_checked(mut payload: Vec<Entry>) -> Result<Vec<Entry>, PlanError> {
+    payload.sort_by(|a, b| a.path.cmp(&b.path));
+    check_paths(payload.iter().map(|e| e.path.as_str()).chain(DOCUMENTS))?;
+    Ok(payload)
 }
 
 /// How many payload entries the chosen assets make: their files and messages.
@@ -734,14 +752,15 @@ fn resolved_manifests(
     // Deflated as they are written unless the pack stores them (a document too small to be
     // worth deflating is inflated again by `document_entry`).
     let deflate = !matches!(options.compression, Compression::Store);
-    let mut toml = DocumentWriter::new(deflate);
-    let mut json = DocumentWriter::new(deflate);
+    let (toml_len, json_len) = g.texts.lens();
+    let mut toml = DocumentWriter::new(deflate, toml_len);
+    let mut json = DocumentWriter::new(deflate, json_len);
     g.texts
         .finish(&pack, &mut toml, &mut json)
         .map_err(serialise)?;
     Ok([
-        document_entry("manifest.toml", toml, options.compression)?,
-        document_entry("manifest.json", json, options.compression)?,
+        document_entry(DOCUMENTS[0], toml, options.compression)?,
+        document_entry(DOCUMENTS[1], json, options.compression)?,
     ])
 }
 
@@ -791,13 +810,13 @@ fn generated_entry(path: String, bytes: impl Into<Arc<[u8]>>, compression: Compr
 
 /// Every payload path is safe, and no two name one file or a file and a folder, not even by
 /// case or Unicode normalisation.
-fn check_paths(payload: &[Entry]) -> Result<(), PlanError> {
-    let mut keys = Vec::with_capacity(payload.len());
-    for e in payload {
-        if let Err(why) = safe_path::check(&e.path) {
-            return Err(PlanError::UnsafePath(e.path.clone(), why.to_string()));
+fn check_paths<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(), PlanError> {
+    let mut keys = Vec::with_capacity(paths.size_hint().0);
+    for path in paths {
+        if let Err(why) = safe_path::check(path) {
+            return Err(PlanError::UnsafePath(path.to_owned(), why.to_string()));
         }
-        keys.push((safe_path::clash_key(&e.path), e.path.as_str()));
+        keys.push((safe_path::clash_key(path), path));
     }
     keys.sort_unstable();
     for pair in keys.windows(2) {
@@ -1070,19 +1089,14 @@ fn readme(
 mod tests {
     use super::*;
 
-    fn entries(paths: &[&str]) -> Vec<Entry> {
-        let mut v: Vec<Entry> = paths
-            .iter()
-            .map(|p| bytes_entry(p, Vec::new(), Method::Store, Compression::Store))
-            .collect();
-        v.sort_by(|a, b| a.path.cmp(&b.path));
-        v
-    }
-
     #[test]
     fn paths_that_would_meet_on_some_disk_are_refused() {
-        let clash =
-            |paths: &[&str]| matches!(check_paths(&entries(paths)), Err(PlanError::Clash(..)));
+        let clash = |paths: &[&str]| {
+            matches!(
+                check_paths(paths.iter().copied()),
+                Err(PlanError::Clash(..))
+            )
+        };
         assert!(clash(&["oup/Poster.pdf", "oup/poster.pdf"]), "case");
         assert!(
             clash(&["oup/caf\u{e9}.pdf", "oup/cafe\u{301}.pdf"]),
@@ -1095,7 +1109,7 @@ mod tests {
         );
         assert!(!clash(&["oup/a-b", "oup/a/b.pdf", "oup/a.b"]), "near names");
         assert!(matches!(
-            check_paths(&entries(&["../escape.pdf"])),
+            check_paths(["../escape.pdf"].into_iter()),
             Err(PlanError::UnsafePath(..))
         ));
     }

@@ -308,6 +308,15 @@ impl Texts {
         Ok(())
     }
 
+    /// About how long `manifest.toml` and `manifest.json` will be: their providers' parts,
+    /// with room for the header.
+    pub(crate) fn lens(&self) -> (usize, usize) {
+        const HEAD: usize = 4 << 10;
+        let toml = self.toml.iter().map(|t| t.len() + 1).sum::<usize>();
+        let json = self.json.iter().map(|j| j.len() + 1).sum::<usize>();
+        (toml + HEAD, json + HEAD)
+    }
+
     /// Adds the providers of `other` after these.
     pub(crate) fn append(&mut self, other: Texts) {
         self.toml.extend(other.toml);

@@ -6,7 +6,7 @@
 //! DEFLATE encoder for every entry. A zlib-rs encoder is one block of about 370 KiB, zeroed
 //! as it is made: for a pack of 20,000 small files, a third of them text, making and freeing
 //! them took more time than deflating the text. Here each reader thread keeps one encoder
-//! and resets it between entries.
+//! and resets it between entries ([`crate::deflated::deflate_into`]).
 //!
 //! The records are those the zip crate writes for the same entries (APPNOTE 4.3.7 local
 //! header, 4.3.12 central directory header, 4.3.16 end of central directory), so the pack's
@@ -14,10 +14,8 @@
 //! file, 2.0 for a deflated one and for a folder; made by Unix; the name flagged UTF-8 when
 //! it is not ASCII; no extra fields, no data descriptor (the sizes are known).
 
-use std::cell::RefCell;
 use std::io;
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use zip::DateTime;
 
 use crate::deflated::Deflated;
@@ -84,7 +82,7 @@ impl Fragment {
         let crc32 = crc32(bytes);
         let (method, needs) = match deflate {
             true => {
-                DEFLATER.with(|d| deflate_into(&mut d.borrow_mut(), bytes, &mut self.out))?;
+                crate::deflated::deflate_into(bytes, &mut self.out)?;
                 (DEFLATED, 20)
             }
             false => {
@@ -192,38 +190,6 @@ impl Fragment {
     }
 }
 
-thread_local! {
-    /// This thread's DEFLATE encoder (raw, at the pack's level), reset for each entry.
-    static DEFLATER: RefCell<Compress> =
-        RefCell::new(Compress::new(Compression::new(crate::deflated::LEVEL), false));
-}
-
-/// Deflates `input` whole onto the end of `out` with `c`, reset first. The text goes in
-/// first and the stream is ended after, as a streaming writer does: a document deflated
-/// ahead as it was written ([`crate::deflated`]) is then the same stream as the same text
-/// deflated here, so a pack's bytes do not depend on which of the two deflated it.
-fn deflate_into(c: &mut Compress, input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-    c.reset();
-    let before = c.total_in();
-    loop {
-        let read = usize::try_from(c.total_in() - before).unwrap_or(usize::MAX);
-        let rest = input.get(read..).unwrap_or_default();
-        // Room for the rest as it is (up to 64 KiB at a time, so a fragment sized for a
-        // large text's stream is not grown for all of the text), and the stream's end; when
-        // that is short, the loop goes round again.
-        out.reserve(rest.len().min(1 << 16) + 64);
-        let flush = match rest.is_empty() {
-            true => FlushCompress::Finish,
-            false => FlushCompress::None,
-        };
-        match c.compress_vec(rest, out, flush) {
-            Ok(Status::StreamEnd) => return Ok(()),
-            Ok(_) => {}
-            Err(e) => return Err(io::Error::other(e)),
-        }
-    }
-}
-
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = flate2::Crc::new();
     crc.update(bytes);
@@ -319,7 +285,7 @@ mod tests {
     #[test]
     fn a_stream_deflated_ahead_is_copied_as_it_is() {
         let text = b"name = \"north\"\n".repeat(100);
-        let mut doc = crate::deflated::DocumentWriter::new(true);
+        let mut doc = crate::deflated::DocumentWriter::new(true, 0);
         doc.write_all(&text).unwrap();
         let crate::deflated::Held::Deflated(d) = doc.finish().unwrap().data else {
             panic!("not deflated");
