@@ -232,6 +232,31 @@ impl Pool {
     }
 }
 
+/// Fragments' buffers, handed back by the writer once merged and reused by the readers: a
+/// fragment is up to a mebibyte, and a block that large is mapped anew for each one (and
+/// every page of it faulted in) when it is allocated instead.
+#[derive(Default)]
+struct Spares(Mutex<Vec<Vec<u8>>>);
+
+impl Spares {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `v` for another fragment; no more are kept than can be out at once.
+    fn give(&self, v: Vec<u8>) {
+        if let Ok(mut s) = self.0.lock() {
+            if s.len() < WINDOW + 2 {
+                s.push(v);
+            }
+        }
+    }
+}
+
 /// Deflate when compressing a sample saves at least 10%. The sample is four 8 KiB slices,
 /// one from the middle of each quarter of `bytes` (the whole file, or the first chunk of a
 /// large one), so a file is judged by its body: not by a text header before compressed data,
@@ -350,10 +375,10 @@ fn read_small(
 fn make_fragment(
     items: &[(String, Item)],
     range: std::ops::Range<usize>,
-    time: DateTime,
-    cache: Option<&Cache>,
+    (time, cache, spares): (DateTime, Option<&Cache>, &Spares),
 ) -> Msg {
-    let mut zip = Fragment::with_capacity(
+    let mut zip = Fragment::in_buffer(
+        spares.take(),
         fragment_capacity(&items[range.clone()]),
         items[range.clone()]
             .iter()
@@ -685,6 +710,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
         ..Window::default()
     };
     let pool = Pool::default();
+    let spares = Spares::default();
     let cache = options.cache.as_deref();
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
@@ -704,7 +730,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                 };
                 let ok = match &jobs[j] {
                     Job::Fragment(range) => tx
-                        .send(make_fragment(&items, range.clone(), time, cache))
+                        .send(make_fragment(&items, range.clone(), (time, cache, &spares)))
                         .is_ok(),
                     Job::Alone(k) => match &items[*k].1 {
                         Item::File(e, path) => {
@@ -734,6 +760,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
             out,
             &Shared {
                 pool: &pool,
+                spares: &spares,
                 time,
                 window: &window,
                 progress,
@@ -765,6 +792,7 @@ fn base_options(time: DateTime) -> SimpleFileOptions {
 /// What the writer shares with the readers.
 struct Shared<'a> {
     pool: &'a Pool,
+    spares: &'a Spares,
     /// The time of every entry.
     time: DateTime,
     window: &'a Window,
@@ -995,7 +1023,8 @@ fn write_fragment<'a, W: Write + Seek>(
             _ => {}
         }
     }
-    zip.merge_archive(ZipArchive::new(io::Cursor::new(fragment))?)?;
+    zip.merge_archive(ZipArchive::new(io::Cursor::new(&fragment[..]))?)?;
+    shared.spares.give(fragment);
     shared.progress.advance(bytes);
     for k in range {
         if let Item::File(_, src) = &items[k].1 {

@@ -50,8 +50,20 @@ impl Fragment {
     /// An empty fragment whose entries all carry `time`, with room for `capacity` bytes of
     /// entries and `directory` bytes of central directory.
     pub fn with_capacity(capacity: usize, directory: usize, time: DateTime) -> Self {
+        Self::in_buffer(Vec::new(), capacity, directory, time)
+    }
+
+    /// [`Fragment::with_capacity`], written into `buffer` (emptied first) to reuse it.
+    pub fn in_buffer(
+        mut buffer: Vec<u8>,
+        capacity: usize,
+        directory: usize,
+        time: DateTime,
+    ) -> Self {
+        buffer.clear();
+        buffer.reserve(capacity + directory + 22);
         Fragment {
-            out: Vec::with_capacity(capacity + directory + 22),
+            out: buffer,
             directory: Vec::with_capacity(directory),
             entries: 0,
             time,
