@@ -367,29 +367,12 @@ fn tail<R: ReadAt + ?Sized>(src: &R, n: usize) -> io::Result<Vec<u8>> {
 
 /// Where `needle` first occurs in `hay` (`None` for an empty needle).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    let mut from = 0;
-    while let Some(p) = hay.get(from..)?.iter().position(|&b| b == first) {
-        let at = from + p;
-        if hay.get(at + 1..at + needle.len())? == rest {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    memchr::memmem::find(hay, needle).filter(|_| !needle.is_empty())
 }
 
 /// Where `needle` last occurs in `hay` (`None` for an empty needle).
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    let mut end = hay.len().checked_sub(needle.len())? + 1;
-    while let Some(at) = hay[..end].iter().rposition(|&b| b == first) {
-        if &hay[at + 1..at + needle.len()] == rest {
-            return Some(at);
-        }
-        end = at;
-    }
-    None
+    memchr::memmem::rfind(hay, needle).filter(|_| !needle.is_empty())
 }
 
 /// Looks at `src` and says what it is and whether it is whole. I/O errors are returned;
