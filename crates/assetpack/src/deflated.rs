@@ -1,7 +1,8 @@
 //! DEFLATE as assetpack writes it, and documents held deflated until they are packed.
 //!
-//! Every deflated entry's stream is made by [`deflate_into`] or [`deflate_parallel`], which
-//! give the same bytes: the text is cut into pieces of [`PIECE`] bytes, each deflated on its
+//! Every deflated entry assetpack holds whole (a small file, a file it made, a document) is
+//! made by [`deflate_into`] or [`deflate_parallel`], which give the same bytes (files of a
+//! mebibyte or more stream through the zip crate's writer instead): the text is cut into pieces of [`PIECE`] bytes, each deflated on its
 //! own by an encoder reset for it (at [`LEVEL`]), every piece but the last ended with a sync
 //! flush, so that the next starts on a byte boundary and the pieces joined are one valid
 //! stream (as pigz makes them). A text of a piece or less is one ordinary stream. Pieces
