@@ -361,7 +361,13 @@ impl Spans {
 impl From<Vec<(Cow<'static, str>, Range<usize>)>> for Spans {
     fn from(spans: Vec<(Cow<'static, str>, Range<usize>)>) -> Spans {
         let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let (mut keys, mut nested) = (Vec::new(), Vec::new());
+        // Sized exactly, so that boxing them does not copy them again.
+        let top = spans
+            .iter()
+            .filter(|(key, _)| matches!(key, Cow::Borrowed(_)))
+            .count();
+        let mut keys = Vec::with_capacity(top);
+        let mut nested = Vec::with_capacity(spans.len() - top);
         for (key, span) in spans {
             let (start, end) = (at(span.start), at(span.end));
             match key {
