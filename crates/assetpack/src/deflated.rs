@@ -1,17 +1,18 @@
 //! DEFLATE as assetpack writes it, and documents held deflated until they are packed.
 //!
 //! Every deflated entry assetpack holds whole (a small file, a file it made, a document) is
-//! made by [`deflate_into`] or [`deflate_parallel`], which give the same bytes (files of a
-//! mebibyte or more stream through the zip crate's writer instead): the text is cut into pieces of [`PIECE`] bytes, each deflated on its
-//! own by an encoder reset for it (at [`LEVEL`]), every piece but the last ended with a sync
-//! flush, so that the next starts on a byte boundary and the pieces joined are one valid
-//! stream (as pigz makes them). A text of a piece or less is one ordinary stream. Pieces
-//! may then be deflated on several threads, and a pack's bytes still do not depend on how
-//! many there were; a piece of a mebibyte loses next to nothing against one long window.
+//! made by `deflate_into` or `deflate_parallel`, which give the same bytes (files of a
+//! mebibyte or more stream through the zip crate's writer instead): the text is cut into
+//! pieces of 1 MiB (`PIECE`), each deflated on its own by an encoder reset for it (at level
+//! 1, `LEVEL`), every piece but the last ended with a sync flush, so that the next starts on
+//! a byte boundary and the pieces joined are one valid stream (as pigz makes them). A text of
+//! a piece or less is one ordinary stream. Pieces may then be deflated on several threads,
+//! and a pack's bytes still do not depend on how many there were; a piece of a mebibyte
+//! loses next to nothing against one long window.
 //!
 //! The resolved `manifest.toml` and `manifest.json` of a bundle of 20,000 assets are 14 MB of
-//! text that the pack deflates anyway. The plan writes each through a [`DocumentWriter`]; its
-//! [`DocumentWriter::finish`] hashes the text while its pieces are deflated in parallel, and
+//! text that the pack deflates anyway. The plan writes each through a `DocumentWriter`; its
+//! `DocumentWriter::finish` hashes the text while its pieces are deflated in parallel, and
 //! the plan holds the stream (about a quarter of the text), which the pack copies into its
 //! entry as it is, without deflating it again.
 
