@@ -44,9 +44,9 @@ thread_local! {
 pub(crate) fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
     DEFLATER.with(|c| {
         let c = &mut *c.borrow_mut();
-        let pieces = input.len().div_ceil(PIECE).max(1);
-        for (i, piece) in pieces_of(input).enumerate() {
-            deflate_piece(c, piece, i + 1 == pieces, out)?;
+        let mut pieces = pieces_of(input).peekable();
+        while let Some(piece) = pieces.next() {
+            deflate_piece(c, piece, pieces.peek().is_none(), out)?;
         }
         Ok(())
     })

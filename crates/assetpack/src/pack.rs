@@ -375,7 +375,9 @@ fn read_small(
 fn make_fragment(
     items: &[(String, Item)],
     range: std::ops::Range<usize>,
-    (time, cache, spares): (DateTime, Option<&Cache>, &Spares),
+    time: DateTime,
+    cache: Option<&Cache>,
+    spares: &Spares,
 ) -> Msg {
     let mut zip = Fragment::in_buffer(
         spares.take(),
@@ -730,7 +732,7 @@ pub(crate) fn write_zip_marking<W: Write + Seek>(
                 };
                 let ok = match &jobs[j] {
                     Job::Fragment(range) => tx
-                        .send(make_fragment(&items, range.clone(), (time, cache, &spares)))
+                        .send(make_fragment(&items, range.clone(), time, cache, &spares))
                         .is_ok(),
                     Job::Alone(k) => match &items[*k].1 {
                         Item::File(e, path) => {
