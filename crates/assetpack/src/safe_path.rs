@@ -56,18 +56,19 @@ const RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
 
 fn reserved(component: &str) -> bool {
     let stem = component.split('.').next().unwrap_or("").trim_end();
-    let upper = stem.to_ascii_uppercase();
-    if RESERVED.contains(&upper.as_str()) {
-        return true;
+    // Every reserved name starts with three ASCII letters; compared without making an
+    // upper-case copy (this runs for every component of every path a manifest names).
+    let Some((head, rest)) = stem.get(..3).zip(stem.get(3..)) else {
+        return false;
+    };
+    let is = |name: &str| head.eq_ignore_ascii_case(name);
+    if RESERVED.into_iter().any(is) {
+        return rest.is_empty();
     }
-    for prefix in ["COM", "LPT"] {
-        if let Some(rest) = upper.strip_prefix(prefix) {
-            let mut chars = rest.chars();
-            if let (Some(c), None) = (chars.next(), chars.next()) {
-                if c.is_ascii_digit() || matches!(c, '¹' | '²' | '³') {
-                    return true;
-                }
-            }
+    if is("COM") || is("LPT") {
+        let mut chars = rest.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return c.is_ascii_digit() || matches!(c, '¹' | '²' | '³');
         }
     }
     false
@@ -97,11 +98,12 @@ pub fn check(path: &str) -> Result<(), UnsafePath> {
             ".." => return Err(UnsafePath::ParentDir),
             _ => {}
         }
-        if let Some(c) = component
-            .chars()
-            .find(|c| matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+        if let Some(&b) = component
+            .as_bytes()
+            .iter()
+            .find(|b| matches!(b, b'<' | b'>' | b':' | b'"' | b'|' | b'?' | b'*'))
         {
-            return Err(UnsafePath::WindowsChar(c));
+            return Err(UnsafePath::WindowsChar(char::from(b)));
         }
         if reserved(component) {
             return Err(UnsafePath::Reserved(component.to_owned()));
@@ -142,6 +144,11 @@ mod tests {
             "a..b.pdf",
             "console.log",
             "COM10.txt",
+            "COM",
+            "LPTx.txt",
+            "auxiliary.pdf",
+            "Coé.pdf",
+            "é/nulé",
         ] {
             assert_eq!(check(p), Ok(()), "{p}");
         }

@@ -141,6 +141,39 @@ pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>
 /// `manifest::is_bundle_table`) rather than a provider manifest.
 pub fn is_bundle_spec(path: &Path) -> bool {
     fs::read_to_string(path).is_ok_and(|text| {
-        toml::de::DeTable::parse(&text).is_ok_and(|t| manifest::is_bundle_table(t.get_ref()))
+        may_name_a_bundle(&text)
+            && toml::de::DeTable::parse(&text).is_ok_and(|t| manifest::is_bundle_table(t.get_ref()))
     })
+}
+
+/// False when `text` cannot hold a key `bundle`: the word is not in it, and there is no `\`
+/// to spell it with escapes (`"bund\u006Ce"`). A manifest of 20,000 assets is then not
+/// parsed twice, once to tell it from a spec and once to read it.
+fn may_name_a_bundle(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find(b, b"bundle").is_some() || memchr::memchr(b'\\', b).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_spec_is_told_apart_however_its_table_is_spelt() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("[bundle]\nname = \"x\"\n", true),
+            ("[\"bund\\u006Ce\"]\nname = \"x\"\n", true),
+            ("bundle = { name = \"x\" }\n", true),
+            ("[provider]\nid = \"p\"\n[bundle]\nname = \"x\"\n", false),
+            ("[provider]\nid = \"p\"\nname = \"Starter bundle\"\n", false),
+            ("[provider]\nid = \"p\"\nname = \"P\"\n", false),
+            ("[bundle\n", false),
+        ];
+        for (i, (text, spec)) in cases.into_iter().enumerate() {
+            let path = dir.path().join(format!("{i}.toml"));
+            fs::write(&path, text).unwrap();
+            assert_eq!(is_bundle_spec(&path), spec, "{text}");
+        }
+    }
 }

@@ -70,9 +70,19 @@ pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spa
     None
 }
 
+/// One key of a table and its value, and whether it was read.
+struct Entry<'a, 'i> {
+    key: &'a Spanned<Cow<'i, str>>,
+    value: &'a Spanned<DeValue<'i>>,
+    read: bool,
+}
+
 /// Reads the keys of one table; see the module docs.
 pub(crate) struct Fields<'a, 'i> {
-    table: &'a DeTable<'i>,
+    /// The table's keys, in its order. A table holds a dozen keys or so, and is asked for
+    /// more that it lacks than it holds: a scan of these finds a key, or finds it absent,
+    /// faster than a search of the table's own map.
+    entries: Vec<Entry<'a, 'i>>,
     /// Span of the table (its header, or the whole inline table).
     pub span: Range<usize>,
     /// How the table is named in messages, e.g. `[provider]`; see [`Fields::what`].
@@ -85,6 +95,7 @@ pub(crate) struct Fields<'a, 'i> {
     prefix: String,
     /// The asset these fields belong to, for problem attribution.
     pub asset: Option<String>,
+    /// The keys asked for, present or not (for the hint of an unknown one).
     seen: Vec<&'static str>,
     /// Spans of the values read, keyed by dotted path.
     pub spans: Vec<(Cow<'static, str>, Range<usize>)>,
@@ -92,8 +103,16 @@ pub(crate) struct Fields<'a, 'i> {
 
 impl<'a, 'i> Fields<'a, 'i> {
     pub fn new(table: &'a DeTable<'i>, span: Range<usize>, name: &'static str) -> Self {
+        let entries = table
+            .iter()
+            .map(|(key, value)| Entry {
+                key,
+                value,
+                read: false,
+            })
+            .collect();
         Fields {
-            table,
+            entries,
             span,
             name,
             index: None,
@@ -119,7 +138,9 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     fn value(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.seen.push(key);
-        let v = self.table.get(key)?;
+        let entry = self.entries.iter_mut().find(|e| e.key.get_ref() == key)?;
+        entry.read = true;
+        let v = entry.value;
         let name = if self.prefix.is_empty() {
             Cow::Borrowed(key)
         } else {
@@ -323,12 +344,34 @@ impl<'a, 'i> Fields<'a, 'i> {
         }
     }
 
-    /// An array of tables (`[[asset]]` or an inline array of inline tables).
+    /// An array of tables (`[[asset]]` or an inline array of inline tables), each item's
+    /// spans kept under `key.N.` in this table's.
     pub fn tables(
         &mut self,
         sink: &mut Sink,
         key: &'static str,
         what: &'static str,
+    ) -> Vec<Fields<'a, 'i>> {
+        self.items(sink, key, what, true)
+    }
+
+    /// [`Fields::tables`], each item the root of its own span keys (for `[[asset]]`
+    /// entries, whose spans are kept per asset).
+    pub fn tables_apart(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        what: &'static str,
+    ) -> Vec<Fields<'a, 'i>> {
+        self.items(sink, key, what, false)
+    }
+
+    fn items(
+        &mut self,
+        sink: &mut Sink,
+        key: &'static str,
+        what: &'static str,
+        nested: bool,
     ) -> Vec<Fields<'a, 'i>> {
         let Some(v) = self.value(key) else {
             return Vec::new();
@@ -337,13 +380,15 @@ impl<'a, 'i> Fields<'a, 'i> {
             self.wrong_type(sink, key, v, "an array of tables", "[{ … }]");
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item.get_ref().as_table() {
                 Some(t) => {
                     let mut f = Fields::new(t, item.span(), what);
                     f.index = Some(i);
-                    f.prefix = format!("{}{key}.{i}.", self.prefix);
+                    if nested {
+                        f.prefix = format!("{}{key}.{i}.", self.prefix);
+                    }
                     f.asset = self.asset.clone();
                     out.push(f)
                 }
@@ -358,26 +403,16 @@ impl<'a, 'i> Fields<'a, 'i> {
         out
     }
 
-    /// Makes this table the root of its own span keys (for `[[asset]]` entries, whose spans
-    /// are kept per asset).
-    pub fn detached(mut self) -> Self {
-        self.prefix.clear();
-        self
-    }
-
     /// True when the table has `key` (without reading it).
     pub fn has(&self, key: &str) -> bool {
-        self.table.contains_key(key)
+        self.entries.iter().any(|e| e.key.get_ref() == key)
     }
 
     /// Reports every key that was not read as an `unknown-field` error, and hands back the
     /// spans of the values that were.
     pub fn finish(self, sink: &mut Sink) -> Vec<(Cow<'static, str>, Range<usize>)> {
-        for (k, _) in self.table.iter() {
+        for Entry { key: k, .. } in self.entries.iter().filter(|e| !e.read) {
             let name: &str = k.get_ref();
-            if self.seen.contains(&name) {
-                continue;
-            }
             let nearest = self
                 .seen
                 .iter()

@@ -51,11 +51,12 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
     if let Some(p) = &provider {
         sink.provider = Some(p.id.clone());
     }
-    let tables = top.tables(&mut sink, "asset", "[[asset]]");
-    let mut assets = Vec::new();
-    let mut ids: foldhash::HashMap<String, Range<usize>> = Default::default();
+    let tables = top.tables_apart(&mut sink, "asset", "[[asset]]");
+    let mut assets = Vec::with_capacity(tables.len());
+    let mut ids: foldhash::HashMap<String, Range<usize>> =
+        foldhash::HashMap::with_capacity_and_hasher(tables.len(), Default::default());
     for fields in tables {
-        if let Some(a) = asset(&mut sink, fields.detached(), &mut ids) {
+        if let Some(a) = asset(&mut sink, fields, &mut ids) {
             assets.push(a);
         }
     }
@@ -172,9 +173,10 @@ pub fn suggest_id(s: &str) -> String {
 }
 
 fn sha256(sink: &mut Sink, f: &mut Fields) -> Option<String> {
-    let (s, span) = f.string(sink, "sha256", false)?;
+    let (mut s, span) = f.string(sink, "sha256", false)?;
     if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Some(s.to_ascii_lowercase())
+        s.make_ascii_lowercase();
+        Some(s)
     } else {
         f.bad(
             sink,
@@ -198,7 +200,13 @@ fn media_type(sink: &mut Sink, f: &mut Fields) -> Option<String> {
         !a.is_empty() && !b.is_empty() && !essence.contains(char::is_whitespace)
     });
     if ok {
-        Some(essence.to_ascii_lowercase())
+        // Most are written as they are kept: the string read is then kept as it is.
+        let mut essence = match essence.len() == s.len() {
+            true => s,
+            false => essence.to_owned(),
+        };
+        essence.make_ascii_lowercase();
+        Some(essence)
     } else {
         f.bad(
             sink,
