@@ -1,27 +1,25 @@
-//! DEFLATE as assetpack writes it, and documents held deflated until they are packed.
+//! DEFLATE as assetpack writes it, and documents deflated as they are written.
 //!
 //! Every deflated entry assetpack holds whole (a small file, a file it made, a document) is
-//! made by `deflate_into` or `deflate_parallel`, which give the same bytes (files of a
-//! mebibyte or more stream through the zip crate's writer instead): the text is cut into
-//! pieces of 1 MiB (`PIECE`), each deflated on its own by an encoder reset for it (at level
-//! 1, `LEVEL`), every piece but the last ended with a sync flush, so that the next starts on
-//! a byte boundary and the pieces joined are one valid stream (as pigz makes them). A text of
-//! a piece or less is one ordinary stream. Pieces may then be deflated on several threads,
-//! and a pack's bytes still do not depend on how many there were; a piece of a mebibyte
-//! loses next to nothing against one long window.
+//! deflated the same way (files of a mebibyte or more stream through the zip crate's writer
+//! instead): the text is cut into pieces of 1 MiB (`PIECE`), each deflated on its own by an
+//! encoder reset for it (at level 1, `LEVEL`), every piece but the last ended with a sync
+//! flush, so that the next starts on a byte boundary and the pieces joined are one valid
+//! stream (as pigz makes them). A text of a piece or less is one ordinary stream. A piece of a
+//! mebibyte loses next to nothing against one long window.
 //!
 //! The resolved `manifest.toml` and `manifest.json` of a bundle of 20,000 assets are 14 MB of
-//! text that the pack deflates anyway. The plan writes each through a `DocumentWriter`; its
-//! `DocumentWriter::finish` hashes the text while its pieces are deflated in parallel, and
-//! the plan holds the stream (about a quarter of the text), which the pack copies into its
-//! entry as it is, without deflating it again.
+//! text that the pack deflates anyway. The plan writes each through a `DocumentWriter`, which
+//! hashes and deflates each piece as soon as the next byte shows it is not the last, so it
+//! holds a piece of the text at most and the stream (about a quarter of the text), never the
+//! whole text: that was the largest thing a build of many small files held. The pack copies
+//! the stream into its entry as it is, without deflating it again.
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// The DEFLATE level of every deflated entry: 1, zlib-rs's fastest ("quick") strategy. What
@@ -32,40 +30,38 @@ pub(crate) const LEVEL: u32 = 1;
 /// The size of the pieces a text is deflated in (see the module docs).
 pub(crate) const PIECE: usize = 1 << 20;
 
+/// The room the encoder is given for its output at each call: fixed, so that the calls it
+/// sees, and so the stream it makes, depend on the text alone. Given all the room a buffer
+/// happened to have, zlib-rs ended a stream differently when it fitted in one call than
+/// over several (both valid), and a reused buffer has any room.
+const ROOM: usize = 64 << 10;
+
+/// A DEFLATE encoder (raw, at [`LEVEL`]) and the window its output goes through.
+struct Deflater {
+    encoder: Compress,
+    window: Box<[u8]>,
+}
+
 thread_local! {
-    /// This thread's DEFLATE encoder (raw, at [`LEVEL`]), reset for each piece: a zlib-rs
-    /// encoder is one block of about 370 KiB, zeroed as it is made, which for a pack of
-    /// thousands of small SVGs cost more than deflating them.
-    static DEFLATER: RefCell<Compress> =
-        RefCell::new(Compress::new(Compression::new(LEVEL), false));
+    /// This thread's encoder, reset for each piece: a zlib-rs encoder is one block of about
+    /// 370 KiB, zeroed as it is made, which for a pack of thousands of small SVGs cost more
+    /// than deflating them.
+    static DEFLATER: RefCell<Deflater> = RefCell::new(Deflater {
+        encoder: Compress::new(Compression::new(LEVEL), false),
+        window: vec![0; ROOM].into_boxed_slice(),
+    });
 }
 
 /// Deflates `input` onto the end of `out`, on this thread.
 pub(crate) fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-    DEFLATER.with(|c| {
-        let c = &mut *c.borrow_mut();
+    DEFLATER.with(|d| {
+        let d = &mut *d.borrow_mut();
         let mut pieces = pieces_of(input).peekable();
         while let Some(piece) = pieces.next() {
-            deflate_piece(c, piece, pieces.peek().is_none(), out)?;
+            deflate_piece(d, piece, pieces.peek().is_none(), out)?;
         }
         Ok(())
     })
-}
-
-/// The stream [`deflate_into`] makes of `input`, its pieces deflated in parallel.
-pub(crate) fn deflate_parallel(input: &[u8]) -> io::Result<Vec<u8>> {
-    let pieces: Vec<&[u8]> = pieces_of(input).collect();
-    let last = pieces.len() - 1;
-    let streams = pieces
-        .par_iter()
-        .enumerate()
-        .map(|(i, piece)| {
-            let mut out = Vec::new();
-            DEFLATER.with(|c| deflate_piece(&mut c.borrow_mut(), piece, i == last, &mut out))?;
-            Ok(out)
-        })
-        .collect::<io::Result<Vec<Vec<u8>>>>()?;
-    Ok(streams.concat())
 }
 
 /// The pieces of `input`: one, empty, for an empty text.
@@ -74,32 +70,34 @@ fn pieces_of(input: &[u8]) -> impl Iterator<Item = &[u8]> {
     input.chunks(PIECE).chain(empty)
 }
 
-/// Deflates one piece onto `out` with `c`, reset first; the last piece ends the stream, any
-/// other is ended with a sync flush. The text goes in first and the end comes after, as a
-/// streaming writer does.
-fn deflate_piece(c: &mut Compress, piece: &[u8], last: bool, out: &mut Vec<u8>) -> io::Result<()> {
+/// Deflates one piece onto `out` with `d`'s encoder, reset first; the last piece ends the
+/// stream, any other is ended with a sync flush. The text goes in first and the end comes
+/// after, as a streaming writer does; the output comes out through `d`'s window.
+fn deflate_piece(d: &mut Deflater, piece: &[u8], last: bool, out: &mut Vec<u8>) -> io::Result<()> {
+    let c = &mut d.encoder;
     c.reset();
-    let before = c.total_in();
+    let read_before = c.total_in();
     let end = match last {
         true => FlushCompress::Finish,
         false => FlushCompress::Sync,
     };
     loop {
-        let read = usize::try_from(c.total_in() - before).unwrap_or(usize::MAX);
+        let read = usize::try_from(c.total_in() - read_before).unwrap_or(usize::MAX);
         let rest = piece.get(read..).unwrap_or_default();
-        // Room for the rest as it is (up to 64 KiB at a time, so that a fragment sized for a
-        // large text's stream is not grown for all of the text), and the stream's end; when
-        // that is short, the loop goes round again.
-        out.reserve(rest.len().min(1 << 16) + 64);
         let flush = match rest.is_empty() {
             true => end,
             false => FlushCompress::None,
         };
-        let status = c.compress_vec(rest, out, flush).map_err(io::Error::other)?;
+        let made_before = c.total_out();
+        let status = c
+            .compress(rest, &mut d.window, flush)
+            .map_err(io::Error::other)?;
+        let made = usize::try_from(c.total_out() - made_before).unwrap_or(usize::MAX);
+        out.extend_from_slice(d.window.get(..made).unwrap_or_default());
         match (flush, status) {
             (FlushCompress::Finish, Status::StreamEnd) => return Ok(()),
-            // A flush is complete when it left room in the output.
-            (FlushCompress::Sync, _) if out.len() < out.capacity() => return Ok(()),
+            // A flush is complete when it left room in the window.
+            (FlushCompress::Sync, _) if made < ROOM => return Ok(()),
             _ => {}
         }
     }
@@ -139,39 +137,58 @@ pub(crate) struct Written {
 
 /// Takes a document a part at a time, and holds it deflated or as it is once finished.
 pub(crate) struct DocumentWriter {
+    /// The text not deflated yet: all of it when the document is kept as it is, else the
+    /// piece being filled (deflated once it is full and more text follows).
     text: Vec<u8>,
-    deflate: bool,
+    /// The pieces deflated so far, when the document is deflated.
+    stream: Option<Vec<u8>>,
+    sha256: Sha256,
+    crc: flate2::Crc,
+    /// Bytes hashed so far.
+    len: u64,
 }
 
 impl DocumentWriter {
-    /// A writer that will deflate what it is given, or keep it as it is, with room for
-    /// `capacity` bytes (the document's size, when it is known, spares growing it).
+    /// A writer that will deflate what it is given, or keep it as it is; `capacity` is about
+    /// the document's size, when it is known (it spares growing the buffers).
     pub fn new(deflate: bool, capacity: usize) -> Self {
+        let (text, stream) = match deflate {
+            true => (capacity.min(PIECE), Some(Vec::with_capacity(capacity / 4))),
+            false => (capacity, None),
+        };
         DocumentWriter {
-            text: Vec::with_capacity(capacity),
-            deflate,
+            text: Vec::with_capacity(text),
+            stream,
+            sha256: Sha256::new(),
+            crc: flate2::Crc::new(),
+            len: 0,
         }
     }
 
-    /// The document: hashed while it is deflated.
-    pub fn finish(self) -> io::Result<Written> {
-        let text = self.text;
-        let sums = || {
-            let mut crc = flate2::Crc::new();
-            crc.update(&text);
-            (hex::encode(Sha256::digest(&text)), crc.sum())
-        };
-        let ((sha256, crc32), stream) = match self.deflate {
-            true => rayon::join(sums, || deflate_parallel(&text).map(Some)),
-            false => (sums(), Ok(None)),
-        };
-        let len = text.len() as u64;
-        let data = match stream? {
+    /// Hashes the text held and, when deflating, deflates it as the stream's next piece
+    /// (`last`: its end).
+    fn take_piece(&mut self, last: bool) -> io::Result<()> {
+        self.sha256.update(&self.text);
+        self.crc.update(&self.text);
+        self.len += self.text.len() as u64;
+        if let Some(stream) = &mut self.stream {
+            DEFLATER.with(|d| deflate_piece(&mut d.borrow_mut(), &self.text, last, stream))?;
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    /// The document, whole.
+    pub fn finish(mut self) -> io::Result<Written> {
+        self.take_piece(true)?;
+        let len = self.len;
+        let sha256 = hex::encode(self.sha256.finalize());
+        let data = match self.stream {
             Some(stream) => Held::Deflated(Deflated {
                 stream: stream.into(),
-                crc32,
+                crc32: self.crc.sum(),
             }),
-            None => Held::Plain(text),
+            None => Held::Plain(self.text),
         };
         Ok(Written { data, sha256, len })
     }
@@ -179,7 +196,20 @@ impl DocumentWriter {
 
 impl Write for DocumentWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.text.extend_from_slice(buf);
+        if self.stream.is_none() {
+            self.text.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
+        let mut rest = buf;
+        while !rest.is_empty() {
+            // A full piece with more text after it: not the last one.
+            if self.text.len() == PIECE {
+                self.take_piece(false)?;
+            }
+            let (now, later) = rest.split_at(rest.len().min(PIECE - self.text.len()));
+            self.text.extend_from_slice(now);
+            rest = later;
+        }
         Ok(buf.len())
     }
 
@@ -225,27 +255,102 @@ mod tests {
         assert_eq!(plain.sha256, w.sha256);
     }
 
-    /// Texts of several pieces, of exactly one, and empty: the parallel stream is the one a
-    /// single thread makes, and inflates (through an outside inflater) to the text.
+    /// Pretty JSON like a resolved `manifest.json`'s, `n` bytes of it, its hashes drawn
+    /// from `seed`.
+    fn json_like(seed: u32, n: usize) -> Vec<u8> {
+        let mut x = seed;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let mut text = b"{\n  \"provider\": [\n".to_vec();
+        for i in 0.. {
+            if text.len() >= n {
+                break;
+            }
+            let sha256: String = (0..8).map(|_| format!("{:08x}", next())).collect();
+            let asset = format!(
+                "        {{\n          \"id\": \"icon-{i:05}\",\n          \"file\": {{\n            \
+                 \"path\": \"oup/set-{:02}/icon-{i:05}.png\",\n            \"sha256\": \"{sha256}\",\n            \
+                 \"bytes\": {}\n          }}\n        }},\n",
+                i / 200,
+                4000 + next() % 1000
+            );
+            text.extend_from_slice(asset.as_bytes());
+        }
+        text.truncate(n);
+        text
+    }
+
+    /// The stream is a function of the text alone: not of how much room the buffer it is
+    /// written onto already has (a reused buffer has any), nor of what the thread deflated
+    /// before. The JSON is one that zlib-rs, given all the room a buffer had, ended
+    /// differently when its stream fitted in one call.
     #[test]
-    fn pieces_deflated_in_parallel_are_the_stream_one_thread_makes() {
+    fn the_stream_does_not_depend_on_the_room_in_its_buffer() {
+        let noise: Vec<u8> = json_like(7, 300_000)
+            .chunks(4)
+            .map(|c| c.iter().fold(0u8, |a, b| a.rotate_left(3) ^ b))
+            .collect();
+        let json = json_like(42, 432_598);
+        for input in [&json[..], &noise[..], &json[..3000]] {
+            let mut tight = Vec::new();
+            deflate_into(input, &mut tight).unwrap();
+            let fresh = std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    deflate_into(input, &mut out).unwrap();
+                    out
+                })
+                .join()
+                .unwrap()
+            });
+            assert!(fresh == tight, "{} bytes, after other work", input.len());
+            for room in [100, 70_000, 4 << 20] {
+                let mut roomy = Vec::with_capacity(room);
+                deflate_into(input, &mut roomy).unwrap();
+                assert!(roomy == tight, "{} bytes, room {room}", input.len());
+            }
+            let held = Deflated {
+                stream: tight.into(),
+                crc32: 0,
+            };
+            assert!(held.inflate().unwrap() == input, "{} bytes", input.len());
+        }
+    }
+
+    /// Texts of several pieces, of exactly one or two, and empty, written in parts of every
+    /// kind of size: the document's stream is the one [`deflate_into`] makes of the whole
+    /// text, and inflates (through an outside inflater) to the text.
+    #[test]
+    fn a_document_written_a_part_at_a_time_is_the_stream_of_its_whole_text() {
         let line = b"{\"sha256\": \"9f86d081884c7d659a2feaa0c55ad015\", \"bytes\": 2318},\n";
         let long = line.repeat(PIECE * 5 / 2 / line.len());
         let one = line.repeat(PIECE / line.len() + 1)[..PIECE - 1].to_vec();
-        for text in [long, one, Vec::new(), b"x".repeat(PIECE)] {
+        let texts = [
+            long,
+            one,
+            Vec::new(),
+            b"x".repeat(PIECE),
+            b"y".repeat(2 * PIECE),
+        ];
+        for text in texts {
             let mut alone = Vec::new();
             deflate_into(&text, &mut alone).unwrap();
-            let parallel = deflate_parallel(&text).unwrap();
-            assert!(
-                alone == parallel,
-                "{} bytes: the streams differ",
-                text.len()
-            );
-            let held = Deflated {
-                stream: parallel.into(),
-                crc32: 0,
-            };
-            assert!(held.inflate().unwrap() == text, "{} bytes", text.len());
+            for part in [1, 4093, PIECE - 1, PIECE, PIECE + 7] {
+                let parts: Vec<&[u8]> = text.chunks(part).collect();
+                let w = written(true, &parts);
+                let Held::Deflated(d) = w.data else {
+                    panic!("deflated");
+                };
+                let at = format!("{} bytes in parts of {part}", text.len());
+                assert!(d.stream[..] == alone[..], "{at}: the streams differ");
+                assert!(d.inflate().unwrap() == text, "{at}");
+                assert_eq!(w.sha256, crate::digest::sha256_bytes(&text), "{at}");
+                assert_eq!(w.len, text.len() as u64, "{at}");
+            }
         }
     }
 }
