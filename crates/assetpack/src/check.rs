@@ -284,13 +284,19 @@ impl Deferred {
         read: &ReadFiles,
         problems: &mut Vec<Problem>,
     ) {
+        // The files come manifest by manifest: each manifest's folder is looked up once.
+        let mut below = None;
         for &(mi, ai, fi) in &self.files {
             let Some(m) = manifests.get(mi) else { continue };
             let Some(a) = m.assets.get(ai) else { continue };
             let Some((role, f)) = a.files().get(fi).copied() else {
                 continue;
             };
-            let Some(examined) = read.get(&m.base, &f.file) else {
+            let read_below = match below {
+                Some((at, found)) if at == mi => found,
+                _ => below.insert((mi, read.below(&m.base))).1,
+            };
+            let Some(examined) = read_below.and_then(|found| found.get(&f.file)) else {
                 continue;
             };
             let job = Job::new(m, (ai, a), (fi, role, f), true);

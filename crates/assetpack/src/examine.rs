@@ -42,22 +42,21 @@ impl Examined {
 pub struct ReadFiles(foldhash::HashMap<Place, foldhash::HashMap<String, Examined>>);
 
 impl ReadFiles {
-    /// Records what `rel` below `base` holds.
-    pub fn insert(&mut self, base: &Place, rel: &str, examined: Examined) {
-        match self.0.get_mut(base) {
-            Some(files) => {
-                files.insert(rel.to_owned(), examined);
-            }
-            None => {
-                let files = std::iter::once((rel.to_owned(), examined)).collect();
-                self.0.insert(base.to_owned(), files);
-            }
-        }
+    /// Records what each of `files` (paths below `base`) holds: `base` is looked up once.
+    pub fn extend(
+        &mut self,
+        base: &Place,
+        files: impl ExactSizeIterator<Item = (String, Examined)>,
+    ) {
+        let below = self.0.entry(base.to_owned()).or_default();
+        below.reserve(files.len());
+        below.extend(files);
     }
 
-    /// What `rel` below `base` holds, when it was read.
-    pub fn get(&self, base: &Place, rel: &str) -> Option<&Examined> {
-        self.0.get(base)?.get(rel)
+    /// What was read below `base`, by path (to look up many files of one folder, hashing
+    /// `base` once).
+    pub fn below(&self, base: &Place) -> Option<&foldhash::HashMap<String, Examined>> {
+        self.0.get(base)
     }
 }
 

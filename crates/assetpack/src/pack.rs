@@ -959,10 +959,18 @@ fn write_entries<'a, W: Write + Seek>(
 struct Found<'a>(Vec<(&'a SourceFile, u64, Inspection)>);
 
 impl Found<'_> {
+    /// The files found, by folder: a provider's files come one after another, so each run of
+    /// one folder's files goes in with that folder looked up once.
     fn into_read_files(self) -> ReadFiles {
         let mut read = ReadFiles::default();
-        for (src, len, inspection) in self.0 {
-            read.insert(&src.base, &src.rel, Examined::read(len, inspection));
+        let mut files = self.0.into_iter().peekable();
+        while let Some((first, ..)) = files.peek() {
+            let base = std::sync::Arc::clone(&first.base);
+            let run = std::iter::from_fn(|| files.next_if(|(src, ..)| src.base == base));
+            let run: Vec<_> = run
+                .map(|(src, len, inspection)| (src.rel.clone(), Examined::read(len, inspection)))
+                .collect();
+            read.extend(&base, run.into_iter());
         }
         read
     }
