@@ -189,7 +189,13 @@ pub fn problems(out: &mut impl Write, problems: &[Problem], verbose: bool) -> io
     let mut seen: Vec<(Key, usize, &Problem)> = Vec::new();
     for p in problems {
         let key = (p.manifest.as_deref(), p.code);
-        let n = match seen.iter_mut().find(|(k, _, _)| *k == key) {
+        // The code first, and the paths by their bytes (a manifest's problems share one
+        // path): comparing paths component by component, for each of tens of thousands of
+        // warnings, took longer than the rest of their output.
+        let same = |(m, code): &Key| {
+            *code == key.1 && m.map(|m| m.as_os_str()) == key.0.map(|m| m.as_os_str())
+        };
+        let n = match seen.iter_mut().find(|(k, _, _)| same(k)) {
             Some((_, n, _)) => {
                 *n += 1;
                 *n

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
@@ -375,8 +376,8 @@ fn manifest_signature(m: &Manifest, key: &crate::keys::PublicKey) -> Option<Prob
 }
 
 /// The report of the checked manifests, and the manifests themselves.
-fn assemble<M: Borrow<Manifest>>(
-    done: Vec<Checked<M>>,
+fn assemble<M: Borrow<Manifest> + Sync>(
+    mut done: Vec<Checked<M>>,
     mut problems: Vec<Problem>,
     options: &CheckOptions,
     progress: &dyn Progress,
@@ -385,7 +386,7 @@ fn assemble<M: Borrow<Manifest>>(
     problems.extend(catalog::duplicate_providers(
         done.iter().map(|c| c.manifest.borrow()),
     ));
-    unlisted(&done, &mut problems);
+    unlisted(&mut done, &mut problems);
     let mut summary = Summary {
         manifests: done.len(),
         ..Summary::default()
@@ -438,8 +439,23 @@ fn finish(problems: &mut Vec<Problem>, order: &[&Path], strict: bool) {
         }
     }
     let order: HashMap<&Path, usize> = order.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    // The problems of a manifest share its path: each path met is ranked once and then known
+    // by its pointer, instead of hashed (component by component) at every comparison of
+    // tens of thousands of warnings.
+    let mut known: Vec<(Arc<Path>, Option<usize>)> = Vec::new();
+    let mut rank = |p: &Problem| {
+        let m = p.manifest.as_ref()?;
+        if let Some((_, r)) = known.iter().find(|(k, _)| Arc::ptr_eq(k, m)) {
+            return *r;
+        }
+        let r = order.get(&**m).copied();
+        // A few dozen at most: problems made apart, each with a path of its own, are hashed.
+        if known.len() < 32 {
+            known.push((Arc::clone(m), r));
+        }
+        r
+    };
     problems.sort_by(|a, b| {
-        let rank = |p: &Problem| p.manifest.as_deref().and_then(|m| order.get(m)).copied();
         (rank(a), &a.manifest, a.line, a.column, a.code, &a.file).cmp(&(
             rank(b),
             &b.manifest,
@@ -850,7 +866,7 @@ fn left_to_the_pack<'a>(
 
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
 /// listing; the leftovers are reported once, on the first manifest using it.
-fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
+fn unlisted<M: Borrow<Manifest> + Sync>(done: &mut [Checked<M>], out: &mut Vec<Problem>) {
     // A manifest kept under its own base, and its signature, are not the provider's files.
     let manifest_files: HashSet<PathBuf> = done
         .iter()
@@ -858,55 +874,77 @@ fn unlisted<M: Borrow<Manifest>>(done: &[Checked<M>], out: &mut Vec<Problem>) {
         .flat_map(|p| [p.clone(), crate::keys::signature_path(p)])
         .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
+    // Each folder's walk is judged once, for the first manifest of that base, and the walks
+    // are judged side by side and let go there (tens of thousands of names, freed one by one).
+    let trees: Vec<Option<Tree>> = done.iter_mut().map(|c| c.tree.take()).collect();
+    let done = &*done;
     let mut seen_bases: HashSet<&Place> = HashSet::default();
-    for c in done {
-        let m = c.manifest.borrow();
-        let Some(tree) = &c.tree else { continue };
-        if !seen_bases.insert(&m.base) {
+    let walks: Vec<(&Manifest, Tree)> = done
+        .iter()
+        .zip(trees)
+        .filter_map(|(c, tree)| {
+            let (m, tree) = (c.manifest.borrow(), tree?);
+            seen_bases.insert(&m.base).then_some((m, tree))
+        })
+        .collect();
+    let found: Vec<Vec<Problem>> = walks
+        .into_par_iter()
+        .map(|(m, tree)| unlisted_below(done, m, &tree, &manifest_files))
+        .collect();
+    out.extend(found.into_iter().flatten());
+}
+
+/// The files and links `tree` (the walk of `m`'s base) holds that no manifest of that base
+/// lists.
+fn unlisted_below<M: Borrow<Manifest>>(
+    done: &[Checked<M>],
+    m: &Manifest,
+    tree: &Tree,
+    manifest_files: &HashSet<PathBuf>,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let names: HashSet<&str> = done
+        .iter()
+        .filter(|o| o.manifest.borrow().base == m.base)
+        .flat_map(|o| o.manifest.borrow().assets.iter())
+        .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
+        .collect();
+    for rel in tree.files.iter().map(|f| &f.rel) {
+        if names.contains(rel.as_str()) {
             continue;
         }
-        let names: HashSet<&str> = done
-            .iter()
-            .filter(|o| o.manifest.borrow().base == m.base)
-            .flat_map(|o| o.manifest.borrow().assets.iter())
-            .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
-            .collect();
-        for rel in tree.files.iter().map(|f| &f.rel) {
-            if names.contains(rel.as_str()) {
-                continue;
-            }
-            let full = m.base.join(rel);
-            if fs::canonicalize(&full).is_ok_and(|c| manifest_files.contains(&c)) {
-                continue;
-            }
-            out.push(
-                m.report(
-                    Code::UnlistedFile,
-                    None,
-                    "",
-                    format!("`{rel}` is under base but no asset lists it"),
-                    "add an [[asset]] for it (`assetpack scan` does), or move it out of the folder",
-                )
-                .with_file(rel),
-            );
+        let full = m.base.join(rel);
+        if fs::canonicalize(&full).is_ok_and(|c| manifest_files.contains(&c)) {
+            continue;
         }
-        for (rel, what) in &tree.other {
-            let dir = format!("{rel}/");
-            if names.contains(rel.as_str()) || names.iter().any(|n| n.starts_with(&dir)) {
-                continue;
-            }
-            out.push(
-                m.report(
-                    Code::SpecialFile,
-                    None,
-                    "",
-                    format!("`{rel}` is a {what}; it is never followed or read"),
-                    "replace it with the real file, or remove it",
-                )
-                .with_file(rel),
-            );
-        }
+        out.push(
+            m.report(
+                Code::UnlistedFile,
+                None,
+                "",
+                format!("`{rel}` is under base but no asset lists it"),
+                "add an [[asset]] for it (`assetpack scan` does), or move it out of the folder",
+            )
+            .with_file(rel),
+        );
     }
+    for (rel, what) in &tree.other {
+        let dir = format!("{rel}/");
+        if names.contains(rel.as_str()) || names.iter().any(|n| n.starts_with(&dir)) {
+            continue;
+        }
+        out.push(
+            m.report(
+                Code::SpecialFile,
+                None,
+                "",
+                format!("`{rel}` is a {what}; it is never followed or read"),
+                "replace it with the real file, or remove it",
+            )
+            .with_file(rel),
+        );
+    }
+    out
 }
 
 /// What examining one file found.
@@ -1320,6 +1358,28 @@ mod tests {
             .filter(|(c, _, _)| *c == Code::UnlistedFile)
             .collect();
         assert_eq!(unlisted.len(), 1, "hidden files are not listed: {found:?}");
+    }
+
+    #[test]
+    fn a_folder_two_manifests_share_is_judged_once_against_both_lists() {
+        let f = Folder::new(&[("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c")]);
+        let load = |id: &str, file: &str, body: &[u8]| {
+            let text = format!(
+                "[provider]\nid = \"{id}\"\nname = \"P\"\nbase = \"files\"\n\n{}",
+                file_asset(id, file, body)
+            );
+            let loaded = Manifest::parse(f.dir.path().join(format!("{id}.toml")), text);
+            loaded.manifest.unwrap()
+        };
+        let manifests = [load("p", "a.txt", b"a"), load("q", "b.txt", b"b")];
+        let report = check_loaded(&manifests, &today("2026-01-01"), &crate::NoProgress);
+        let unlisted: Vec<_> = report
+            .problems
+            .iter()
+            .filter(|p| p.code == Code::UnlistedFile)
+            .map(|p| p.file.as_deref())
+            .collect();
+        assert_eq!(unlisted, [Some("c.txt")], "{:?}", report.problems);
     }
 
     #[test]
