@@ -285,24 +285,34 @@ impl Deferred {
         read: &ReadFiles,
         problems: &mut Vec<Problem>,
     ) {
-        // The files come manifest by manifest: each manifest's folder is looked up once.
-        let mut below = None;
-        for &(mi, ai, fi) in &self.files {
-            let Some(m) = manifests.get(mi) else { continue };
-            let Some(a) = m.assets.get(ai) else { continue };
-            let Some((role, f)) = a.files().get(fi).copied() else {
-                continue;
-            };
-            let read_below = match below {
-                Some((at, found)) if at == mi => found,
-                _ => below.insert((mi, read.below(&m.base))).1,
-            };
-            let Some(examined) = read_below.and_then(|found| found.get(&f.file)) else {
-                continue;
-            };
-            let job = Job::new(m, (ai, a), (fi, role, f), true);
-            content_problems(&job, examined, problems);
-        }
+        // In runs judged side by side; within a run, the files come manifest by manifest, and
+        // each manifest's folder is looked up once.
+        let found: Vec<Vec<Problem>> = self
+            .files
+            .par_chunks(1 << 10)
+            .map(|run| {
+                let mut found = Vec::new();
+                let mut below = None;
+                for &(mi, ai, fi) in run {
+                    let Some(m) = manifests.get(mi) else { continue };
+                    let Some(a) = m.assets.get(ai) else { continue };
+                    let Some((role, f)) = a.files().get(fi).copied() else {
+                        continue;
+                    };
+                    let read_below = match below {
+                        Some((at, files)) if at == mi => files,
+                        _ => below.insert((mi, read.below(&m.base))).1,
+                    };
+                    let Some(examined) = read_below.and_then(|files| files.get(&f.file)) else {
+                        continue;
+                    };
+                    let job = Job::new(m, (ai, a), (fi, role, f), true);
+                    content_problems(&job, examined, &mut found);
+                }
+                found
+            })
+            .collect();
+        problems.extend(found.into_iter().flatten());
         let order: Vec<&Path> = manifests.iter().map(|m| m.path.as_path()).collect();
         finish(problems, &order, self.strict);
     }
