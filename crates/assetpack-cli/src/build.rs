@@ -130,7 +130,7 @@ pub(crate) fn run(args: BuildArgs) -> Result<u8> {
         Err(_) => Vec::new(),
     };
     options.cache = run_cache(&args, reads, 1)?;
-    let code = build_one(&args, read, &options, to.as_ref(), false)?;
+    let code = build_one(&args, read, &options, to.as_ref(), Among::Alone)?;
     cache_summary(&args, options.cache.as_deref())?;
     Ok(code)
 }
@@ -321,7 +321,13 @@ fn build_named(
     let object = to.map(|folder| in_folder(folder, name)).transpose();
     let built = object.and_then(|object| {
         let read = read_inputs(&[spec.to_owned()], options, object.as_ref());
-        build_one(args, read, options, object.as_ref(), beside_others)
+        build_one(
+            args,
+            read,
+            options,
+            object.as_ref(),
+            Among::Many { beside_others },
+        )
     });
     match built {
         Ok(code) => code,
@@ -392,13 +398,38 @@ fn pack_name(spec: &Path) -> Result<String, String> {
 }
 
 /// Builds the pack of the specs `read` and says what happened; the exit code.
+/// How a pack's build stands in the run.
+#[derive(Clone, Copy)]
+enum Among {
+    /// The run's only pack: the process ends after it.
+    Alone,
+    /// One of `--out-dir`'s packs, built beside others (then without a progress bar) or not.
+    Many { beside_others: bool },
+}
+
+/// Lets go of a build's outcome. After the run's only pack the process ends: its memory is
+/// left to the operating system instead of freeing a large pack's every string one by one.
+/// Among many packs it is freed, so that a run of many packs does not grow with each.
+fn let_go(outcome: Outcome, among: Among) {
+    match among {
+        Among::Alone => std::mem::forget(outcome),
+        Among::Many { .. } => drop(outcome),
+    }
+}
+
 fn build_one(
     args: &BuildArgs,
     read: Read,
     options: &BuildOptions,
     to: Option<&Bucket>,
-    no_bar: bool,
+    among: Among,
 ) -> Result<u8> {
+    let no_bar = matches!(
+        among,
+        Among::Many {
+            beside_others: true
+        }
+    );
     let notes = Mutex::new(Vec::new());
     let paper = (!args.no_index).then_some(args.paper);
     let html = (!args.no_html).then_some(assetpack_pdf::Links::Pack);
@@ -422,7 +453,7 @@ fn build_one(
             &mut std::io::stdout().lock(),
             &BuildDoc::of(&outcome, notes, options.sign.as_ref().map(|k| k.id())),
         )?;
-        std::mem::forget(outcome);
+        let_go(outcome, among);
         return Ok(0);
     }
     let mut err = output::stderr();
@@ -454,9 +485,7 @@ fn build_one(
             assetpack::content::human_size(outcome.plan.total_bytes())
         )?;
     }
-    // The process ends next: leave the memory of a large pack's assets to the operating
-    // system instead of freeing every string one by one.
-    std::mem::forget(outcome);
+    let_go(outcome, among);
     Ok(0)
 }
 
