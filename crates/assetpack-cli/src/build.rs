@@ -397,7 +397,6 @@ fn pack_name(spec: &Path) -> Result<String, String> {
     }
 }
 
-/// Builds the pack of the specs `read` and says what happened; the exit code.
 /// How a pack's build stands in the run.
 #[derive(Clone, Copy)]
 enum Among {
@@ -417,6 +416,7 @@ fn let_go(outcome: Outcome, among: Among) {
     }
 }
 
+/// Builds the pack of the specs `read` and says what happened; the exit code.
 fn build_one(
     args: &BuildArgs,
     read: Read,

@@ -285,37 +285,45 @@ impl Deferred {
         read: &ReadFiles,
         problems: &mut Vec<Problem>,
     ) {
-        // In runs judged side by side; within a run, the files come manifest by manifest, and
-        // each manifest's folder is looked up once.
+        // In runs judged side by side.
         let found: Vec<Vec<Problem>> = self
             .files
             .par_chunks(1 << 10)
-            .map(|run| {
-                let mut found = Vec::new();
-                let mut below = None;
-                for &(mi, ai, fi) in run {
-                    let Some(m) = manifests.get(mi) else { continue };
-                    let Some(a) = m.assets.get(ai) else { continue };
-                    let Some((role, f)) = a.files().get(fi).copied() else {
-                        continue;
-                    };
-                    let read_below = match below {
-                        Some((at, files)) if at == mi => files,
-                        _ => below.insert((mi, read.below(&m.base))).1,
-                    };
-                    let Some(examined) = read_below.and_then(|files| files.get(&f.file)) else {
-                        continue;
-                    };
-                    let job = Job::new(m, (ai, a), (fi, role, f), true);
-                    content_problems(&job, examined, &mut found);
-                }
-                found
-            })
+            .map(|run| judge_run(run, manifests, read))
             .collect();
         problems.extend(found.into_iter().flatten());
         let order: Vec<&Path> = manifests.iter().map(|m| m.path.as_path()).collect();
         finish(problems, &order, self.strict);
     }
+}
+
+/// The content problems of the files of `run` (manifest, asset and file indices), from
+/// what `read` holds. The files come manifest by manifest: each manifest's folder is looked
+/// up once.
+fn judge_run(
+    run: &[(usize, usize, usize)],
+    manifests: &[Manifest],
+    read: &ReadFiles,
+) -> Vec<Problem> {
+    let mut found = Vec::new();
+    let mut below = None;
+    for &(mi, ai, fi) in run {
+        let Some(m) = manifests.get(mi) else { continue };
+        let Some(a) = m.assets.get(ai) else { continue };
+        let Some((role, f)) = a.files().get(fi).copied() else {
+            continue;
+        };
+        let files = match below {
+            Some((at, files)) if at == mi => files,
+            _ => below.insert((mi, read.below(&m.base))).1,
+        };
+        let Some(examined) = files.and_then(|files| files.get(&f.file)) else {
+            continue;
+        };
+        let job = Job::new(m, (ai, a), (fi, role, f), true);
+        content_problems(&job, examined, &mut found);
+    }
+    found
 }
 
 /// What checking one manifest found.

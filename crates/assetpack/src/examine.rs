@@ -42,15 +42,9 @@ impl Examined {
 pub struct ReadFiles(foldhash::HashMap<Place, foldhash::HashMap<String, Examined>>);
 
 impl ReadFiles {
-    /// Records what each of `files` (paths below `base`) holds: `base` is looked up once.
-    pub fn extend(
-        &mut self,
-        base: &Place,
-        files: impl ExactSizeIterator<Item = (String, Examined)>,
-    ) {
-        let below = self.0.entry(base.to_owned()).or_default();
-        below.reserve(files.len());
-        below.extend(files);
+    /// What was read below `base`, by path, to record more files there.
+    pub fn below_mut(&mut self, base: &Place) -> &mut foldhash::HashMap<String, Examined> {
+        self.0.entry(base.to_owned()).or_default()
     }
 
     /// What was read below `base`, by path (to look up many files of one folder, hashing

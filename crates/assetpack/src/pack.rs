@@ -974,13 +974,11 @@ impl Found<'_> {
     fn into_read_files(self) -> ReadFiles {
         let mut read = ReadFiles::default();
         let mut files = self.0.into_iter().peekable();
-        while let Some((first, ..)) = files.peek() {
-            let base = std::sync::Arc::clone(&first.base);
-            let run = std::iter::from_fn(|| files.next_if(|(src, ..)| src.base == base));
-            let run: Vec<_> = run
-                .map(|(src, len, inspection)| (src.rel.clone(), Examined::read(len, inspection)))
-                .collect();
-            read.extend(&base, run.into_iter());
+        while let Some(&(first, ..)) = files.peek() {
+            let below = read.below_mut(&first.base);
+            while let Some((src, len, inspection)) = files.next_if(|(s, ..)| s.base == first.base) {
+                below.insert(src.rel.clone(), Examined::read(len, inspection));
+            }
         }
         read
     }

@@ -177,11 +177,9 @@ impl Clone for SharedFile {
     /// The same pack at the same position; what was read ahead stays with the original.
     fn clone(&self) -> Self {
         SharedFile {
-            file: Arc::clone(&self.file),
             pos: self.pos,
             failed: Arc::clone(&self.failed),
-            ahead: (0, Vec::new()),
-            last_end: u64::MAX,
+            ..SharedFile::new(Arc::clone(&self.file))
         }
     }
 }
@@ -238,9 +236,7 @@ impl SharedFile {
             }
         })
     }
-}
 
-impl SharedFile {
     /// The error met reading the source, if any.
     fn failure(&self) -> Option<io::Error> {
         self.failed.lock().ok()?.take()
