@@ -125,7 +125,7 @@ impl Bundle {
                 problems: sink.problems,
             };
         };
-        let mut top = Fields::new(root.get_ref(), 0..0, "the bundle spec");
+        let mut top = Fields::new(&root, 0..0, "the bundle spec");
         top.format_version(&mut sink);
         let header = match top.table(&mut sink, "bundle", "[bundle]") {
             Some(mut b) => {

@@ -142,7 +142,7 @@ pub fn duplicate_providers<'a>(manifests: impl IntoIterator<Item = &'a Manifest>
 pub fn is_bundle_spec(path: &Path) -> bool {
     fs::read_to_string(path).is_ok_and(|text| {
         may_name_a_bundle(&text)
-            && toml::de::DeTable::parse(&text).is_ok_and(|t| manifest::is_bundle_table(t.get_ref()))
+            && manifest::tree::parse(&text).is_ok_and(|t| manifest::is_bundle_table(&t))
     })
 }
 

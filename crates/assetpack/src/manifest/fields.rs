@@ -8,8 +8,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
+use super::tree::{self, Key, Node, Table};
 
 use crate::problem::{Code, Problem};
 use crate::source::Source;
@@ -53,11 +52,11 @@ pub const FORMAT: u64 = 1;
 
 /// Parses `text` as TOML; on syntax errors records each as a `toml-syntax` problem at its
 /// position and returns `None`.
-pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spanned<DeTable<'t>>> {
-    let (root, errors) = DeTable::parse_recoverable(text);
-    if errors.is_empty() {
-        return Some(root);
-    }
+pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<Table<'t>> {
+    let errors = match tree::parse(text) {
+        Ok(root) => return Some(root),
+        Err(errors) => errors,
+    };
     for e in errors {
         sink.push(
             Code::TomlSyntax,
@@ -72,8 +71,8 @@ pub(crate) fn parse_toml<'t>(sink: &mut Sink, text: &'t str) -> Option<toml::Spa
 
 /// One key of a table and its value, and whether it was read.
 struct Entry<'a, 'i> {
-    key: &'a Spanned<Cow<'i, str>>,
-    value: &'a Spanned<DeValue<'i>>,
+    key: &'a Key<'i>,
+    value: &'a Node<'i>,
     read: bool,
 }
 
@@ -102,8 +101,9 @@ pub(crate) struct Fields<'a, 'i> {
 }
 
 impl<'a, 'i> Fields<'a, 'i> {
-    pub fn new(table: &'a DeTable<'i>, span: Range<usize>, name: &'static str) -> Self {
+    pub fn new(table: &'a Table<'i>, span: Range<usize>, name: &'static str) -> Self {
         let entries = table
+            .entries
             .iter()
             .map(|(key, value)| Entry {
                 key,
@@ -123,7 +123,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             // assets' tables into the model. A table is asked for a few dozen keys at most.
             seen: Vec::with_capacity(32),
             // Each key present, and the table's own span (`finish`).
-            spans: Vec::with_capacity(table.len() + 1),
+            spans: Vec::with_capacity(table.entries.len() + 1),
         }
     }
 
@@ -136,9 +136,9 @@ impl<'a, 'i> Fields<'a, 'i> {
         }
     }
 
-    fn value(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
+    fn value(&mut self, key: &'static str) -> Option<&'a Node<'i>> {
         self.seen.push(key);
-        let entry = self.entries.iter_mut().find(|e| e.key.get_ref() == key)?;
+        let entry = self.entries.iter_mut().find(|e| e.key.name == key)?;
         entry.read = true;
         let v = entry.value;
         let name = if self.prefix.is_empty() {
@@ -146,7 +146,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         } else {
             Cow::Owned(format!("{}{key}", self.prefix))
         };
-        self.spans.push((name, v.span()));
+        self.spans.push((name, v.span.clone()));
         Some(v)
     }
 
@@ -164,21 +164,14 @@ impl<'a, 'i> Fields<'a, 'i> {
         sink.push(Code::BadValue, span, self.asset.as_deref(), message, fix);
     }
 
-    fn wrong_type(
-        &self,
-        sink: &mut Sink,
-        key: &str,
-        v: &Spanned<DeValue>,
-        want: &str,
-        example: &str,
-    ) {
+    fn wrong_type(&self, sink: &mut Sink, key: &str, v: &Node, want: &str, example: &str) {
         self.bad(
             sink,
-            v.span(),
+            v.span.clone(),
             format!(
                 "`{key}` in {} must be {want}, not {}",
                 self.what(),
-                v.get_ref().type_str()
+                v.value.type_str()
             ),
             format!("write it as `{key} = {example}`"),
         );
@@ -197,8 +190,8 @@ impl<'a, 'i> Fields<'a, 'i> {
             }
             return None;
         };
-        match v.get_ref().as_str() {
-            Some(s) => Some((s.to_owned(), v.span())),
+        match v.value.as_str() {
+            Some(s) => Some((s.to_owned(), v.span.clone())),
             None => {
                 self.wrong_type(sink, key, v, "a string", "\"…\"");
                 None
@@ -228,7 +221,10 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     pub fn boolean(&mut self, sink: &mut Sink, key: &'static str) -> Option<bool> {
         let v = self.value(key)?;
-        let b = v.get_ref().as_bool();
+        let b = match v.value {
+            tree::Value::Boolean(b) => Some(b),
+            _ => None,
+        };
         if b.is_none() {
             self.wrong_type(sink, key, v, "true or false", "true");
         }
@@ -238,20 +234,24 @@ impl<'a, 'i> Fields<'a, 'i> {
     /// A non-negative integer.
     pub fn count(&mut self, sink: &mut Sink, key: &'static str) -> Option<(u64, Range<usize>)> {
         let v = self.value(key)?;
-        let parsed = v.get_ref().as_integer().and_then(|i| {
-            let digits = i.as_str().replace('_', "");
+        let parsed = match &v.value {
+            tree::Value::Integer(digits, radix) => Some((digits, *radix)),
+            _ => None,
+        };
+        let parsed = parsed.and_then(|(digits, radix)| {
+            let digits = digits.replace('_', "");
             let digits = digits.trim_start_matches('+');
             let digits = digits
                 .strip_prefix("0x")
                 .or_else(|| digits.strip_prefix("0o"))
                 .or_else(|| digits.strip_prefix("0b"))
                 .unwrap_or(digits);
-            u64::from_str_radix(digits, i.radix()).ok()
+            u64::from_str_radix(digits, radix).ok()
         });
         if parsed.is_none() {
             self.wrong_type(sink, key, v, "a whole number of 0 or more", "123");
         }
-        parsed.map(|n| (n, v.span()))
+        parsed.map(|n| (n, v.span.clone()))
     }
 
     /// The optional `format = 1` key of a manifest or bundle spec: the version of the format the
@@ -272,7 +272,10 @@ impl<'a, 'i> Fields<'a, 'i> {
     /// A TOML local date (`2027-03-01`, unquoted).
     pub fn date(&mut self, sink: &mut Sink, key: &'static str) -> Option<(Date, Range<usize>)> {
         let v = self.value(key)?;
-        let dt = v.get_ref().as_datetime();
+        let dt = match &v.value {
+            tree::Value::Datetime(dt) => Some(dt),
+            _ => None,
+        };
         let date = match dt {
             Some(dt) if dt.time.is_none() && dt.offset.is_none() => dt.date.and_then(|d| {
                 let month = time::Month::try_from(d.month).ok()?;
@@ -283,13 +286,13 @@ impl<'a, 'i> Fields<'a, 'i> {
             _ => None,
         };
         if date.is_none() {
-            let hint = match v.get_ref().as_str() {
+            let hint = match v.value.as_str() {
                 Some(s) => format!("write the date without quotes, e.g. `{key} = {s}`"),
                 None => format!("write a plain date, e.g. `{key} = 2027-03-01`"),
             };
             self.bad(
                 sink,
-                v.span(),
+                v.span.clone(),
                 format!(
                     "`{key}` in {} must be a TOML date (YYYY-MM-DD)",
                     self.what()
@@ -297,23 +300,23 @@ impl<'a, 'i> Fields<'a, 'i> {
                 hint,
             );
         }
-        date.map(|d| (d, v.span()))
+        date.map(|d| (d, v.span.clone()))
     }
 
     /// An array of strings.
     pub fn strings(&mut self, sink: &mut Sink, key: &'static str) -> Option<Vec<String>> {
         let v = self.value(key)?;
-        let Some(items) = v.get_ref().as_array() else {
+        let Some(items) = v.value.as_array() else {
             self.wrong_type(sink, key, v, "an array of strings", "[\"…\"]");
             return None;
         };
         let mut out = Vec::new();
         for item in items.iter() {
-            match item.get_ref().as_str() {
+            match item.value.as_str() {
                 Some(s) => out.push(s.to_owned()),
                 None => self.bad(
                     sink,
-                    item.span(),
+                    item.span.clone(),
                     format!("`{key}` in {} must hold only strings", self.what()),
                     "quote each item".into(),
                 ),
@@ -330,9 +333,9 @@ impl<'a, 'i> Fields<'a, 'i> {
         what: &'static str,
     ) -> Option<Fields<'a, 'i>> {
         let v = self.value(key)?;
-        match v.get_ref().as_table() {
+        match v.value.as_table() {
             Some(t) => {
-                let mut f = Fields::new(t, v.span(), what);
+                let mut f = Fields::new(t, v.span.clone(), what);
                 f.prefix = format!("{}{key}.", self.prefix);
                 f.asset = self.asset.clone();
                 Some(f)
@@ -376,15 +379,15 @@ impl<'a, 'i> Fields<'a, 'i> {
         let Some(v) = self.value(key) else {
             return Vec::new();
         };
-        let Some(items) = v.get_ref().as_array() else {
+        let Some(items) = v.value.as_array() else {
             self.wrong_type(sink, key, v, "an array of tables", "[{ … }]");
             return Vec::new();
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            match item.get_ref().as_table() {
+            match item.value.as_table() {
                 Some(t) => {
-                    let mut f = Fields::new(t, item.span(), what);
+                    let mut f = Fields::new(t, item.span.clone(), what);
                     f.index = Some(i);
                     if nested {
                         f.prefix = format!("{}{key}.{i}.", self.prefix);
@@ -394,7 +397,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 }
                 None => self.bad(
                     sink,
-                    item.span(),
+                    item.span.clone(),
                     format!("`{key}` in {} must hold only tables", self.what()),
                     "write each item as `{ … }`".into(),
                 ),
@@ -405,14 +408,14 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// True when the table has `key` (without reading it).
     pub fn has(&self, key: &str) -> bool {
-        self.entries.iter().any(|e| e.key.get_ref() == key)
+        self.entries.iter().any(|e| e.key.name == key)
     }
 
     /// Reports every key that was not read as an `unknown-field` error, and hands back the
     /// spans of the values that were.
     pub fn finish(self, sink: &mut Sink) -> Vec<(Cow<'static, str>, Range<usize>)> {
         for Entry { key: k, .. } in self.entries.iter().filter(|e| !e.read) {
-            let name: &str = k.get_ref();
+            let name: &str = &k.name;
             let nearest = self
                 .seen
                 .iter()
@@ -429,7 +432,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             };
             sink.push(
                 Code::UnknownField,
-                k.span(),
+                k.span.clone(),
                 self.asset.as_deref(),
                 format!("unknown field `{name}` in {}", self.what()),
                 fix,

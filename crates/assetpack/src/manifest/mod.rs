@@ -27,6 +27,7 @@
 
 mod fields;
 mod parse;
+pub(crate) mod tree;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -635,8 +636,8 @@ impl Manifest {
 
 /// Whether a TOML document is a bundle spec (a `[bundle]` table and no `[provider]`) rather
 /// than a provider manifest: the one definition, used wherever the two are told apart.
-pub(crate) fn is_bundle_table(root: &toml::de::DeTable<'_>) -> bool {
-    root.contains_key("bundle") && !root.contains_key("provider")
+pub(crate) fn is_bundle_table(root: &tree::Table<'_>) -> bool {
+    root.get("bundle").is_some() && root.get("provider").is_none()
 }
 
 /// A valid id made from `s`: accents dropped, lowercase, other runs as `-`, at most 64

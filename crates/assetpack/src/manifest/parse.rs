@@ -24,14 +24,14 @@ pub(super) fn parse(path: &Path, text: String) -> Loaded {
         };
     };
 
-    if super::is_bundle_table(root.get_ref()) {
+    if super::is_bundle_table(&root) {
         return Loaded {
             manifest: None,
             problems: Vec::new(),
             bundle_spec: true,
         };
     }
-    let mut top = Fields::new(root.get_ref(), 0..0, "the manifest");
+    let mut top = Fields::new(&root, 0..0, "the manifest");
     top.format_version(&mut sink);
     let provider = match top.table(&mut sink, "provider", "[provider]") {
         Some(f) => provider(&mut sink, f),
