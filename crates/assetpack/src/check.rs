@@ -16,7 +16,6 @@
 //! assert!(report.ok());
 //! ```
 
-use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
@@ -160,21 +159,20 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions, progress: &dyn Progress
     } else {
         options
     };
-    let checked: Vec<(Option<Checked<Manifest>>, Vec<Problem>)> = paths
+    let loaded: Vec<(Option<Manifest>, Vec<Problem>)> = paths
         .par_iter()
         .map(|p| {
             let mut problems = Vec::new();
-            let checked = catalog::load_one(p, &mut problems)
-                .map(|m| check_one(m, options, &|_, _| Leave::Nothing, progress));
-            (checked, problems)
+            (catalog::load_one(p, &mut problems), problems)
         })
         .collect();
-    let mut done = Vec::new();
-    for (c, p) in checked {
-        done.extend(c);
+    let mut manifests = Vec::with_capacity(loaded.len());
+    for (m, p) in loaded {
+        manifests.extend(m);
         problems.extend(p);
     }
-    let (mut report, manifests) = assemble(done, problems, options, progress);
+    let done = check_all(&manifests, options, &|_, _| Leave::Nothing, progress);
+    let mut report = assemble(done, problems, options, progress);
     report.manifests = manifests;
     if !bundles.is_empty() {
         for b in &bundles {
@@ -251,10 +249,7 @@ pub(crate) fn check_deferring(
     progress: &dyn Progress,
 ) -> (Report, Deferred) {
     content::forget_folders();
-    let done: Vec<Checked<&Manifest>> = manifests
-        .par_iter()
-        .map(|m| check_one(m, options, defer, progress))
-        .collect();
+    let done = check_all(manifests, options, defer, progress);
     let files = done
         .iter()
         .enumerate()
@@ -264,7 +259,7 @@ pub(crate) fn check_deferring(
         files,
         strict: options.strict,
     };
-    (assemble(done, Vec::new(), options, progress).0, deferred)
+    (assemble(done, Vec::new(), options, progress), deferred)
 }
 
 /// The files whose content a check left to be judged from what a pack read.
@@ -327,8 +322,8 @@ fn judge_run(
 }
 
 /// What checking one manifest found.
-struct Checked<M> {
-    manifest: M,
+struct Checked<'m> {
+    manifest: &'m Manifest,
     problems: Vec<Problem>,
     /// The walk of `base`, when it could be read.
     tree: Option<Tree>,
@@ -338,33 +333,118 @@ struct Checked<M> {
     deferred: Vec<(usize, usize)>,
 }
 
-/// Checks one manifest, leaving the content of the files `defer` picks.
-fn check_one<M: Borrow<Manifest>>(
-    manifest: M,
+/// Checks `manifests`, leaving the content of the files `defer` picks: each manifest's own
+/// values on their own, then the files of all of them as one list, biggest first, so that
+/// the cores finish together (one manifest's large video is not hashed alone at the end).
+fn check_all<'m>(
+    manifests: &'m [Manifest],
     options: &CheckOptions,
     defer: &Defer,
     progress: &dyn Progress,
-) -> Checked<M> {
+) -> Vec<Checked<'m>> {
+    let work: Vec<Work<'m>> = manifests
+        .par_iter()
+        .map(|m| prepare(m, options, defer))
+        .collect();
+    let mut examined = examine_all(&work, options, progress);
+    let mut done: Vec<Checked> = work.into_iter().map(Work::into_checked).collect();
+    examined.sort_by_key(|(mi, _)| *mi);
+    for (mi, e) in examined {
+        if let Some(c) = done.get_mut(mi) {
+            c.problems.extend(e.problems);
+            c.hashed += e.hashed;
+        }
+    }
+    if options.preflight {
+        done.par_iter_mut().for_each(|c| {
+            let found = crate::preflight::manifest(c.manifest, &options.preflight_options);
+            c.problems.extend(found);
+        });
+    }
+    done
+}
+
+/// One manifest's checks before its files are examined: the problems found so far, the walk
+/// of its `base`, and its files, to examine or left to the pack.
+struct Work<'m> {
+    manifest: &'m Manifest,
+    problems: Vec<Problem>,
+    tree: Option<Tree>,
+    jobs: Vec<Job<'m>>,
+    deferred: Vec<(Job<'m>, Leave)>,
+}
+
+impl<'m> Work<'m> {
+    fn into_checked(self) -> Checked<'m> {
+        Checked {
+            manifest: self.manifest,
+            problems: self.problems,
+            tree: self.tree,
+            files: self.jobs.len() + self.deferred.len(),
+            hashed: 0,
+            deferred: self.deferred.iter().map(|(j, _)| j.at).collect(),
+        }
+    }
+}
+
+/// Checks manifest `m`'s signature and values, walks its `base` and lists its files.
+fn prepare<'m>(m: &'m Manifest, options: &CheckOptions, defer: &Defer) -> Work<'m> {
     let mut problems = Vec::new();
     if let Some(key) = &options.key {
-        problems.extend(manifest_signature(manifest.borrow(), key));
+        problems.extend(manifest_signature(m, key));
     }
-    metadata_checks(manifest.borrow(), options, &mut problems);
-    let files = file_checks(manifest.borrow(), options, defer, progress, &mut problems);
-    if options.preflight {
-        problems.extend(crate::preflight::manifest(
-            manifest.borrow(),
-            &options.preflight_options,
-        ));
-    }
-    Checked {
-        manifest,
+    metadata_checks(m, options, &mut problems);
+    let (tree, jobs, deferred) = match walk_base(m, &mut problems) {
+        Some(tree) => {
+            let (deferred, jobs) = left_to_the_pack(m, file_jobs(m, &tree), defer);
+            (Some(tree), jobs, deferred)
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
+    Work {
+        manifest: m,
         problems,
-        tree: files.tree,
-        files: files.files,
-        hashed: files.hashed,
-        deferred: files.deferred,
+        tree,
+        jobs,
+        deferred,
     }
+}
+
+/// Examines the files of every manifest of `work` in parallel, biggest first (a deferred
+/// file only has its size compared); each finding with its manifest's index.
+fn examine_all(
+    work: &[Work],
+    options: &CheckOptions,
+    progress: &dyn Progress,
+) -> Vec<(usize, Examination)> {
+    let mut jobs: Vec<(usize, &Job)> = work
+        .iter()
+        .enumerate()
+        .flat_map(|(mi, w)| w.jobs.iter().map(move |j| (mi, j)))
+        .collect();
+    jobs.sort_by_key(|(_, j)| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
+    let deferred: Vec<(usize, &Tree, &(Job, Leave))> = work
+        .iter()
+        .enumerate()
+        .filter_map(|(mi, w)| Some((mi, w.tree.as_ref()?, &w.deferred)))
+        .flat_map(|(mi, tree, left)| left.iter().map(move |d| (mi, tree, d)))
+        .collect();
+    let total: u64 = jobs.iter().map(|(_, j)| j.file.bytes.unwrap_or(0)).sum();
+    progress.begin(jobs.len() as u64, total);
+    let from_bucket = work.iter().any(|w| w.manifest.base.local().is_none());
+    files::reading(from_bucket, || {
+        // One file per task: a worker that runs out steals single files, not a run of the
+        // biggest ones.
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|(mi, job)| (*mi, examine_job(job, options, progress)))
+            .chain(
+                deferred
+                    .par_iter()
+                    .map(|(mi, tree, (j, leave))| (*mi, size_on_disk(j, tree, *leave))),
+            )
+            .collect()
+    })
 }
 
 /// What is wrong with the signature of manifest `m` by `key`, if anything: it must be in
@@ -394,36 +474,31 @@ fn manifest_signature(m: &Manifest, key: &crate::keys::PublicKey) -> Option<Prob
 }
 
 /// The report of the checked manifests, and the manifests themselves.
-fn assemble<M: Borrow<Manifest> + Sync>(
-    mut done: Vec<Checked<M>>,
+fn assemble<'m>(
+    mut done: Vec<Checked<'m>>,
     mut problems: Vec<Problem>,
     options: &CheckOptions,
     progress: &dyn Progress,
-) -> (Report, Vec<M>) {
+) -> Report {
     progress.finish();
     problems.extend(catalog::duplicate_providers(
-        done.iter().map(|c| c.manifest.borrow()),
+        done.iter().map(|c| c.manifest),
     ));
     unlisted(&mut done, &mut problems);
     let mut summary = Summary {
         manifests: done.len(),
         ..Summary::default()
     };
-    let mut manifests = Vec::with_capacity(done.len());
+    let order: Vec<&'m Path> = done.iter().map(|c| c.manifest.path.as_path()).collect();
     // Exactly: tens of thousands of warnings (an image each without `alt`) would otherwise
     // leave up to as many again in spare room while the pack is written.
     problems.reserve_exact(done.iter().map(|c| c.problems.len()).sum());
     for c in done {
-        summary.assets += c.manifest.borrow().assets.len();
+        summary.assets += c.manifest.assets.len();
         summary.files += c.files;
         summary.bytes_hashed += c.hashed;
         problems.extend(c.problems);
-        manifests.push(c.manifest);
     }
-    let order: Vec<&Path> = manifests
-        .iter()
-        .map(|m| m.borrow().path.as_path())
-        .collect();
     finish(&mut problems, &order, options.strict);
     let mut report = Report {
         ok: false,
@@ -432,7 +507,7 @@ fn assemble<M: Borrow<Manifest> + Sync>(
         manifests: Vec::new(),
     };
     report.tally();
-    (report, manifests)
+    report
 }
 
 impl Report {
@@ -781,27 +856,11 @@ struct Job<'a> {
     in_tree: bool,
 }
 
-/// What examining one manifest's files found.
-#[derive(Default)]
-struct FileChecks {
-    /// The walk of `base`, when it could be read.
-    tree: Option<Tree>,
-    files: usize,
-    hashed: u64,
-    deferred: Vec<(usize, usize)>,
-}
-
-/// Walks the manifest's `base` and examines every file it lists, in parallel, but for those
-/// `defer` picks (of which only the size is compared).
-fn file_checks(
-    m: &Manifest,
-    options: &CheckOptions,
-    defer: &Defer,
-    progress: &dyn Progress,
-    out: &mut Vec<Problem>,
-) -> FileChecks {
-    let tree = match files::list(&m.base) {
-        Ok(Some(t)) => t,
+/// The walk of manifest `m`'s `base`; `None` (with the problem, in `out`) when it cannot be
+/// read or does not exist.
+fn walk_base(m: &Manifest, out: &mut Vec<Problem>) -> Option<Tree> {
+    let problem = match files::list(&m.base) {
+        Ok(Some(tree)) => return Some(tree),
         Err(e) => {
             let (what, fix) = match &m.base {
                 Place::Local(_) => ("folder", "check the folder's permissions"),
@@ -810,58 +869,36 @@ fn file_checks(
                     "check the bucket, the credentials and the endpoint, then run the check again",
                 ),
             };
-            out.push(m.report(
+            m.report(
                 Code::Unreadable,
                 None,
                 "base",
                 format!("cannot read the {what} {}: {e}", m.base),
                 fix,
-            ));
-            return FileChecks::default();
+            )
         }
-        Ok(None) => {
-            out.push(m.report(
-                Code::MissingFile,
-                None,
-                "base",
-                format!("the provider's folder {} does not exist", m.base),
-                "set `base` in [provider] to the folder holding the files, relative to the manifest",
-            ));
-            return FileChecks::default();
-        }
+        Ok(None) => m.report(
+            Code::MissingFile,
+            None,
+            "base",
+            format!("the provider's folder {} does not exist", m.base),
+            "set `base` in [provider] to the folder holding the files, relative to the manifest",
+        ),
     };
+    out.push(problem);
+    None
+}
+
+/// Every file of manifest `m`'s assets, in order, each with whether `tree` (the walk of its
+/// base) saw it as a regular file.
+fn file_jobs<'m>(m: &'m Manifest, tree: &Tree) -> Vec<Job<'m>> {
     let mut jobs = Vec::new();
     for (ai, a) in m.assets.iter().enumerate() {
         for (fi, (role, f)) in a.files().into_iter().enumerate() {
             jobs.push(Job::new(m, (ai, a), (fi, role, f), tree.contains(&f.file)));
         }
     }
-    let (deferred, mut jobs) = left_to_the_pack(m, jobs, defer);
-    // Big files first, so the workers finish together.
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.file.bytes.unwrap_or(0)));
-    let total: u64 = jobs.iter().map(|j| j.file.bytes.unwrap_or(0)).sum();
-    progress.begin(jobs.len() as u64, total);
-    let results: Vec<Examination> = crate::files::reading(m.base.local().is_none(), || {
-        jobs.par_iter()
-            .map(|job| examine_job(job, options, progress))
-            .chain(
-                deferred
-                    .par_iter()
-                    .map(|(j, leave)| size_on_disk(j, &tree, *leave)),
-            )
-            .collect()
-    });
-    let mut checks = FileChecks {
-        files: jobs.len() + deferred.len(),
-        deferred: deferred.iter().map(|(j, _)| j.at).collect(),
-        ..FileChecks::default()
-    };
-    for r in results {
-        out.extend(r.problems);
-        checks.hashed += r.hashed;
-    }
-    checks.tree = Some(tree);
-    checks
+    jobs
 }
 
 /// The jobs `defer` leaves (in part) to the pack, with what it leaves, and those the check
@@ -884,11 +921,11 @@ fn left_to_the_pack<'a>(
 
 /// Files and links under each `base` that no asset lists. Manifests sharing a base share its
 /// listing; the leftovers are reported once, on the first manifest using it.
-fn unlisted<M: Borrow<Manifest> + Sync>(done: &mut [Checked<M>], out: &mut Vec<Problem>) {
+fn unlisted(done: &mut [Checked], out: &mut Vec<Problem>) {
     // A manifest kept under its own base, and its signature, are not the provider's files.
     let manifest_files: HashSet<PathBuf> = done
         .iter()
-        .map(|c| &c.manifest.borrow().path)
+        .map(|c| &c.manifest.path)
         .flat_map(|p| [p.clone(), crate::keys::signature_path(p)])
         .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
@@ -901,7 +938,7 @@ fn unlisted<M: Borrow<Manifest> + Sync>(done: &mut [Checked<M>], out: &mut Vec<P
         .iter()
         .zip(trees)
         .filter_map(|(c, tree)| {
-            let (m, tree) = (c.manifest.borrow(), tree?);
+            let (m, tree) = (c.manifest, tree?);
             seen_bases.insert(&m.base).then_some((m, tree))
         })
         .collect();
@@ -914,8 +951,8 @@ fn unlisted<M: Borrow<Manifest> + Sync>(done: &mut [Checked<M>], out: &mut Vec<P
 
 /// The files and links `tree` (the walk of `m`'s base) holds that no manifest of that base
 /// lists.
-fn unlisted_below<M: Borrow<Manifest>>(
-    done: &[Checked<M>],
+fn unlisted_below(
+    done: &[Checked],
     m: &Manifest,
     tree: &Tree,
     manifest_files: &HashSet<PathBuf>,
@@ -923,8 +960,8 @@ fn unlisted_below<M: Borrow<Manifest>>(
     let mut out = Vec::new();
     let names: HashSet<&str> = done
         .iter()
-        .filter(|o| o.manifest.borrow().base == m.base)
-        .flat_map(|o| o.manifest.borrow().assets.iter())
+        .filter(|o| o.manifest.base == m.base)
+        .flat_map(|o| o.manifest.assets.iter())
         .flat_map(|a| a.files().into_iter().map(|(_, f)| f.file.as_str()))
         .collect();
     for rel in tree.files.iter().map(|f| &f.rel) {
