@@ -316,9 +316,15 @@ impl<'i> Builder<'i> {
     }
 }
 
-/// Adds `key` to `table`; false when the table has it already (an error `toml` will name).
+/// Keys a table may hold here. A key is looked for in a table by a scan, which is quicker
+/// than a map for the dozen keys of a manifest's table, but would take quadratic time over a
+/// hostile table of a hundred thousand: past this many, the document is left to `toml`.
+const KEYS: usize = 256;
+
+/// Adds `key` to `table`; false when the table has it already (an error `toml` will name) or
+/// is full ([`KEYS`]).
 fn insert<'i>(table: &mut Table<'i>, key: Key<'i>, node: Node<'i>) -> bool {
-    if table.get(&key.name).is_some() {
+    if table.entries.len() >= KEYS || table.get(&key.name).is_some() {
         return false;
     }
     table.entries.push((key, node));
@@ -727,6 +733,17 @@ file = "d.png"
             assert!(by_builder(text).is_some(), "{text:?}");
             agrees(text).unwrap();
         }
+    }
+
+    #[test]
+    fn a_table_of_many_keys_is_left_to_toml_and_read_whole() {
+        let text: String = (0..50_000).map(|i| format!("k{i} = {i}\n")).collect();
+        assert!(by_builder(&text).is_none());
+        let root = parse(&text).unwrap();
+        assert_eq!(root.entries.len(), 50_000);
+        let small: String = (0..KEYS).map(|i| format!("k{i} = {i}\n")).collect();
+        assert!(by_builder(&small).is_some());
+        agrees(&small).unwrap();
     }
 
     proptest! {

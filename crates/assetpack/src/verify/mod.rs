@@ -30,6 +30,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -613,11 +614,15 @@ fn read_back(
 }
 
 /// Entries this big or bigger are read first, biggest first; smaller ones after, in the
-/// archive's order (each carrying on where the last ended, which reads ahead serve).
+/// archive's order.
 const BIG: u64 = 1 << 20;
 
+/// Smaller entries are handed out this many at a time: a worker reads neighbouring entries,
+/// the archive in order, and takes its next run 64 entries later.
+const RUN: usize = 64;
+
 /// Reads the entries `files` lists (index and size), big ones first ([`BIG`]), each worker
-/// taking the next one as soon as it is free, so that the cores finish together (a pack's
+/// taking the next one (or run of small ones, [`RUN`]) as soon as it is free, so that the cores finish together (a pack's
 /// largest video is not read alone at the end); the results in the archive's order.
 ///
 /// Each result holds the entry's index and its raw digest, nothing on the heap: a small
@@ -634,8 +639,14 @@ fn read_biggest_first(
         true => (std::cmp::Reverse(size), i),
         false => (std::cmp::Reverse(0), i),
     });
+    let big = files.iter().take_while(|&&(_, size)| size >= BIG).count();
+    let runs = (big..files.len()).step_by(RUN);
+    let tasks: Vec<Range<usize>> = (0..big)
+        .map(|k| k..k + 1)
+        .chain(runs.map(|k| k..(k + RUN).min(files.len())))
+        .collect();
     let next = AtomicUsize::new(0);
-    let workers = rayon::current_num_threads().clamp(1, files.len().max(1));
+    let workers = rayon::current_num_threads().clamp(1, tasks.len().max(1));
     let files = &*files;
     let mut results: Vec<(usize, ReadOne)> = (0..workers)
         .into_par_iter()
@@ -643,8 +654,10 @@ fn read_biggest_first(
         .flat_map_iter(|_| {
             let mut ar = archive.clone();
             let mut mine = Vec::with_capacity(files.len() / workers + 1);
-            while let Some(&(i, _)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                mine.push(read_one(&mut ar, i, target, progress));
+            while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                for &(i, _) in files.get(task.clone()).unwrap_or_default() {
+                    mine.push(read_one(&mut ar, i, target, progress));
+                }
             }
             mine
         })
@@ -902,12 +915,14 @@ mod tests {
     fn entries_read_big_ones_first_come_back_in_the_archives_order() {
         use sha2::{Digest, Sha256};
         use std::io::Write;
-        let bodies: Vec<Vec<u8>> = vec![
+        let mut bodies: Vec<Vec<u8>> = vec![
             b"small".to_vec(),
             vec![1; 3 << 20],
             b"tiny".to_vec(),
             vec![2; 4 << 20],
         ];
+        // More small ones than a run holds.
+        bodies.extend((0..2 * RUN + 5).map(|i| format!("entry {i}").into_bytes()));
         let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
@@ -918,11 +933,13 @@ mod tests {
         let bytes = w.finish().unwrap().into_inner();
         let file: Arc<dyn ReadAt + Send + Sync> = Arc::new(Counted(bytes, Mutex::new(0)));
         let archive = ZipArchive::new(SharedFile::new(file)).unwrap();
-        let mut files: Vec<(usize, u64)> = (0..4).map(|i| (i, bodies[i].len() as u64)).collect();
+        let mut files: Vec<(usize, u64)> = (0..bodies.len())
+            .map(|i| (i, bodies[i].len() as u64))
+            .collect();
         let got = read_biggest_first(&archive, &mut files, None, &crate::NoProgress);
         let order: Vec<usize> = files.iter().map(|&(i, _)| i).collect();
-        assert_eq!(order, [3, 1, 0, 2]);
-        assert_eq!(got.len(), 4);
+        assert_eq!(order[..5], [3, 1, 0, 2, 4]);
+        assert_eq!(got.len(), bodies.len());
         for (at, (i, result)) in got.iter().enumerate() {
             assert_eq!(*i, at);
             let Ok((digest, len)) = result else {
