@@ -78,9 +78,9 @@ struct Entry<'a, 'i> {
 
 /// Reads the keys of one table; see the module docs.
 pub(crate) struct Fields<'a, 'i> {
-    /// The table's keys, in its order. A table holds a dozen keys or so, and is asked for
-    /// more that it lacks than it holds: a scan of these finds a key, or finds it absent,
-    /// faster than a search of the table's own map.
+    /// The table's keys, in its order, each with whether it was read. A table holds a dozen
+    /// keys or so, and is asked for more that it lacks than it holds: a scan finds a key, or
+    /// finds it absent, faster than a map would.
     entries: Vec<Entry<'a, 'i>>,
     /// Span of the table (its header, or the whole inline table).
     pub span: Range<usize>,

@@ -6,10 +6,11 @@
 //! a manifest of 2,000 `[[asset]]` tables spent more time there than in all the rest of its
 //! reading. The builder here reads what manifests are made of (keys of one part, table
 //! headers naming a new table or the next of an array of tables, values of every kind); for
-//! anything else (a dotted key, a header naming a table met before, any error) it gives up,
-//! and the text is read by `toml`'s own [`DeTable`] instead, whose tree is converted, so
-//! that every error is `toml`'s, with its message and place, and every valid document is
-//! read as TOML reads it. No `toml` crate builds from events without its model, hence this.
+//! anything else (a dotted key, a header naming a table met before, a table of more than 256
+//! keys, any error) it gives up, and the text is read by `toml`'s own [`DeTable`] instead,
+//! whose tree is converted, so that every error is `toml`'s, with its message and place, and
+//! every valid document is read as TOML reads it. No `toml` crate builds from events without
+//! its model, hence this.
 
 use std::borrow::Cow;
 use std::ops::Range;
