@@ -40,7 +40,9 @@ pub trait ReadAt {
             let (run, later) = rest.split_at(close_run(rest));
             let span = run[0].start..run[run.len() - 1].end.max(run[0].start);
             let mut buf = vec![0; (span.end - span.start) as usize];
-            let n = fill_with(&mut buf, |b, done| self.read_at(b, span.start + done as u64))?;
+            let n = fill_with(&mut buf, |b, done| {
+                self.read_at(b, span.start + done as u64)
+            })?;
             for r in run {
                 let from = ((r.start - span.start) as usize).min(n);
                 let to = (r.end.saturating_sub(span.start) as usize).clamp(from, n);
@@ -1067,7 +1069,11 @@ mod tests {
         let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         // A local header every 2 KiB, as in a pack of small files, then some far apart.
         let mut ranges: Vec<_> = (0..1000u64).map(|i| i * 2048..i * 2048 + 46).collect();
-        ranges.extend([2_900_000..2_900_010, 2_999_990..3_000_020, 3_100_000..3_100_005]);
+        ranges.extend([
+            2_900_000..2_900_010,
+            2_999_990..3_000_020,
+            3_100_000..3_100_005,
+        ]);
         let counted = Counted(&bytes, Cell::new(0));
         let got = counted.read_ranges(&ranges).unwrap();
         assert_eq!(got, one_by_one(&bytes, &ranges));
