@@ -26,8 +26,9 @@
 //! assert!(v.ok);
 //! ```
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -343,10 +344,11 @@ fn verify_source(
 ) -> Result<Verification, VerifyError> {
     let (shared, archive) = open_zip(source, path)?;
     let mut summary = VerifySummary::default();
-    // 1. Names as written, from the central directory itself, and the archive's layout.
-    let (raw, mut problems, layout_unsafe, ambiguous) = read_directory(path, &shared, &archive)?;
-    summary.entries = raw.len();
-    if ambiguous {
+    // 1. The central directory as written.
+    let mut written = read_directory(path, &shared, &archive);
+    summary.entries = written.records.len();
+    let mut problems = std::mem::take(&mut written.problems);
+    if written.ambiguous {
         // Refused before any entry is read: which entries there are depends on the reader.
         summary.errors = Tally::of(&problems).errors;
         return Ok(Verification {
@@ -355,44 +357,39 @@ fn verify_source(
             summary,
         });
     }
-    let mut names = names::judge(path, &raw);
-    problems.append(&mut names.problems);
-    let mut unsafe_names = names.unsafe_names || layout_unsafe;
-    if archive.has_duplicate_names() && !problems.iter().any(|p| p.code == Code::DuplicateEntry) {
-        unsafe_names = true;
-        problems.push(entry_problem(
-            path,
-            Code::DuplicateEntry,
-            "",
-            "the archive holds entries with the same name".into(),
-            "do not trust this archive",
-        ));
-    }
-    let bombs = over_ratio(path, &raw, options.max_ratio, &mut problems);
-    unsafe_names |= !bombs.is_empty();
-    let name = names.top.clone().unwrap_or_default();
-    summary.name = names.top;
-    // 2. The checksums.
-    let mut expected = Expected::read(&archive, &name, path);
-    problems.append(&mut expected.problems);
-    summary.layout = expected.layout.map(str::to_owned);
-    summary.signature = signature::judge(
-        &archive,
-        path,
-        &name,
-        &mut expected,
-        options.key.as_ref(),
-        &mut problems,
-    );
-    // 3. The extraction target, only for a pack whose names are all safe.
-    let target = match &options.extract {
-        Some(dir) if expected.layout.is_some() && !unsafe_names => {
-            Some(extract::prepare(dir, &name)?)
+    let bombs = over_ratio(path, &written.records, options.max_ratio, &mut problems);
+    // 2. What the archive says of itself (its layout, its names, its checksums, its
+    // signature), and 3. every file read back: CRC, SHA-256, extraction. Side by side, unless
+    // the pack is to be extracted: then only a pack whose names are all safe is written out.
+    let judge = || Judged::of(path, &shared, &archive, &written, options.key.as_ref());
+    let (judged, read, target) = match &options.extract {
+        None => {
+            let (judged, read) = rayon::join(judge, || read_back(&archive, &bombs, None, progress));
+            (judged?, read?, None)
         }
-        _ => None,
+        Some(dir) => {
+            let judged = judge()?;
+            let safe = !judged.unsafe_names && bombs.is_empty();
+            let target = match judged.expected.layout.is_some() && safe {
+                true => Some(extract::prepare(dir, judged.name())?),
+                false => None,
+            };
+            let read = read_back(&archive, &bombs, target.as_ref(), progress);
+            (judged, read?, target)
+        }
     };
-    // 4. Every file read back: CRC, SHA-256, extraction.
-    let mut read = read_back(&archive, &bombs, target.as_ref(), progress)?;
+    let Judged {
+        top,
+        expected,
+        problems: mut judged_problems,
+        signature,
+        ..
+    } = judged;
+    problems.append(&mut judged_problems);
+    let name = top.clone().unwrap_or_default();
+    summary.name = top;
+    summary.layout = expected.layout.map(str::to_owned);
+    summary.signature = signature;
     if let Some(source) = shared.failure() {
         finish_extract(target, &name, false, read.extract_failed)?;
         return Err(VerifyError::Io {
@@ -400,16 +397,14 @@ fn verify_source(
             source,
         });
     }
-    // Refused above: not "missing" as well.
-    read.got
-        .extend(bombs.into_iter().map(|n| (n, String::new())));
     summary.bytes = read.bytes;
     problems.extend(read.problems(path));
+    let files = Files::of(&archive, &read.found);
     if expected.layout.is_some() {
-        summary.files = compare(path, &name, &expected, &read.got, &mut problems);
+        summary.files = compare(path, &name, &expected, &files, &mut problems);
     }
     if expected.layout == Some("bagit") {
-        oxum(&archive, &name, &read.got, path, &mut problems);
+        oxum(&archive, &name, &files, path, &mut problems);
     }
     problems.sort_by(|a, b| (a.file.as_deref(), a.code).cmp(&(b.file.as_deref(), b.code)));
     let tally = Tally::of(&problems);
@@ -491,16 +486,25 @@ fn open_zip(
     Ok((shared, archive))
 }
 
-/// The central directory's records as written and the layout problems; true when the
-/// archive must not be extracted, and true when its end records are ambiguous (then nothing
-/// is read at all).
-fn read_directory(
-    path: &Path,
-    shared: &SharedFile,
-    archive: &ZipArchive<SharedFile>,
-) -> Result<(Vec<RawEntry>, Vec<Problem>, bool, bool), VerifyError> {
-    const FIX: &str =
-        "do not extract this archive; ask the sender for the pack as assetpack built it";
+/// The central directory as [`read_directory`] found it.
+struct Written {
+    /// Every record as written.
+    records: Vec<RawEntry>,
+    /// Where the directory starts and by how much offsets fall short; `None` when it could
+    /// not be read as written.
+    at: Option<(u64, u64)>,
+    /// Its doubts (each a problem), or why it could not be read.
+    problems: Vec<Problem>,
+    /// True when its end records are ambiguous: then nothing is read at all.
+    ambiguous: bool,
+}
+
+/// What [`read_directory`] and [`Judged::of`] tell a sender who must rebuild the pack.
+const REBUILD: &str =
+    "do not extract this archive; ask the sender for the pack as assetpack built it";
+
+/// The central directory's records as written, and the doubts about its end records.
+fn read_directory(path: &Path, shared: &SharedFile, archive: &ZipArchive<SharedFile>) -> Written {
     match directory::central_directory(shared.file.as_ref()) {
         Ok(mut dir) => {
             // The ZIP library finds its own end record; it must agree with ours.
@@ -511,36 +515,122 @@ fn read_directory(
                     dir.start
                 ));
             }
-            let found =
-                directory::structure(shared.file.as_ref(), (dir.start, dir.shift), &dir.records)
-                    .map_err(|source| VerifyError::Io {
-                        path: path.to_owned(),
-                        source,
-                    })?;
-            let ambiguous = !dir.doubts.is_empty();
-            let unsafe_layout = !found.is_empty() || ambiguous;
-            let mut problems: Vec<Problem> = dir
+            let problems: Vec<Problem> = dir
                 .doubts
                 .into_iter()
-                .map(|message| entry_problem(path, Code::AmbiguousArchive, "", message, FIX))
+                .map(|message| entry_problem(path, Code::AmbiguousArchive, "", message, REBUILD))
                 .collect();
-            problems.extend(found.into_iter().map(|(name, message)| {
-                entry_problem(path, Code::UnsafeArchive, &name, message, FIX)
-            }));
-            Ok((dir.records, problems, unsafe_layout, ambiguous))
+            Written {
+                ambiguous: !problems.is_empty(),
+                records: dir.records,
+                at: Some((dir.start, dir.shift)),
+                problems,
+            }
         }
         Err(e) => {
             let message = format!("the central directory cannot be read as written: {e}");
-            let p = entry_problem(path, Code::UnsafeArchive, "", message, FIX);
-            Ok((Vec::new(), vec![p], true, false))
+            Written {
+                records: Vec::new(),
+                at: None,
+                problems: vec![entry_problem(
+                    path,
+                    Code::UnsafeArchive,
+                    "",
+                    message,
+                    REBUILD,
+                )],
+                ambiguous: false,
+            }
         }
     }
 }
 
+/// What the archive says of itself, judged before the read-back or beside it.
+struct Judged {
+    /// Problems of its layout, its names, its checksum files and its signature.
+    problems: Vec<Problem>,
+    /// True when nothing of it may be extracted: an unsafe name or layout.
+    unsafe_names: bool,
+    /// The pack's top folder: the first component of the first safe name.
+    top: Option<String>,
+    /// The checksums.
+    expected: Expected,
+    /// The signature, when one could be read.
+    signature: Option<SignatureFound>,
+}
+
+impl Judged {
+    /// Judges the layout the directory `written` describes (each local header against its
+    /// record), the names as written, the checksums and the signature (checked with `key`).
+    fn of(
+        path: &Path,
+        shared: &SharedFile,
+        archive: &ZipArchive<SharedFile>,
+        written: &Written,
+        key: Option<&crate::keys::PublicKey>,
+    ) -> Result<Judged, VerifyError> {
+        let mut problems = Vec::new();
+        let mut unsafe_names = written.at.is_none();
+        if let Some(at) = written.at {
+            let found = directory::structure(shared.file.as_ref(), at, &written.records).map_err(
+                |source| VerifyError::Io {
+                    path: path.to_owned(),
+                    source,
+                },
+            )?;
+            unsafe_names |= !found.is_empty();
+            problems.extend(found.into_iter().map(|(name, message)| {
+                entry_problem(path, Code::UnsafeArchive, &name, message, REBUILD)
+            }));
+        }
+        let mut names = names::judge(path, &written.records);
+        problems.append(&mut names.problems);
+        unsafe_names |= names.unsafe_names;
+        if archive.has_duplicate_names() && !problems.iter().any(|p| p.code == Code::DuplicateEntry)
+        {
+            unsafe_names = true;
+            problems.push(entry_problem(
+                path,
+                Code::DuplicateEntry,
+                "",
+                "the archive holds entries with the same name".into(),
+                "do not trust this archive",
+            ));
+        }
+        let name = names.top.as_deref().unwrap_or_default();
+        let mut expected = Expected::read(archive, name, path);
+        problems.append(&mut expected.problems);
+        let signature = signature::judge(archive, path, name, &mut expected, key, &mut problems);
+        Ok(Judged {
+            problems,
+            unsafe_names,
+            top: names.top,
+            expected,
+            signature,
+        })
+    }
+
+    /// The pack's top folder; empty when no name is safe.
+    fn name(&self) -> &str {
+        self.top.as_deref().unwrap_or_default()
+    }
+}
+
+/// What the read-back found of one entry of the ZIP library's list.
+#[derive(Clone, Copy)]
+enum Found {
+    /// A folder, or an entry whose name the ZIP library cannot give: no file to compare.
+    NoFile,
+    /// A file not read: refused by its ratio, or one that could not be read (said apart).
+    Unread,
+    /// A file read back whole, and its SHA-256.
+    Read([u8; 32]),
+}
+
 /// Every file entry read back.
 struct ReadBacks {
-    /// SHA-256 by entry name; empty for an entry that could not be read.
-    got: BTreeMap<String, String>,
+    /// What was found of each entry, by the ZIP library's index.
+    found: Vec<Found>,
     /// Bytes read.
     bytes: u64,
     /// Entries that could not be read, and why.
@@ -573,42 +663,46 @@ fn read_back(
     target: Option<&Target>,
     progress: &dyn Progress,
 ) -> Result<ReadBacks, VerifyError> {
-    let mut sizes = archive.clone();
-    let mut files: Vec<(usize, u64)> = (0..archive.len())
-        .filter(|&i| {
-            entry_name(archive, i).is_some_and(|n| !n.ends_with('/') && !refused.contains(&n))
-        })
-        .map(|i| (i, sizes.by_index_raw(i).map_or(0, |f| f.size())))
-        .collect();
+    // Names and sizes as the directory records them: nothing is read yet.
+    let mut found = vec![Found::NoFile; archive.len()];
+    let mut files: Vec<(usize, u64)> = Vec::with_capacity(archive.len());
+    for (i, found) in found.iter_mut().enumerate() {
+        match archive.name_for_index(i) {
+            Some(Ok(n)) if n.ends_with('/') => {}
+            Some(Ok(n)) if refused.contains(n.as_ref()) => *found = Found::Unread,
+            Some(Ok(_)) => files.push((i, archive.by_index_data(i).map_or(0, |f| f.size()))),
+            _ => {}
+        }
+    }
     let total: u64 = files.iter().map(|&(_, size)| size).sum();
     progress.begin(files.len() as u64, total);
     let results = read_biggest_first(archive, &mut files, target, progress);
     progress.finish();
     let mut out = ReadBacks {
-        got: BTreeMap::new(),
+        found,
         bytes: 0,
         faults: Vec::new(),
         extract_failed: None,
     };
     for (i, result) in results {
-        let n = entry_name(archive, i).unwrap_or_default();
-        let sha256 = match result {
+        out.found[i] = match result {
             Ok((digest, bytes)) => {
                 out.bytes += bytes;
-                hex::encode(digest)
+                Found::Read(digest)
             }
             Err(Fault::Cancelled) => return Err(VerifyError::Cancelled),
             Err(Fault::Extract(why)) => {
+                let n = entry_name(archive, i).unwrap_or_default();
                 out.extract_failed
                     .get_or_insert(format!("cannot write {n}: {why}"));
-                String::new()
+                Found::Unread
             }
             Err(Fault::Entry { what, foreign }) => {
-                out.faults.push((n.clone(), what, foreign));
-                String::new()
+                let n = entry_name(archive, i).unwrap_or_default();
+                out.faults.push((n, what, foreign));
+                Found::Unread
             }
         };
-        out.got.insert(n, sha256);
     }
     Ok(out)
 }
@@ -701,13 +795,56 @@ fn read_one(
     (i, result)
 }
 
+/// The file entries read back, sorted by the names the ZIP library gives them (of two entries
+/// whose names it decodes alike, the later one), for [`compare`] and [`oxum`].
+struct Files<'a>(Vec<(Cow<'a, str>, Found)>);
+
+impl<'a> Files<'a> {
+    /// The files among `found` (by index into `archive`).
+    fn of(archive: &'a ZipArchive<SharedFile>, found: &[Found]) -> Files<'a> {
+        let mut files: Vec<(Cow<'a, str>, usize, Found)> = found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !matches!(f, Found::NoFile))
+            .filter_map(|(i, &f)| Some((archive.name_for_index(i)?.ok()?, i, f)))
+            .collect();
+        files.sort_unstable_by(|a, b| {
+            (&a.0, std::cmp::Reverse(a.1)).cmp(&(&b.0, std::cmp::Reverse(b.1)))
+        });
+        files.dedup_by(|later, first| later.0 == first.0);
+        Files(files.into_iter().map(|(n, _, f)| (n, f)).collect())
+    }
+
+    /// What was found of the file `name`, if the archive has one.
+    fn get(&self, name: &str) -> Option<Found> {
+        let at = self
+            .0
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name))
+            .ok()?;
+        Some(self.0[at].1)
+    }
+
+    /// The files' names, in order.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_ref())
+    }
+}
+
+/// A digest in lower-case hex, as checksum files write it, without a string.
+fn hex_of(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0; 64];
+    // 64 bytes is exactly what 32 need: this cannot fail.
+    let _ = hex::encode_to_slice(digest, &mut out);
+    out
+}
+
 /// Compares what was read with the checksums: missing, altered and extra files. The number
 /// of files that matched.
 fn compare(
     pack: &Path,
     name: &str,
     expected: &Expected,
-    got: &BTreeMap<String, String>,
+    got: &Files,
     problems: &mut Vec<Problem>,
 ) -> usize {
     let mut matched = 0;
@@ -720,24 +857,27 @@ fn compare(
                 format!("`{n}` is listed in the checksums but not in the archive"),
                 "the pack is incomplete; ask the sender for a new one",
             )),
-            Some(g) if g.is_empty() => {}
-            Some(g) if g != h => problems.push(entry_problem(
+            Some(Found::Read(g)) if hex_of(&g) != *h.as_bytes() => problems.push(entry_problem(
                 pack,
                 Code::AlteredEntry,
                 n,
-                format!("`{n}` has been altered (SHA-256 {g}, expected {h})"),
+                format!(
+                    "`{n}` has been altered (SHA-256 {}, expected {h})",
+                    hex::encode(g)
+                ),
                 "do not use this file; ask the sender for a new pack",
             )),
-            Some(_) => matched += 1,
+            Some(Found::Read(_)) => matched += 1,
+            Some(_) => {}
         }
     }
     if expected.damaged {
         return matched;
     }
     let inside = format!("{name}/");
-    for n in got.keys() {
+    for n in got.names() {
         if !expected.want.contains_key(n)
-            && !expected.unchecked.contains(n)
+            && !expected.unchecked.iter().any(|u| u == n)
             && n.starts_with(&inside)
         {
             problems.push(entry_problem(
@@ -778,7 +918,7 @@ fn finish_extract(
 fn oxum(
     archive: &ZipArchive<SharedFile>,
     name: &str,
-    got: &BTreeMap<String, String>,
+    got: &Files,
     pack: &Path,
     problems: &mut Vec<Problem>,
 ) {
@@ -799,7 +939,7 @@ fn oxum(
         return;
     };
     let prefix = format!("{name}/data/");
-    let payload: Vec<&String> = got.keys().filter(|k| k.starts_with(&prefix)).collect();
+    let payload: Vec<&str> = got.names().filter(|k| k.starts_with(&prefix)).collect();
     let mut bytes = 0;
     for k in &payload {
         if let Some(i) = archive.index_for_name(k) {
