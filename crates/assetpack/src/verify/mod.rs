@@ -6,14 +6,16 @@
 //! directory (and names one file on Windows or macOS would hold: case, accents, a file that is
 //! also a folder), checks the layout the directory describes (each local header names its
 //! entry the same way, entries do not share bytes, no bytes lie outside every entry, folder
-//! entries hold no data), then re-reads every entry in parallel — which also checks its CRC — and compares
-//! its SHA-256 with `SHA256SUMS` (or, for a BagIt pack, the bag's manifests). Missing, extra and
-//! altered files are reported by name. A readable ZIP without checksums is not a pack.
+//! entries hold no data), and re-reads every entry in parallel — which also checks its CRC —
+//! to compare its SHA-256 with `SHA256SUMS` (or, for a BagIt pack, the bag's manifests); the
+//! names, the layout and the checksum files are judged while the entries are read. Missing,
+//! extra and altered files are reported by name. A readable ZIP without checksums is not a
+//! pack.
 //!
-//! With [`VerifyOptions::extract`], the entries are written while they are verified into a
-//! fresh temporary folder inside the target, and moved into place only when everything
-//! verified; otherwise the folder is removed. Nothing is written outside the target, and
-//! nothing is written through a link.
+//! With [`VerifyOptions::extract`], the names are judged first, and only a pack whose names
+//! are all safe is written, while it is verified, into a fresh temporary folder inside the
+//! target, and moved into place only when everything verified; otherwise the folder is
+//! removed. Nothing is written outside the target, and nothing is written through a link.
 //!
 //! ```no_run
 //! use assetpack::verify::{verify, VerifyOptions};
