@@ -360,26 +360,9 @@ fn verify_source(
         });
     }
     let bombs = over_ratio(path, &written.records, options.max_ratio, &mut problems);
-    // 2. What the archive says of itself (its layout, its names, its checksums, its
-    // signature), and 3. every file read back: CRC, SHA-256, extraction. Side by side, unless
-    // the pack is to be extracted: then only a pack whose names are all safe is written out.
-    let judge = || Judged::of(path, &shared, &archive, &written, options.key.as_ref());
-    let (judged, read, target) = match &options.extract {
-        None => {
-            let (judged, read) = rayon::join(judge, || read_back(&archive, &bombs, None, progress));
-            (judged?, read?, None)
-        }
-        Some(dir) => {
-            let judged = judge()?;
-            let safe = !judged.unsafe_names && bombs.is_empty();
-            let target = match judged.expected.layout.is_some() && safe {
-                true => Some(extract::prepare(dir, judged.name())?),
-                false => None,
-            };
-            let read = read_back(&archive, &bombs, target.as_ref(), progress);
-            (judged, read?, target)
-        }
-    };
+    // 2. What the archive says of itself, and 3. every file read back.
+    let (judged, read, target) =
+        judge_and_read_back(path, &shared, &archive, &written, &bombs, options, progress)?;
     let Judged {
         top,
         expected,
@@ -418,6 +401,33 @@ fn verify_source(
         problems,
         summary,
     })
+}
+
+/// What the archive says of itself (its layout, its names, its checksums, its signature), and
+/// every file read back: CRC, SHA-256, extraction. Side by side, unless the pack is to be
+/// extracted: then only a pack whose names are all safe is written out, so they come first.
+fn judge_and_read_back(
+    path: &Path,
+    shared: &SharedFile,
+    archive: &ZipArchive<SharedFile>,
+    written: &Written,
+    bombs: &BTreeSet<String>,
+    options: &VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<(Judged, ReadBacks, Option<Target>), VerifyError> {
+    let judge = || Judged::of(path, shared, archive, written, options.key.as_ref());
+    let Some(dir) = &options.extract else {
+        let (judged, read) = rayon::join(judge, || read_back(archive, bombs, None, progress));
+        return Ok((judged?, read?, None));
+    };
+    let judged = judge()?;
+    let safe = !judged.unsafe_names && bombs.is_empty();
+    let target = match judged.expected.layout.is_some() && safe {
+        true => Some(extract::prepare(dir, judged.name())?),
+        false => None,
+    };
+    let read = read_back(archive, bombs, target.as_ref(), progress)?;
+    Ok((judged, read, target))
 }
 
 /// The entries, by name, that declare more than `max_ratio` times their compressed size (past
