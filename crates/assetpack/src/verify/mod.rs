@@ -344,10 +344,12 @@ fn verify_source(
     options: &VerifyOptions,
     progress: &dyn Progress,
 ) -> Result<Verification, VerifyError> {
-    let (shared, archive) = open_zip(source, path)?;
+    // 1. The central directory, as the ZIP library reads it and as written, side by side.
+    let as_written = || directory::central_directory(source.as_ref());
+    let (opened, dir) = rayon::join(|| open_zip(Arc::clone(&source), path), as_written);
+    let (shared, archive) = opened?;
     let mut summary = VerifySummary::default();
-    // 1. The central directory as written.
-    let mut written = read_directory(path, &shared, &archive);
+    let mut written = read_directory(path, dir, &archive);
     summary.entries = written.records.len();
     let mut problems = std::mem::take(&mut written.problems);
     if written.ambiguous {
@@ -515,9 +517,13 @@ struct Written {
 const REBUILD: &str =
     "do not extract this archive; ask the sender for the pack as assetpack built it";
 
-/// The central directory's records as written, and the doubts about its end records.
-fn read_directory(path: &Path, shared: &SharedFile, archive: &ZipArchive<SharedFile>) -> Written {
-    match directory::central_directory(shared.file.as_ref()) {
+/// The central directory's records as written (`dir`), and the doubts about its end records.
+fn read_directory(
+    path: &Path,
+    dir: io::Result<directory::Directory>,
+    archive: &ZipArchive<SharedFile>,
+) -> Written {
+    match dir {
         Ok(mut dir) => {
             // The ZIP library finds its own end record; it must agree with ours.
             if archive.central_directory_start() != dir.start {
