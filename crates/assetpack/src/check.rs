@@ -308,15 +308,15 @@ fn judge_run(
         let Some((role, f)) = a.files().get(fi).copied() else {
             continue;
         };
-        let files = match below {
-            Some((at, files)) if at == mi => files,
-            _ => below.insert((mi, read.below(&m.base))).1,
+        let files = match &below {
+            Some((at, files)) if *at == mi => files,
+            _ => &below.insert((mi, read.below(&m.base))).1,
         };
-        let Some(examined) = files.and_then(|files| files.get(&f.file)) else {
+        let Some(examined) = files.get(&f.file) else {
             continue;
         };
         let job = Job::new(m, (ai, a), (fi, role, f), true);
-        content_problems(&job, examined, &mut found);
+        content_problems(&job, &examined, &mut found);
     }
     found
 }

@@ -2,9 +2,12 @@
 //! pass, with one reused buffer per thread. `check`, `scan` and `plan` read files through it.
 
 use std::io::{self, Read};
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::content::{self, Inspection};
 use crate::files::Opened;
+use crate::plan::SourceFile;
 use crate::store::Place;
 
 use crate::digest::{self, BUFFER};
@@ -36,21 +39,65 @@ impl Examined {
 }
 
 /// What reading found in each provider file, by its folder and its path below it. A build's
-/// pack fills it as its readers go, so that the files' contents are judged without reading
-/// them a second time.
+/// pack records it as its readers go, so that the files' contents are judged without reading
+/// them a second time. It borrows the paths from the plan instead of copying them, and is
+/// sorted where it was filled: a map of 20,000 paths, built at the end of a pack, was that
+/// build's peak of memory.
 #[derive(Debug, Default)]
-pub struct ReadFiles(foldhash::HashMap<Place, foldhash::HashMap<String, Examined>>);
+pub struct ReadFiles<'a> {
+    /// Each file, its size and what reading it found, by folder (the folder's address: a
+    /// manifest's files share one) and then by path.
+    files: Vec<ReadFile<'a>>,
+    /// Each folder's run in `files`.
+    folders: Vec<(&'a Place, Range<usize>)>,
+}
 
-impl ReadFiles {
-    /// What was read below `base`, by path, to record more files there.
-    pub fn below_mut(&mut self, base: &Place) -> &mut foldhash::HashMap<String, Examined> {
-        self.0.entry(base.to_owned()).or_default()
+/// A file a pack read: where it is, its size and what it holds.
+type ReadFile<'a> = (&'a SourceFile, u64, Inspection);
+
+/// The files [`ReadFiles`] holds below one folder.
+pub struct Below<'r, 'a>(Vec<&'r [ReadFile<'a>]>);
+
+impl<'a> ReadFiles<'a> {
+    /// What reading the files `found` found: each by its folder and its path below it.
+    pub fn new(mut found: Vec<ReadFile<'a>>) -> Self {
+        found.sort_unstable_by(|(a, ..), (b, ..)| {
+            (Arc::as_ptr(&a.base), &a.rel).cmp(&(Arc::as_ptr(&b.base), &b.rel))
+        });
+        let mut folders: Vec<(&Place, Range<usize>)> = Vec::new();
+        for (i, (src, ..)) in found.iter().enumerate() {
+            match folders.last_mut() {
+                Some((base, run)) if std::ptr::eq(*base, &*src.base) => run.end = i + 1,
+                _ => folders.push((&src.base, i..i + 1)),
+            }
+        }
+        ReadFiles {
+            files: found,
+            folders,
+        }
     }
 
-    /// What was read below `base`, by path (to look up many files of one folder, hashing
-    /// `base` once).
-    pub fn below(&self, base: &Place) -> Option<&foldhash::HashMap<String, Examined>> {
-        self.0.get(base)
+    /// What was read below `base`, to look up many files of one folder (comparing folders
+    /// once).
+    pub fn below(&self, base: &Place) -> Below<'_, 'a> {
+        let runs = self.folders.iter().filter(|(b, _)| *b == base);
+        Below(
+            runs.filter_map(|(_, run)| self.files.get(run.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl Below<'_, '_> {
+    /// What reading the file at `rel` found.
+    pub fn get(&self, rel: &str) -> Option<Examined> {
+        self.0.iter().find_map(|run| {
+            let at = run
+                .binary_search_by(|(src, ..)| src.rel.as_str().cmp(rel))
+                .ok()?;
+            let (_, len, inspection) = run.get(at)?;
+            Some(Examined::read(*len, inspection.clone()))
+        })
     }
 }
 

@@ -43,7 +43,7 @@ use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 use crate::cache::Cache;
 use crate::content::{self, Inspection};
 use crate::deflated::Deflated;
-use crate::examine::{Examined, ReadFiles};
+use crate::examine::ReadFiles;
 use crate::files::Opened;
 use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
@@ -680,12 +680,12 @@ pub fn write_zip<W: Write + Seek>(
 
 /// [`write_zip`], also returning what each provider file read into the pack holds (its
 /// length and content type), for a build to judge without reading the files again.
-pub(crate) fn write_zip_reading<W: Write + Seek>(
-    plan: &Plan,
+pub(crate) fn write_zip_reading<'p, W: Write + Seek>(
+    plan: &'p Plan,
     out: W,
     options: &PackOptions,
     progress: &dyn Progress,
-) -> Result<(W, ReadFiles), PackError> {
+) -> Result<(W, ReadFiles<'p>), PackError> {
     write_zip_marking(plan, out, options, progress, &|_| {})
 }
 
@@ -693,13 +693,13 @@ pub(crate) fn write_zip_reading<W: Write + Seek>(
 /// is written: the ZIP writer goes back only into the local headers of the last two runs
 /// (to fill in a CRC-32 and sizes), so an output that cannot go back further (an upload)
 /// may let go of everything before them.
-pub(crate) fn write_zip_marking<W: Write + Seek>(
-    plan: &Plan,
+pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
+    plan: &'p Plan,
     out: W,
     options: &PackOptions,
     progress: &dyn Progress,
     entry_starts: &(dyn Fn(u64) + Sync),
-) -> Result<(W, ReadFiles), PackError> {
+) -> Result<(W, ReadFiles<'p>), PackError> {
     content::forget_folders();
     let items = items(plan);
     let from_bucket = plan.entries.iter().any(|e| match &e.data {
@@ -837,14 +837,14 @@ fn differs(src: &SourceFile, detail: String) -> PackError {
 
 /// The writer: takes each job's output in order, checks every file against the plan and
 /// writes it (a fragment merged whole, a large file streamed).
-fn write_jobs<W: Write + Seek>(
+fn write_jobs<'a, W: Write + Seek>(
     base: SimpleFileOptions,
-    items: &[(String, Item)],
+    items: &[(String, Item<'a>)],
     jobs: &[Job],
     rxs: Vec<Receiver<Msg>>,
     out: W,
     shared: &Shared,
-) -> Result<(W, ReadFiles), PackError> {
+) -> Result<(W, ReadFiles<'a>), PackError> {
     let abandoned = Cell::new(false);
     let mut zip = ZipWriter::new(Abandon {
         inner: out,
@@ -949,7 +949,7 @@ fn write_entries<'a, W: Write + Seek>(
             Job::Alone(k) => match &items[*k] {
                 (name, Item::File(e, src)) => {
                     let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
-                    found.0.push((src, len, inspection));
+                    found.push(src, len, inspection);
                 }
                 (name, Item::Deflated(e, d)) => {
                     copy_deflated(zip, name, shared.time, e.bytes, d).map_err(io_write)?;
@@ -963,24 +963,17 @@ fn write_entries<'a, W: Write + Seek>(
     Ok(found)
 }
 
-/// What the pack found in each provider file it read, held compactly while the ZIP writer
-/// holds its own directory of every entry (a map keyed by path, on 20,000 files, would add
-/// megabytes to the pack's peak).
+/// What the pack found in each provider file it read, with the file's folder and path
+/// borrowed from the plan (see [`ReadFiles`]).
 struct Found<'a>(Vec<(&'a SourceFile, u64, Inspection)>);
 
-impl Found<'_> {
-    /// The files found, by folder: a provider's files come one after another, so each run of
-    /// one folder's files goes in with that folder looked up once.
-    fn into_read_files(self) -> ReadFiles {
-        let mut read = ReadFiles::default();
-        let mut files = self.0.into_iter().peekable();
-        while let Some(&(first, ..)) = files.peek() {
-            let below = read.below_mut(&first.base);
-            while let Some((src, len, inspection)) = files.next_if(|(s, ..)| s.base == first.base) {
-                below.insert(src.rel.clone(), Examined::read(len, inspection));
-            }
-        }
-        read
+impl<'a> Found<'a> {
+    fn push(&mut self, src: &'a SourceFile, len: u64, inspection: Inspection) {
+        self.0.push((src, len, inspection));
+    }
+
+    fn into_read_files(self) -> ReadFiles<'a> {
+        ReadFiles::new(self.0)
     }
 }
 
@@ -1034,7 +1027,7 @@ fn write_fragment<'a, W: Write + Seek>(
         match (&items[k].1, r) {
             (Item::File(_, src), Some(r)) => {
                 bytes += r.len;
-                found.0.push((src, r.len, r.inspection));
+                found.push(src, r.len, r.inspection);
             }
             // Made by assetpack: counted too, so progress reaches the plan's total.
             (Item::Bytes(e, _) | Item::Deflated(e, _), _) => bytes += e.bytes,
@@ -1145,15 +1138,15 @@ pub fn write_pack_file(
 /// [`Unpublished::publish`] renames it over the path; dropping it removes it, leaving an older
 /// file at the path as it was.
 #[derive(Debug)]
-pub struct Unpublished {
+pub struct Unpublished<'p> {
     tmp: tempfile::NamedTempFile,
     path: PathBuf,
     sync: bool,
     /// What each provider file read into the pack holds.
-    pub(crate) read: ReadFiles,
+    pub(crate) read: ReadFiles<'p>,
 }
 
-impl Unpublished {
+impl Unpublished<'_> {
     /// Moves the pack into place (after flushing it to the disk, when asked for).
     pub fn publish(self) -> Result<(), PackError> {
         crate::atomic::persist(self.tmp, &self.path, self.sync).map_err(|source| PackError::Write {
@@ -1165,12 +1158,12 @@ impl Unpublished {
 
 /// Writes `plan` into a temporary file beside `path`; nothing is at `path` until the result
 /// is published. A failure, or a cancel, removes the temporary file.
-pub fn write_temp(
-    plan: &Plan,
+pub fn write_temp<'p>(
+    plan: &'p Plan,
     path: &Path,
     options: &PackOptions,
     progress: &dyn Progress,
-) -> Result<Unpublished, PackError> {
+) -> Result<Unpublished<'p>, PackError> {
     let with_path = |source: io::Error| PackError::Write {
         path: path.to_owned(),
         source,

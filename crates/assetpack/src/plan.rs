@@ -39,8 +39,8 @@ use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
 pub use crate::deflated::Deflated;
 use crate::deflated::{DocumentWriter, Held};
-use crate::manifest::{Asset, Content, FileRef, Manifest, Place, Print, Provider};
-use crate::resolved::{AssetOut, FileOut, PackInfo, ProviderOut, Texts};
+use crate::manifest::{Asset, Content, FileRef, FileRole, Manifest, Place, Print, Provider};
+use crate::resolved::{AssetOut, Documents, FileOut, PackInfo, ProviderOut};
 use crate::safe_path;
 use crate::signing::{SignError, SigningKey};
 use crate::sums;
@@ -432,12 +432,12 @@ pub fn plan(inputs: &Inputs, options: &PlanOptions) -> Result<Plan, PlanError> {
 /// What the chosen assets bring to the pack, gathered provider by provider.
 #[derive(Default)]
 struct Gathered<'a> {
-    /// The providers' files and messages.
+    /// The providers' files and messages, provider after provider, each asset's in the order
+    /// of [`Slot`]s.
     payload: Vec<Entry>,
-    /// The resolved manifest's providers, written as they are gathered.
-    texts: Texts,
-    /// Providers gathered.
-    providers: usize,
+    /// Each provider's manifest index and its entries' end in `payload` (the next one's
+    /// start), in manifest order.
+    parts: Vec<(usize, usize)>,
     /// Files of the chosen assets (their own, renditions, transcripts, captions, messages'
     /// text files) and their bytes.
     files: (usize, u64),
@@ -451,8 +451,29 @@ struct Gathered<'a> {
     assets: usize,
 }
 
-/// The chosen assets of each manifest gathered on their own (in parallel: on a large bundle,
-/// writing each provider's part of the resolved manifest is most of the draft's work), then
+/// What a chosen asset puts in the payload, in order: each of its files, then its message's
+/// text file. The gathering makes an entry of each; the resolved manifests are written later
+/// from the same walk, taking each slot's entry in turn, so the two cannot disagree.
+enum Slot<'a> {
+    File(FileRole<'a>, &'a FileRef),
+    Message(&'a str),
+}
+
+/// The slots of the chosen asset `s` of `m` (see [`Slot`]).
+fn slots<'a>(m: &'a Manifest, a: &'a Asset, s: &Selected) -> Vec<Slot<'a>> {
+    let mut slots: Vec<Slot> = s
+        .files(m)
+        .into_iter()
+        .map(|(role, f)| Slot::File(role, f))
+        .collect();
+    if let Content::Text { text, .. } = &a.content {
+        slots.push(Slot::Message(text));
+    }
+    slots
+}
+
+/// The chosen assets of each manifest gathered on their own (in parallel: on a large bundle
+/// with files whose manifest records no checksum, hashing them is most of the work), then
 /// joined in manifest order.
 fn gather<'a>(
     inputs: &'a Inputs,
@@ -465,7 +486,7 @@ fn gather<'a>(
         .map(|(&mi, chosen)| {
             let mut part = Gathered::default();
             part.add_provider(&inputs.manifests[mi], chosen, compression)?;
-            Ok(part)
+            Ok((mi, part))
         })
         .collect::<Vec<Result<_, PlanError>>>();
     let mut gathered = Gathered {
@@ -475,7 +496,9 @@ fn gather<'a>(
     };
     // The first manifest's error, as when they were gathered one after the other.
     for part in parts {
-        gathered.append(part?);
+        let (mi, part) = part?;
+        gathered.append(part);
+        gathered.parts.push((mi, gathered.payload.len()));
     }
     Ok(gathered)
 }
@@ -506,13 +529,20 @@ impl Draft {
             readme.into_bytes(),
             options.compression,
         ));
-        // The resolved manifests are written while the other paths are sorted and checked.
+        // The resolved manifests are written while the paths are checked.
+        let written = Written {
+            inputs,
+            by_manifest: &by_manifest,
+            payload: &payload,
+        };
         let (documents, checked) = rayon::join(
-            || resolved_manifests(header, edition, options, &files, gathered),
-            || sorted_and_checked(payload),
+            || resolved_manifests(header, edition, options, &files, &gathered, &written),
+            || check_paths(payload.iter().map(|e| e.path.as_str()).chain(DOCUMENTS)),
         );
-        let mut payload = checked?;
-        for document in documents? {
+        checked?;
+        let documents = documents?;
+        payload.sort_by(|a, b| a.path.cmp(&b.path));
+        for document in documents {
             let at = payload.partition_point(|e| e.path < document.path);
             payload.insert(at, document);
         }
@@ -531,13 +561,6 @@ impl Draft {
 
 /// The resolved manifests' paths in the payload.
 const DOCUMENTS: [&str; 2] = ["manifest.toml", "manifest.json"];
-
-/// `payload` sorted by path, its paths checked with the resolved manifests' beside them.
-fn sorted_and_checked(mut payload: Vec<Entry>) -> Result<Vec<Entry>, PlanError> {
-    payload.sort_by(|a, b| a.path.cmp(&b.path));
-    check_paths(payload.iter().map(|e| e.path.as_str()).chain(DOCUMENTS))?;
-    Ok(payload)
-}
 
 /// How many payload entries the chosen assets make: their files and messages.
 fn payload_len(inputs: &Inputs) -> usize {
@@ -562,8 +585,6 @@ impl<'a> Gathered<'a> {
     /// Adds what `other` gathered after what this holds.
     fn append(&mut self, other: Gathered<'a>) {
         self.payload.extend(other.payload);
-        self.texts.append(other.texts);
-        self.providers += other.providers;
         self.files.0 += other.files.0;
         self.files.1 += other.files.1;
         self.links.extend(other.links);
@@ -582,12 +603,11 @@ impl<'a> Gathered<'a> {
         if let Some(terms) = &p.terms {
             self.licences.push((&p.id, terms));
         }
-        let mut assets = Vec::with_capacity(chosen.len());
         let mut links = Vec::new();
         let base = Arc::new(m.base.clone());
         for s in chosen {
             let a = &m.assets[s.asset];
-            assets.push(self.add_asset(m, &base, a, s, compression)?);
+            self.add_asset(m, &base, a, s, compression)?;
             if matches!(a.content, Content::Url(_)) {
                 links.push(a);
             }
@@ -596,20 +616,7 @@ impl<'a> Gathered<'a> {
         if !links.is_empty() {
             self.links.push((p, links));
         }
-        let files = assets.iter().flat_map(AssetOut::files);
-        for f in files {
-            self.files.0 += 1;
-            self.files.1 += f.bytes;
-        }
-        let out = ProviderOut {
-            provider: Provider {
-                base: None,
-                ..p.clone()
-            },
-            asset: assets,
-        };
-        self.providers += 1;
-        self.texts.push(&out).map_err(serialise)
+        Ok(())
     }
 
     fn add_asset(
@@ -619,34 +626,92 @@ impl<'a> Gathered<'a> {
         a: &'a Asset,
         s: &Selected,
         compression: Compression,
-    ) -> Result<AssetOut<'a>, PlanError> {
-        let mut out = AssetOut::of(a);
-        for (role, f) in s.files(m) {
-            let path = catalog::payload_path(m, &f.file);
-            let (sha256, bytes) = expected_sum(m, f)?;
-            self.payload.push(Entry {
-                data: EntryData::File(SourceFile {
-                    base: Arc::clone(base),
-                    rel: f.file.clone(),
-                    recorded: f.recorded().is_some(),
-                }),
-                sha256: sha256.clone(),
-                bytes,
-                method: method_for(&path, bytes, compression),
-                path: path.clone(),
-            });
-            out.add_file(role, FileOut::of(role, f, path, sha256, bytes));
-        }
-        if let Content::Text { text, .. } = &a.content {
-            let entry = message_entry(catalog::message_path(m, &a.id), text, compression);
-            out.file = Some(FileOut::message(&entry));
+    ) -> Result<(), PlanError> {
+        let mut main = None;
+        for slot in slots(m, a, s) {
+            let entry = match slot {
+                Slot::File(_, f) => file_entry(m, base, f, compression)?,
+                Slot::Message(text) => {
+                    message_entry(catalog::message_path(m, &a.id), text, compression)
+                }
+            };
+            if matches!(slot, Slot::File(FileRole::Main, _) | Slot::Message(_)) {
+                main = Some(self.payload.len());
+            }
+            self.files.0 += 1;
+            self.files.1 += entry.bytes;
             self.payload.push(entry);
         }
         if let Some(print) = a.print.as_ref().filter(|p| p.available) {
-            let path = out.file.as_ref().map_or("", |f| f.path.as_str());
+            let path = main
+                .and_then(|i| self.payload.get(i))
+                .map_or("", |e| e.path.as_str());
             self.print_rows.push(print_row(&m.provider, a, print, path));
         }
-        Ok(out)
+        Ok(())
+    }
+}
+
+/// The entry of a provider's file `f`, with the SHA-256 and size it must have.
+fn file_entry(
+    m: &Manifest,
+    base: &Arc<Place>,
+    f: &FileRef,
+    compression: Compression,
+) -> Result<Entry, PlanError> {
+    let path = catalog::payload_path(m, &f.file);
+    let (sha256, bytes) = expected_sum(m, f)?;
+    Ok(Entry {
+        data: EntryData::File(SourceFile {
+            base: Arc::clone(base),
+            rel: f.file.clone(),
+            recorded: f.recorded().is_some(),
+        }),
+        sha256,
+        bytes,
+        method: method_for(&path, bytes, compression),
+        path,
+    })
+}
+
+/// What the resolved manifests are written from: the chosen assets, manifest by manifest,
+/// and the payload gathered from them (see [`Gathered::parts`]).
+struct Written<'w, 'a> {
+    inputs: &'a Inputs,
+    by_manifest: &'w BTreeMap<usize, Vec<&'a Selected>>,
+    payload: &'w [Entry],
+}
+
+impl<'a> Written<'_, 'a> {
+    /// Provider `mi` of the resolved manifests, with its `chosen` assets, each file's path,
+    /// SHA-256 and size taken from `entries` (the payload gathered from them, in order).
+    fn provider(&self, mi: usize, entries: &[Entry]) -> Option<ProviderOut<'a>> {
+        let m = self.inputs.manifests.get(mi)?;
+        let chosen = self.by_manifest.get(&mi)?;
+        let mut entries = entries.iter();
+        let mut assets = Vec::with_capacity(chosen.len());
+        for s in chosen {
+            let a = m.assets.get(s.asset)?;
+            let mut out = AssetOut::of(a);
+            for slot in slots(m, a, s) {
+                let e = entries.next()?;
+                match slot {
+                    Slot::File(role, f) => out.add_file(
+                        role,
+                        FileOut::of(role, f, e.path.clone(), e.sha256.clone(), e.bytes),
+                    ),
+                    Slot::Message(_) => out.file = Some(FileOut::message(e)),
+                }
+            }
+            assets.push(out);
+        }
+        Some(ProviderOut {
+            provider: Provider {
+                base: None,
+                ..m.provider.clone()
+            },
+            asset: assets,
+        })
     }
 }
 
@@ -735,7 +800,8 @@ fn resolved_manifests(
     edition: Edition,
     options: &PlanOptions,
     generated: &[(String, Arc<[u8]>)],
-    g: Gathered,
+    g: &Gathered,
+    from: &Written,
 ) -> Result<[Entry; 2], PlanError> {
     let (count, bytes) = g.files;
     let pack = PackInfo {
@@ -743,7 +809,7 @@ fn resolved_manifests(
         edition: edition.date.to_string(),
         layout: options.layout,
         software: software(),
-        providers: g.providers,
+        providers: g.parts.len(),
         assets: g.assets,
         // + manifest.toml, manifest.json and README.txt
         files: count + generated.len() + 3,
@@ -752,16 +818,36 @@ fn resolved_manifests(
     // Deflated as they are written unless the pack stores them (a document too small to be
     // worth deflating is inflated again by `document_entry`).
     let deflate = !matches!(options.compression, Compression::Store);
-    let (toml_len, json_len) = g.texts.lens();
-    let mut toml = DocumentWriter::new(deflate, toml_len);
-    let mut json = DocumentWriter::new(deflate, json_len);
-    g.texts
-        .finish(&pack, &mut toml, &mut json)
-        .map_err(serialise)?;
+    let (toml_len, json_len) = about_how_long(g);
+    let toml = DocumentWriter::new(deflate, toml_len);
+    let json = DocumentWriter::new(deflate, json_len);
+    let mut documents = Documents::start(&pack, toml, json).map_err(serialise)?;
+    let mut start = 0;
+    for &(mi, end) in &g.parts {
+        let entries = from.payload.get(start..end).unwrap_or_default();
+        let provider = from
+            .provider(mi, entries)
+            .ok_or_else(|| PlanError::Serialise {
+                format: "TOML",
+                source: "a provider's files were not gathered".into(),
+            })?;
+        documents.provider(&provider).map_err(serialise)?;
+        start = end;
+    }
+    let (toml, json) = documents.finish().map_err(serialise)?;
     Ok([
         document_entry(DOCUMENTS[0], toml, options.compression)?,
         document_entry(DOCUMENTS[1], json, options.compression)?,
     ])
+}
+
+/// About how long `manifest.toml` and `manifest.json` will be, to size their buffers once
+/// (what is never filled of a large buffer is never touched, so a guess too high costs no
+/// memory): measured on the workspace's corpora, a few hundred bytes per asset and file.
+fn about_how_long(g: &Gathered) -> (usize, usize) {
+    const HEAD: usize = 4 << 10;
+    let items = g.assets + g.files.0;
+    (HEAD + items * 200, HEAD + items * 280)
 }
 
 /// The entry of a document made by a [`DocumentWriter`].

@@ -228,20 +228,20 @@ impl<'a> AssetOut<'a> {
     }
 }
 
-/// `manifest.toml` and `manifest.json` written provider by provider, so that a bundle of
-/// 20,000 assets never holds every [`ProviderOut`] at once: each is serialised and dropped,
-/// and the header, whose counts are known only at the end, is put in front by
-/// [`Texts::finish`]. Providers may be written apart (on other threads) and their texts
-/// joined in order ([`Texts::append`]). The result is byte for byte what serialising the
-/// whole [`PackManifest`] gives (tested below and on every build's round trip).
-#[derive(Default)]
-pub(crate) struct Texts {
-    /// Each provider's `[[provider]]` table, in order.
-    toml: Vec<String>,
-    /// Each provider's JSON object, indented for its place in the `provider` array.
-    json: Vec<Vec<u8>>,
+/// `manifest.toml` and `manifest.json` written provider by provider, in order, behind their
+/// header, into two writers (a [`crate::deflated::DocumentWriter`] each in a build, which
+/// hashes and deflates as it goes): a bundle of 20,000 assets never holds every
+/// [`ProviderOut`], nor the text of every provider, at once. The header's counts must
+/// therefore be known before the first provider is written. The result is byte for byte what
+/// serialising the whole [`PackManifest`] gives (tested below and on every build's round trip).
+pub(crate) struct Documents<T, J> {
+    toml: T,
+    json: J,
+    /// Providers written so far.
+    written: usize,
+    /// Providers the header counts.
+    providers: usize,
 }
-
 /// The header of the resolved manifest: [`PackManifest`] less its providers (the field names
 /// must stay those of [`PackManifest`]; the test below compares the two).
 #[derive(Serialize)]
@@ -287,75 +287,69 @@ impl std::io::Write for Indented<'_> {
 /// The error of the serialiser named first.
 pub(crate) type TextError = (&'static str, Box<dyn std::error::Error + Send + Sync>);
 
-impl Texts {
-    /// Adds one provider with its assets.
-    pub(crate) fn push(&mut self, provider: &ProviderOut) -> Result<(), TextError> {
-        let mut toml = toml::to_string(&OneProvider {
-            provider: [provider],
-        })
-        .map_err(|e| ("TOML", e.into()))?;
-        let mut json = b"\n    ".to_vec();
-        let indented = Indented {
-            out: &mut json,
-            by: b"    ",
-        };
-        serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
-        // Held until the documents are joined: without their growth's slack (up to half).
-        toml.shrink_to_fit();
-        json.shrink_to_fit();
-        self.toml.push(toml);
-        self.json.push(json);
-        Ok(())
-    }
-
-    /// About how long `manifest.toml` and `manifest.json` will be: their providers' parts,
-    /// with room for the header.
-    pub(crate) fn lens(&self) -> (usize, usize) {
-        const HEAD: usize = 4 << 10;
-        let toml = self.toml.iter().map(|t| t.len() + 1).sum::<usize>();
-        let json = self.json.iter().map(|j| j.len() + 1).sum::<usize>();
-        (toml + HEAD, json + HEAD)
-    }
-
-    /// Adds the providers of `other` after these.
-    pub(crate) fn append(&mut self, other: Texts) {
-        self.toml.extend(other.toml);
-        self.json.extend(other.json);
-    }
-
-    /// Writes `manifest.toml` and `manifest.json` (with a final newline), with `pack` as their
-    /// header, into `toml_out` and `json_out` (the two at once), a part at a time: each part is
-    /// dropped as soon as it is written, so no whole copy of either document is made here.
-    pub(crate) fn finish(
-        self,
-        pack: &PackInfo,
-        toml_out: &mut (impl Write + Send),
-        json_out: &mut (impl Write + Send),
-    ) -> Result<(), TextError> {
-        if self.toml.is_empty() {
-            // TOML then writes `provider = []` among the header's keys.
+impl<T: Write + Send, J: Write + Send> Documents<T, J> {
+    /// Writes the header, `pack`, into `toml` and `json`. With no providers (`pack` counts
+    /// them) the documents are whole at once: TOML then writes `provider = []` among the
+    /// header's keys.
+    pub(crate) fn start(pack: &PackInfo, mut toml: T, mut json: J) -> Result<Self, TextError> {
+        if pack.providers == 0 {
             let empty = PackManifest {
                 format: crate::manifest::FORMAT,
                 pack: pack.clone(),
                 provider: Vec::new(),
             };
-            let toml = toml::to_string(&empty).map_err(|e| ("TOML", e.into()))?;
-            let json = serde_json::to_string_pretty(&empty).map_err(|e| ("JSON", e.into()))?;
-            toml_out.write_all(toml.as_bytes()).map_err(toml_failed)?;
-            return json_out
-                .write_all(format!("{json}\n").as_bytes())
-                .map_err(json_failed);
+            let t = toml::to_string(&empty).map_err(|e| ("TOML", e.into()))?;
+            let j = serde_json::to_string_pretty(&empty).map_err(|e| ("JSON", e.into()))?;
+            toml.write_all(t.as_bytes()).map_err(toml_failed)?;
+            json.write_all(format!("{j}\n").as_bytes())
+                .map_err(json_failed)?;
+        } else {
+            let head = Head {
+                format: crate::manifest::FORMAT,
+                pack,
+            };
+            let t = toml::to_string(&head).map_err(|e| ("TOML", e.into()))?;
+            toml.write_all(t.as_bytes()).map_err(toml_failed)?;
+            let j = serde_json::to_string_pretty(&head).map_err(|e| ("JSON", e.into()))?;
+            // The head ends in "\n}": the providers go in before it, separated by commas.
+            let open = j.strip_suffix("\n}").unwrap_or(&j);
+            json.write_all(open.as_bytes()).map_err(json_failed)?;
+            json.write_all(b",\n  \"provider\": [")
+                .map_err(json_failed)?;
         }
-        let head = Head {
-            format: crate::manifest::FORMAT,
-            pack,
-        };
-        let Texts { toml, json } = self;
-        let (toml, json) = rayon::join(
-            || write_toml(&head, toml, toml_out),
-            || write_json(&head, json, json_out),
+        Ok(Documents {
+            toml,
+            json,
+            written: 0,
+            providers: pack.providers,
+        })
+    }
+
+    /// Writes the next provider with its assets into both documents (the two at once).
+    pub(crate) fn provider(&mut self, provider: &ProviderOut) -> Result<(), TextError> {
+        if self.written == self.providers {
+            return Err(("TOML", "more providers than the header counts".into()));
+        }
+        let first = self.written == 0;
+        let (toml, json) = (&mut self.toml, &mut self.json);
+        let (t, j) = rayon::join(
+            || write_toml(provider, toml),
+            || write_json(provider, first, json),
         );
-        toml.and(json)
+        t.and(j)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the documents (each with a final newline) and gives back their writers.
+    pub(crate) fn finish(mut self) -> Result<(T, J), TextError> {
+        if self.written != self.providers {
+            return Err(("TOML", "fewer providers than the header counts".into()));
+        }
+        if self.providers > 0 {
+            self.json.write_all(b"\n  ]\n}\n").map_err(json_failed)?;
+        }
+        Ok((self.toml, self.json))
     }
 }
 
@@ -367,32 +361,29 @@ fn json_failed(e: std::io::Error) -> TextError {
     ("JSON", e.into())
 }
 
-/// The head, then each provider's `[[provider]]` table after a blank line.
-fn write_toml(head: &Head, parts: Vec<String>, out: &mut impl Write) -> Result<(), TextError> {
-    let head = toml::to_string(head).map_err(|e| ("TOML", e.into()))?;
-    out.write_all(head.as_bytes()).map_err(toml_failed)?;
-    for table in parts {
-        out.write_all(b"\n").map_err(toml_failed)?;
-        out.write_all(table.as_bytes()).map_err(toml_failed)?;
-    }
-    Ok(())
+/// A provider's `[[provider]]` table, after a blank line.
+fn write_toml(provider: &ProviderOut, out: &mut impl Write) -> Result<(), TextError> {
+    let table = toml::to_string(&OneProvider {
+        provider: [provider],
+    })
+    .map_err(|e| ("TOML", e.into()))?;
+    out.write_all(b"\n").map_err(toml_failed)?;
+    out.write_all(table.as_bytes()).map_err(toml_failed)
 }
 
-/// The head's object with each provider's object in its `provider` array.
-fn write_json(head: &Head, parts: Vec<Vec<u8>>, out: &mut impl Write) -> Result<(), TextError> {
-    let head = serde_json::to_string_pretty(head).map_err(|e| ("JSON", e.into()))?;
-    // The head ends in "\n}": the providers go in before it, separated by commas.
-    let open = head.strip_suffix("\n}").unwrap_or(&head);
-    out.write_all(open.as_bytes()).map_err(json_failed)?;
-    out.write_all(b",\n  \"provider\": [")
-        .map_err(json_failed)?;
-    for (i, object) in parts.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",").map_err(json_failed)?;
-        }
-        out.write_all(&object).map_err(json_failed)?;
-    }
-    out.write_all(b"\n  ]\n}\n").map_err(json_failed)
+/// A provider's object in the `provider` array, after a comma unless it is the `first`;
+/// serialised whole first (the serialiser writes a token at a time).
+fn write_json(provider: &ProviderOut, first: bool, out: &mut impl Write) -> Result<(), TextError> {
+    let mut object = match first {
+        true => b"\n    ".to_vec(),
+        false => b",\n    ".to_vec(),
+    };
+    let indented = Indented {
+        out: &mut object,
+        by: b"    ",
+    };
+    serde_json::to_writer_pretty(indented, provider).map_err(|e| ("JSON", e.into()))?;
+    out.write_all(&object).map_err(json_failed)
 }
 
 #[cfg(test)]
@@ -428,12 +419,11 @@ mod tests {
     }
 
     fn texts_of(m: &PackManifest) -> (String, String) {
-        let mut texts = Texts::default();
+        let mut documents = Documents::start(&m.pack, Vec::new(), Vec::new()).expect("start");
         for p in &m.provider {
-            texts.push(p).expect("push");
+            documents.provider(p).expect("provider");
         }
-        let (mut toml, mut json) = (Vec::new(), Vec::new());
-        texts.finish(&m.pack, &mut toml, &mut json).expect("finish");
+        let (toml, json) = documents.finish().expect("finish");
         let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
         (text(toml), text(json))
     }

@@ -12,14 +12,18 @@ pub struct Source {
     /// Shared with every problem found in the file.
     path: Arc<Path>,
     text: String,
-    line_starts: Vec<usize>,
+    /// Where each line starts, as 32-bit offsets (half the memory of a 20,000-asset
+    /// manifest's index; spans are 32-bit too): lines starting past 4 GiB are not indexed, and
+    /// count as the last line indexed.
+    line_starts: Vec<u32>,
 }
 
 impl Source {
     /// Wraps `text` read from `path`.
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let starts = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1));
+        line_starts.extend(starts.map_while(Result::ok));
         Source {
             path: path.into().into(),
             text,
@@ -35,8 +39,11 @@ impl Source {
     /// 1-based line and column (counted in characters) of byte `offset`.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
         let mut end = offset;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -47,12 +54,11 @@ impl Source {
 
     /// The text of 1-based `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> Option<&str> {
-        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let start = *self.line_starts.get(line.checked_sub(1)?)? as usize;
         let end = self
             .line_starts
             .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&s| s as usize);
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
 
