@@ -167,3 +167,61 @@ fn stream(
         inspection,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn file(base: &Arc<Place>, rel: &str) -> SourceFile {
+        SourceFile {
+            base: Arc::clone(base),
+            rel: rel.into(),
+            recorded: true,
+        }
+    }
+
+    fn found(len: u64) -> Inspection {
+        Inspection {
+            pixels: Some((len as u32, 1)),
+            ..Inspection::default()
+        }
+    }
+
+    /// Files are found by their folder's value and their path, whatever order the pack read
+    /// them in, also when two manifests name one folder (two shared folders, equal).
+    #[test]
+    fn read_files_are_found_by_folder_and_path() {
+        let north = Arc::new(Place::Local(PathBuf::from("/assets/north")));
+        let north_again = Arc::new(Place::Local(PathBuf::from("/assets/north")));
+        let south = Arc::new(Place::Local(PathBuf::from("/assets/south")));
+        let files = [
+            file(&south, "b.png"),
+            file(&north, "z/poster.pdf"),
+            file(&north_again, "a.svg"),
+            file(&south, "a.png"),
+            file(&north, "b.png"),
+        ];
+        let read = ReadFiles::new(
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f, i as u64, found(i as u64)))
+                .collect(),
+        );
+        let north_files = read.below(&Place::Local(PathBuf::from("/assets/north")));
+        let len = |below: &Below, rel: &str| below.get(rel).map(|e| e.len);
+        assert_eq!(len(&north_files, "z/poster.pdf"), Some(1));
+        assert_eq!(len(&north_files, "a.svg"), Some(2));
+        assert_eq!(len(&north_files, "b.png"), Some(4));
+        assert_eq!(len(&north_files, "a.png"), None, "south's file");
+        let south_files = read.below(&south);
+        assert_eq!(len(&south_files, "a.png"), Some(3));
+        assert_eq!(
+            south_files.get("b.png").map(|e| e.inspection),
+            Some(found(0))
+        );
+        let elsewhere = read.below(&Place::Local(PathBuf::from("/assets")));
+        assert_eq!(len(&elsewhere, "north/a.svg"), None);
+    }
+}
