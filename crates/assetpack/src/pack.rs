@@ -28,6 +28,7 @@
 //! assert!(zip.into_inner().starts_with(b"PK\x03\x04"));
 //! ```
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -373,25 +374,27 @@ fn read_small(
 /// Packs `items[range]` into a ZIP fragment of their own (see `fragment`: one DEFLATE encoder
 /// per reader thread for all its entries). Fragments are made in parallel by the readers.
 fn make_fragment(
-    items: &[(String, Item)],
+    items: &[Named],
     range: std::ops::Range<usize>,
-    time: DateTime,
+    (top, time): (&str, DateTime),
     cache: Option<&Cache>,
     spares: &Spares,
 ) -> Msg {
     let mut zip = Fragment::in_buffer(
         spares.take(),
-        fragment_capacity(&items[range.clone()]),
+        fragment_capacity(&items[range.clone()], top),
         items[range.clone()]
             .iter()
-            .map(|(name, _)| 46 + name.len())
+            .map(|(rest, _)| 46 + top.len() + 1 + rest.len())
             .sum(),
         time,
     );
     let mut read = Vec::with_capacity(range.len());
     let mut buf = Vec::new();
+    let mut whole = String::new();
     for k in range {
-        let (name, item) = &items[k];
+        let (rest, item) = &items[k];
+        let name = full_name(top, rest, &mut whole);
         let written = match item {
             Item::Dir => {
                 read.push(None);
@@ -440,9 +443,9 @@ fn make_fragment(
 /// Room for the entries of a fragment as stored, with their local headers; text that is
 /// always deflated (the resolved manifests, megabytes on a large bundle) gets a third, and
 /// the fragment grows if that is short.
-fn fragment_capacity(items: &[(String, Item)]) -> usize {
-    let entry = |(name, item): &(String, Item)| {
-        let header = 30 + name.len() + 64;
+fn fragment_capacity(items: &[Named], top: &str) -> usize {
+    let entry = |(rest, item): &Named| {
+        let header = 30 + top.len() + 1 + rest.len() + 64;
         match item {
             Item::Dir => header,
             Item::Bytes(e, _) if e.method == Method::Deflate => header + e.bytes as usize / 3,
@@ -590,8 +593,23 @@ impl Window {
     }
 }
 
+/// An entry as the writer takes it: its name in the ZIP less the top folder's `<name>/`, which
+/// every name starts with (the plan's path, borrowed; a folder's own `d/`, or `""` for the top
+/// folder), and what it holds. Borrowed, the names of 20,000 entries are not copied for the
+/// whole of the pack; each is written out whole ([`full_name`]) when its entry is.
+type Named<'a> = (Cow<'a, str>, Item<'a>);
+
+/// The name in the ZIP of the entry named `rest` below the top folder `top`, into `out`.
+fn full_name<'o>(top: &str, rest: &str, out: &'o mut String) -> &'o str {
+    out.clear();
+    out.push_str(top);
+    out.push('/');
+    out.push_str(rest);
+    out
+}
+
 /// The entries of `plan` in ZIP order: every folder in its sorted place, then the files.
-fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
+fn items(plan: &Plan) -> Vec<Named<'_>> {
     // Each folder once, found without making its name: an entry's folders are met again
     // and again (20,000 files in a few hundred folders), and once one is known, so are all
     // the folders above it.
@@ -605,11 +623,11 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
             }
         }
     }
-    let mut items: Vec<(String, Item)> = Vec::with_capacity(1 + dirs.len() + plan.entries.len());
-    items.push((format!("{}/", plan.name), Item::Dir));
+    let mut items: Vec<Named> = Vec::with_capacity(1 + dirs.len() + plan.entries.len());
+    items.push((Cow::Borrowed(""), Item::Dir));
     items.extend(
         dirs.into_iter()
-            .map(|d| (format!("{}/{d}/", plan.name), Item::Dir)),
+            .map(|d| (Cow::Owned(format!("{d}/")), Item::Dir)),
     );
     for e in &plan.entries {
         let item = match &e.data {
@@ -617,9 +635,10 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
             EntryData::Bytes(bytes) => Item::Bytes(e, bytes),
             EntryData::Deflated(d) => Item::Deflated(e, d),
         };
-        items.push((plan.zip_name(e), item));
+        items.push((Cow::Borrowed(e.path.as_str()), item));
     }
-    // Names are unique, so an unstable sort gives the one order.
+    // Names are unique, so an unstable sort gives the one order (every whole name starts
+    // with the same `<name>/`, so the rests sort as the names do).
     items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     items
 }
@@ -630,7 +649,7 @@ fn items(plan: &Plan) -> Vec<(String, Item<'_>)> {
 /// another. Depends only on the plan, so the ZIP is the same whatever the number of readers
 /// (and a fragment's entries are copied into the pack as they are, so the cut does not
 /// change the bytes either).
-fn jobs(items: &[(String, Item)], from_bucket: bool) -> Vec<Job> {
+fn jobs(items: &[Named], from_bucket: bool) -> Vec<Job> {
     let fits = |entries: usize, files: usize, file: usize| match from_bucket {
         true => files + file <= 1,
         false => entries < BATCH_FILES,
@@ -742,7 +761,13 @@ pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
                 };
                 let ok = match &jobs[j] {
                     Job::Fragment(range) => tx
-                        .send(make_fragment(&items, range.clone(), time, cache, &spares))
+                        .send(make_fragment(
+                            &items,
+                            range.clone(),
+                            (&plan.name, time),
+                            cache,
+                            &spares,
+                        ))
                         .is_ok(),
                     Job::Alone(k) => match &items[*k].1 {
                         Item::File(e, path) => {
@@ -771,6 +796,7 @@ pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
             rxs,
             out,
             &Shared {
+                top: &plan.name,
                 pool: &pool,
                 spares: &spares,
                 time,
@@ -803,6 +829,8 @@ fn base_options(time: DateTime) -> SimpleFileOptions {
 
 /// What the writer shares with the readers.
 struct Shared<'a> {
+    /// The pack's top folder, which every name starts with.
+    top: &'a str,
     pool: &'a Pool,
     spares: &'a Spares,
     /// The time of every entry.
@@ -839,7 +867,7 @@ fn differs(src: &SourceFile, detail: String) -> PackError {
 /// writes it (a fragment merged whole, a large file streamed).
 fn write_jobs<'a, W: Write + Seek>(
     base: SimpleFileOptions,
-    items: &[(String, Item<'a>)],
+    items: &[Named<'a>],
     jobs: &[Job],
     rxs: Vec<Receiver<Msg>>,
     out: W,
@@ -929,7 +957,7 @@ impl<W: Seek> Seek for Abandon<'_, W> {
 fn write_entries<'a, W: Write + Seek>(
     zip: &mut ZipWriter<Abandon<'_, W>>,
     base: SimpleFileOptions,
-    items: &[(String, Item<'a>)],
+    items: &[Named<'a>],
     jobs: &[Job],
     rxs: Vec<Receiver<Msg>>,
     shared: &Shared,
@@ -947,12 +975,14 @@ fn write_entries<'a, W: Write + Seek>(
                 write_fragment(zip, items, range.clone(), rx, shared, &mut found)?
             }
             Job::Alone(k) => match &items[*k] {
-                (name, Item::File(e, src)) => {
-                    let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
+                (rest, Item::File(e, src)) => {
+                    let name = full_name(shared.top, rest, &mut String::new()).to_owned();
+                    let (len, inspection) = write_large(zip, base, &name, e, src, rx, shared)?;
                     found.push(src, len, inspection);
                 }
-                (name, Item::Deflated(e, d)) => {
-                    copy_deflated(zip, name, shared.time, e.bytes, d).map_err(io_write)?;
+                (rest, Item::Deflated(e, d)) => {
+                    let name = full_name(shared.top, rest, &mut String::new()).to_owned();
+                    copy_deflated(zip, &name, shared.time, e.bytes, d).map_err(io_write)?;
                     shared.progress.advance(e.bytes);
                 }
                 _ => {}
@@ -988,7 +1018,7 @@ fn stopped(path: PathBuf) -> PackError {
 /// Merges the fragment of `items[range]`, once every file in it is checked against the plan.
 fn write_fragment<'a, W: Write + Seek>(
     zip: &mut ZipWriter<W>,
-    items: &[(String, Item<'a>)],
+    items: &[Named<'a>],
     range: std::ops::Range<usize>,
     rx: &Receiver<Msg>,
     shared: &Shared,
