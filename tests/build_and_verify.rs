@@ -199,6 +199,67 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
     assert!(stdout(&o).contains("intact"));
 }
 
+/// Every file `manifest.json` lists for an asset (its own, renditions, transcript, captions,
+/// a message's text) is in the pack at that path, with that size and the SHA-256 that
+/// `SHA256SUMS` gives it; no provider file is left out; and the header counts them.
+#[test]
+fn the_resolved_manifest_lists_every_packed_file_with_its_size_and_checksum() {
+    let (_data, _out, zip) = shipped_pack();
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(&zip, x.path());
+    let root = x.path().join(NAME);
+    let sums: std::collections::BTreeMap<String, String> =
+        fs::read_to_string(root.join("SHA256SUMS"))
+            .expect("sums")
+            .lines()
+            .map(|l| (l[66..].to_owned(), l[..64].to_owned()))
+            .collect();
+    let json = fs::read_to_string(root.join("manifest.json")).expect("json");
+    let manifest: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let mut listed = std::collections::BTreeSet::new();
+    let providers = manifest["provider"].as_array().expect("providers");
+    for provider in providers {
+        for asset in provider["asset"].as_array().expect("assets") {
+            let renditions = asset["renditions"].as_array().into_iter().flatten();
+            let files = [&asset["file"], &asset["transcript"], &asset["captions"]]
+                .into_iter()
+                .chain(renditions)
+                .filter(|f| !f.is_null());
+            for f in files {
+                let path = f["path"].as_str().expect("a path");
+                assert!(listed.insert(path.to_owned()), "{path} listed twice");
+                let on_disk = fs::metadata(root.join(path)).expect("listed file is packed");
+                assert_eq!(f["bytes"].as_u64(), Some(on_disk.len()), "{path}");
+                assert_eq!(
+                    f["sha256"].as_str(),
+                    sums.get(path).map(String::as_str),
+                    "{path}"
+                );
+            }
+        }
+    }
+    let ids: Vec<&str> = providers.iter().filter_map(|p| p["id"].as_str()).collect();
+    let in_provider_folders = sums
+        .keys()
+        .filter(|p| ids.iter().any(|id| p.starts_with(&format!("{id}/"))))
+        .count();
+    assert!(listed.len() > 20, "{} files", listed.len());
+    assert_eq!(
+        listed.len(),
+        in_provider_folders,
+        "every provider file is listed"
+    );
+    assert_eq!(
+        manifest["pack"]["providers"].as_u64(),
+        Some(ids.len() as u64)
+    );
+    let assets: usize = providers
+        .iter()
+        .map(|p| p["asset"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(manifest["pack"]["assets"].as_u64(), Some(assets as u64));
+}
+
 #[test]
 fn rebuilds_are_byte_identical() {
     let data = shipped_copy();
