@@ -82,6 +82,14 @@ fn unzip_into(zip: &Path, dir: &Path) {
         .expect("the zip crate extracts the pack");
 }
 
+/// `zip` extracted by the zip crate into a new folder, and the pack's top folder in it.
+fn unzipped(zip: &Path) -> (TempDir, PathBuf) {
+    let x = TempDir::new().expect("tempdir");
+    unzip_into(zip, x.path());
+    let root = x.path().join(NAME);
+    (x, root)
+}
+
 #[test]
 fn shipped_bundle_opens_in_every_reader_and_checks_out() {
     let (data, _out, zip) = shipped_pack();
@@ -205,9 +213,7 @@ fn shipped_bundle_opens_in_every_reader_and_checks_out() {
 #[test]
 fn the_resolved_manifest_lists_every_packed_file_with_its_size_and_checksum() {
     let (_data, _out, zip) = shipped_pack();
-    let x = TempDir::new().expect("tempdir");
-    unzip_into(&zip, x.path());
-    let root = x.path().join(NAME);
+    let (_x, root) = unzipped(&zip);
     let sums: std::collections::BTreeMap<String, String> =
         fs::read_to_string(root.join("SHA256SUMS"))
             .expect("sums")
@@ -1494,9 +1500,7 @@ fn build_never_overwrites_what_is_not_a_pack() {
 #[test]
 fn the_pack_carries_its_index_which_names_the_manifest_checksum() {
     let (data, out, zip) = shipped_pack();
-    let x = TempDir::new().expect("tempdir");
-    unzip_into(&zip, x.path());
-    let root = x.path().join(NAME);
+    let (_x, root) = unzipped(&zip);
     let pdf = root.join("index.pdf");
     assert!(pdf.is_file(), "index.pdf is in the pack");
     let sums = fs::read_to_string(root.join("SHA256SUMS")).expect("sums");
