@@ -3,11 +3,9 @@
 
 use std::io::{self, Read};
 use std::ops::Range;
-use std::sync::Arc;
 
 use crate::content::{self, Inspection};
 use crate::files::Opened;
-use crate::plan::SourceFile;
 use crate::store::Place;
 
 use crate::digest::{self, BUFFER};
@@ -46,14 +44,14 @@ impl Examined {
 #[derive(Debug, Default)]
 pub struct ReadFiles<'a> {
     /// Each file, its size and what reading it found, by folder (the folder's address: a
-    /// manifest's files share one) and then by path.
+    /// manifest's files share one) and then by path below it.
     files: Vec<ReadFile<'a>>,
     /// Each folder's run in `files`.
     folders: Vec<(&'a Place, Range<usize>)>,
 }
 
-/// A file a pack read: where it is, its size and what it holds.
-type ReadFile<'a> = (&'a SourceFile, u64, Inspection);
+/// A file a pack read: its folder, its path below it, its size and what it holds.
+pub type ReadFile<'a> = (&'a Place, &'a str, u64, Inspection);
 
 /// The files [`ReadFiles`] holds below one folder.
 pub struct Below<'r, 'a>(Vec<&'r [ReadFile<'a>]>);
@@ -61,14 +59,13 @@ pub struct Below<'r, 'a>(Vec<&'r [ReadFile<'a>]>);
 impl<'a> ReadFiles<'a> {
     /// What reading the files `found` found: each by its folder and its path below it.
     pub fn new(mut found: Vec<ReadFile<'a>>) -> Self {
-        found.sort_unstable_by(|(a, ..), (b, ..)| {
-            (Arc::as_ptr(&a.base), &a.rel).cmp(&(Arc::as_ptr(&b.base), &b.rel))
-        });
+        let by_address = |f: &ReadFile<'a>| (std::ptr::from_ref(f.0), f.1);
+        found.sort_unstable_by(|a, b| by_address(a).cmp(&by_address(b)));
         let mut folders: Vec<(&Place, Range<usize>)> = Vec::new();
-        for (i, (src, ..)) in found.iter().enumerate() {
+        for (i, &(base, ..)) in found.iter().enumerate() {
             match folders.last_mut() {
-                Some((base, run)) if std::ptr::eq(*base, &*src.base) => run.end = i + 1,
-                _ => folders.push((&src.base, i..i + 1)),
+                Some((b, run)) if std::ptr::eq(*b, base) => run.end = i + 1,
+                _ => folders.push((base, i..i + 1)),
             }
         }
         ReadFiles {
@@ -92,10 +89,8 @@ impl Below<'_, '_> {
     /// What reading the file at `rel` found.
     pub fn get(&self, rel: &str) -> Option<Examined> {
         self.0.iter().find_map(|run| {
-            let at = run
-                .binary_search_by(|(src, ..)| src.rel.as_str().cmp(rel))
-                .ok()?;
-            let (_, len, inspection) = run.get(at)?;
+            let at = run.binary_search_by(|(_, r, ..)| (*r).cmp(rel)).ok()?;
+            let (.., len, inspection) = run.get(at)?;
             Some(Examined::read(*len, inspection.clone()))
         })
     }
@@ -172,13 +167,10 @@ fn stream(
 mod tests {
     use super::*;
     use std::path::PathBuf;
+    use std::sync::Arc;
 
-    fn file(base: &Arc<Place>, rel: &str) -> SourceFile {
-        SourceFile {
-            base: Arc::clone(base),
-            rel: rel.into(),
-            recorded: true,
-        }
+    fn file<'a>(base: &'a Arc<Place>, rel: &'a str) -> (&'a Place, &'a str) {
+        (base, rel)
     }
 
     fn found(len: u64) -> Inspection {
@@ -206,7 +198,7 @@ mod tests {
             files
                 .iter()
                 .enumerate()
-                .map(|(i, f)| (f, i as u64, found(i as u64)))
+                .map(|(i, &(base, rel))| (base, rel, i as u64, found(i as u64)))
                 .collect(),
         );
         let north_files = read.below(&Place::Local(PathBuf::from("/assets/north")));

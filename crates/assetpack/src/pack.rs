@@ -46,7 +46,7 @@ use crate::content::{self, Inspection};
 use crate::deflated::Deflated;
 use crate::examine::ReadFiles;
 use crate::files::Opened;
-use crate::plan::{Entry, EntryData, Method, Plan, SourceFile};
+use crate::plan::{zip_name_into, Entry, EntryData, Method, Plan, SourceFile};
 use crate::progress::Progress;
 
 mod fragment;
@@ -394,7 +394,7 @@ fn make_fragment(
     let mut whole = String::new();
     for k in range {
         let (rest, item) = &items[k];
-        let name = full_name(top, rest, &mut whole);
+        let name = zip_name_into(top, rest, &mut whole);
         let written = match item {
             Item::Dir => {
                 read.push(None);
@@ -596,17 +596,8 @@ impl Window {
 /// An entry as the writer takes it: its name in the ZIP less the top folder's `<name>/`, which
 /// every name starts with (the plan's path, borrowed; a folder's own `d/`, or `""` for the top
 /// folder), and what it holds. Borrowed, the names of 20,000 entries are not copied for the
-/// whole of the pack; each is written out whole ([`full_name`]) when its entry is.
+/// whole of the pack; each is written out whole ([`zip_name_into`]) when its entry is.
 type Named<'a> = (Cow<'a, str>, Item<'a>);
-
-/// The name in the ZIP of the entry named `rest` below the top folder `top`, into `out`.
-fn full_name<'o>(top: &str, rest: &str, out: &'o mut String) -> &'o str {
-    out.clear();
-    out.push_str(top);
-    out.push('/');
-    out.push_str(rest);
-    out
-}
 
 /// The entries of `plan` in ZIP order: every folder in its sorted place, then the files.
 fn items(plan: &Plan) -> Vec<Named<'_>> {
@@ -963,6 +954,7 @@ fn write_entries<'a, W: Write + Seek>(
     shared: &Shared,
 ) -> Result<Found<'a>, PackError> {
     let mut found = Found(Vec::with_capacity(items.len()));
+    let mut whole = String::new();
     for (j, (job, rx)) in jobs.iter().zip(&rxs).enumerate() {
         if shared.progress.cancelled() {
             return Err(PackError::Cancelled);
@@ -976,13 +968,13 @@ fn write_entries<'a, W: Write + Seek>(
             }
             Job::Alone(k) => match &items[*k] {
                 (rest, Item::File(e, src)) => {
-                    let name = full_name(shared.top, rest, &mut String::new()).to_owned();
-                    let (len, inspection) = write_large(zip, base, &name, e, src, rx, shared)?;
+                    let name = zip_name_into(shared.top, rest, &mut whole);
+                    let (len, inspection) = write_large(zip, base, name, e, src, rx, shared)?;
                     found.push(src, len, inspection);
                 }
                 (rest, Item::Deflated(e, d)) => {
-                    let name = full_name(shared.top, rest, &mut String::new()).to_owned();
-                    copy_deflated(zip, &name, shared.time, e.bytes, d).map_err(io_write)?;
+                    let name = zip_name_into(shared.top, rest, &mut whole);
+                    copy_deflated(zip, name, shared.time, e.bytes, d).map_err(io_write)?;
                     shared.progress.advance(e.bytes);
                 }
                 _ => {}
@@ -995,11 +987,11 @@ fn write_entries<'a, W: Write + Seek>(
 
 /// What the pack found in each provider file it read, with the file's folder and path
 /// borrowed from the plan (see [`ReadFiles`]).
-struct Found<'a>(Vec<(&'a SourceFile, u64, Inspection)>);
+struct Found<'a>(Vec<crate::examine::ReadFile<'a>>);
 
 impl<'a> Found<'a> {
     fn push(&mut self, src: &'a SourceFile, len: u64, inspection: Inspection) {
-        self.0.push((src, len, inspection));
+        self.0.push((&src.base, &src.rel, len, inspection));
     }
 
     fn into_read_files(self) -> ReadFiles<'a> {

@@ -168,8 +168,20 @@ impl Plan {
 
     /// The entry's full name in the ZIP: `<name>/<path>`.
     pub fn zip_name(&self, entry: &Entry) -> String {
-        format!("{}/{}", self.name, entry.path)
+        let mut name = String::new();
+        zip_name_into(&self.name, &entry.path, &mut name);
+        name
     }
+}
+
+/// The name in the ZIP of what is at `path` in a pack whose top folder is `top`, into `out`
+/// (replacing what it held): `<top>/<path>`.
+pub(crate) fn zip_name_into<'o>(top: &str, path: &str, out: &'o mut String) -> &'o str {
+    out.clear();
+    out.push_str(top);
+    out.push('/');
+    out.push_str(path);
+    out
 }
 
 /// A plan but for the files made from it (the PDF index, the HTML catalogue and its thumbnails)
@@ -455,16 +467,13 @@ enum Slot<'a> {
 }
 
 /// The slots of the chosen asset `s` of `m` (see [`Slot`]).
-fn slots<'a>(m: &'a Manifest, a: &'a Asset, s: &Selected) -> Vec<Slot<'a>> {
-    let mut slots: Vec<Slot> = s
-        .files(m)
-        .into_iter()
-        .map(|(role, f)| Slot::File(role, f))
-        .collect();
-    if let Content::Text { text, .. } = &a.content {
-        slots.push(Slot::Message(text));
-    }
-    slots
+fn slots<'a>(m: &'a Manifest, a: &'a Asset, s: &Selected) -> impl Iterator<Item = Slot<'a>> {
+    let message = match &a.content {
+        Content::Text { text, .. } => Some(Slot::Message(text)),
+        _ => None,
+    };
+    let files = s.files(m).into_iter();
+    files.map(|(role, f)| Slot::File(role, f)).chain(message)
 }
 
 /// The chosen assets of each manifest gathered on their own (in parallel: on a large bundle
@@ -525,13 +534,13 @@ impl Draft {
             options.compression,
         ));
         // The resolved manifests are written while the paths are checked.
-        let written = Written {
+        let chosen = Chosen {
             inputs,
             by_manifest: &by_manifest,
             payload: &payload,
         };
         let (documents, checked) = rayon::join(
-            || resolved_manifests(header, edition, options, &files, &gathered, &written),
+            || resolved_manifests(header, edition, options, &files, &gathered, &chosen),
             || check_paths(payload.iter().map(|e| e.path.as_str()).chain(DOCUMENTS)),
         );
         checked?;
@@ -671,13 +680,13 @@ fn file_entry(
 
 /// What the resolved manifests are written from: the chosen assets, manifest by manifest,
 /// and the payload gathered from them (see [`Gathered::parts`]).
-struct Written<'w, 'a> {
+struct Chosen<'w, 'a> {
     inputs: &'a Inputs,
     by_manifest: &'w BTreeMap<usize, Vec<&'a Selected>>,
     payload: &'w [Entry],
 }
 
-impl<'a> Written<'_, 'a> {
+impl<'a> Chosen<'_, 'a> {
     /// Provider `mi` of the resolved manifests, with its `chosen` assets, each file's path,
     /// SHA-256 and size taken from `entries` (the payload gathered from them, in order).
     fn provider(&self, mi: usize, entries: &[Entry]) -> Option<ProviderOut<'a>> {
@@ -796,7 +805,7 @@ fn resolved_manifests(
     options: &PlanOptions,
     generated: &[(String, Arc<[u8]>)],
     g: &Gathered,
-    from: &Written,
+    from: &Chosen,
 ) -> Result<[Entry; 2], PlanError> {
     let (count, bytes) = g.files;
     let pack = PackInfo {
@@ -830,9 +839,10 @@ fn resolved_manifests(
         start = end;
     }
     let (toml, json) = documents.finish().map_err(serialise)?;
+    let method = |path| move |len| method_for(path, len, options.compression);
     Ok([
-        document_entry(DOCUMENTS[0], toml, options.compression)?,
-        document_entry(DOCUMENTS[1], json, options.compression)?,
+        document_entry(DOCUMENTS[0], toml, method(DOCUMENTS[0]))?,
+        document_entry(DOCUMENTS[1], json, method(DOCUMENTS[1]))?,
     ])
 }
 
@@ -849,18 +859,14 @@ fn about_how_long(g: &Gathered) -> (usize, usize) {
 fn document_entry(
     path: &str,
     doc: DocumentWriter,
-    compression: Compression,
+    method_for_len: impl FnOnce(u64) -> Method,
 ) -> Result<Entry, PlanError> {
-    let failed = |e: io::Error| PlanError::Serialise {
-        format: "DEFLATE",
-        source: e.into(),
-    };
-    let doc = doc.finish().map_err(failed)?;
-    let method = method_for(path, doc.len, compression);
+    let doc = doc.finish().map_err(deflate_failed)?;
+    let method = method_for_len(doc.len);
     let data = match (doc.data, method) {
         (Held::Plain(bytes), _) => EntryData::Bytes(bytes.into()),
         (Held::Deflated(deflated), Method::Store) => {
-            EntryData::Bytes(deflated.inflate().map_err(failed)?.into())
+            EntryData::Bytes(deflated.inflate().map_err(deflate_failed)?.into())
         }
         (Held::Deflated(deflated), _) => EntryData::Deflated(deflated),
     };
@@ -871,6 +877,14 @@ fn document_entry(
         bytes: doc.len,
         method,
     })
+}
+
+/// DEFLATE failed on a document the plan made.
+fn deflate_failed(e: io::Error) -> PlanError {
+    PlanError::Serialise {
+        format: "DEFLATE",
+        source: e.into(),
+    }
 }
 
 /// The resolved manifest's serialiser failed.
@@ -925,30 +939,18 @@ fn software() -> String {
     format!("assetpack {}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The entry of a checksum file: held deflated, as the resolved manifests are (a line of 64
-/// hex digits and a path each, 2 MB for 20,000 files, which the pack holds to its end).
+/// The entry of a checksum file, deflated (it is text, whatever its name says) unless the pack
+/// stores everything; held deflated, as the resolved manifests are (a line of 64 hex digits
+/// and a path each: 2 MB for 20,000 files, which the pack holds to its end).
 fn sums_entry(path: &str, text: String, compression: Compression) -> Result<Entry, PlanError> {
-    if matches!(compression, Compression::Store) {
-        return Ok(bytes_entry(
-            path,
-            text.into_bytes(),
-            Method::Store,
-            compression,
-        ));
-    }
-    let mut doc = DocumentWriter::new(true, text.len());
-    doc.write_all(text.as_bytes())
-        .map_err(|e| PlanError::Serialise {
-            format: "DEFLATE",
-            source: e.into(),
-        })?;
+    let store = matches!(compression, Compression::Store);
+    let mut doc = DocumentWriter::new(!store, text.len());
+    doc.write_all(text.as_bytes()).map_err(deflate_failed)?;
     drop(text);
-    let mut entry = document_entry(path, doc, compression)?;
-    // Deflated whatever its name says: it is text.
-    if let EntryData::Deflated(_) = entry.data {
-        entry.method = Method::Deflate;
-    }
-    Ok(entry)
+    document_entry(path, doc, |_| match store {
+        true => Method::Store,
+        false => Method::Deflate,
+    })
 }
 
 fn bytes_entry(path: &str, bytes: Vec<u8>, method: Method, compression: Compression) -> Entry {

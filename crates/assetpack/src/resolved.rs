@@ -242,6 +242,7 @@ pub(crate) struct Documents<T, J> {
     /// Providers the header counts.
     providers: usize,
 }
+
 /// The header of the resolved manifest: [`PackManifest`] less its providers (the field names
 /// must stay those of [`PackManifest`]; the test below compares the two).
 #[derive(Serialize)]
