@@ -266,6 +266,49 @@ fn the_resolved_manifest_lists_every_packed_file_with_its_size_and_checksum() {
     assert_eq!(manifest["pack"]["assets"].as_u64(), Some(assets as u64));
 }
 
+/// A pack of two small files: each stored (under 1 KiB, deflating saves nothing), but its
+/// `SHA256SUMS`, text the pack always deflates, deflated however short it is; and intact.
+#[test]
+fn a_short_checksum_file_is_still_deflated() {
+    let d = TempDir::new().expect("tempdir");
+    let files = d.path().join("files");
+    fs::create_dir(&files).expect("mkdir");
+    fs::write(
+        files.join("a.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    )
+    .expect("svg");
+    fs::write(files.join("b.txt"), "hello\n").expect("txt");
+    let o = run(
+        d.path(),
+        &[
+            "scan",
+            "files",
+            "--provider",
+            "tiny",
+            "-o",
+            "tiny.toml",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(d.path(), &["build", "tiny.toml", "-o", "t.zip", "--quiet"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let zip = d.path().join("t.zip");
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip).expect("open")).expect("a ZIP");
+    let method = |archive: &mut zip::ZipArchive<fs::File>, name: &str| {
+        let entry = archive.by_name(name).expect(name);
+        (entry.size(), entry.compression())
+    };
+    let (size, sums) = method(&mut archive, "t/SHA256SUMS");
+    assert!(size < 1024, "{size} bytes");
+    assert_eq!(sums, zip::CompressionMethod::Deflated);
+    let (_, svg) = method(&mut archive, "t/tiny/a.svg");
+    assert_eq!(svg, zip::CompressionMethod::Stored);
+    let o = run(d.path(), &["verify", "t.zip"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
 #[test]
 fn rebuilds_are_byte_identical() {
     let data = shipped_copy();
