@@ -7,12 +7,14 @@
 #                                 also times another assetpack binary (an older commit's) on the
 #                                 same data in the same run, to show what a change did
 #
-# Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, GNU time. Makes the
-# `national` and `many` corpora with the workspace's generator (assetpack-corpus), scans each
-# into nine manifests, then times, page cache warm, every tool writing a new file in the same
-# folder:
+# Needs: hyperfine, p7zip-full (7z), libarchive-tools (bsdtar), zip, openssl, GNU time.
+# Makes the `national` and `many` corpora with the workspace's generator (assetpack-corpus),
+# scans each into nine manifests, then times, page cache warm, every tool writing a new file in
+# the same folder:
 #   assetpack build (SHA-256 of every file, checked against the manifests) |
 #   7z a -tzip -mx0 -mmt2 | bsdtar --format zip (store) | zip -r -0 | cat of the files into one
+#   | openssl's SHA-256 of every file, one process per core (the hashing floor) | on `many`,
+#   7z -mx1 and bsdtar deflating (as a default build deflates the SVGs)
 # and `assetpack build --cache DIR`, whose thumbnails the warm-up run made (what a user who
 # rebuilds with the same --cache sees from the second build on), and `assetpack verify`
 # beside `assetpack check` on the same content; then runs each command
@@ -56,6 +58,19 @@ for profile in national many; do
     "cd $c && bsdtar --format zip --options zip:compression=store -cf $out/bsdtar.zip ."
     "cd $c && zip -q -r -0 $out/zip.zip ."
     "cd $c && find . -type f -print0 | xargs -0 cat > $out/cat.out")
+  # Not a peer but the floor: hashing every byte, one openssl (SHA-NI) per core, which a build
+  # must do besides what cat or bsdtar do (goals.py adds their CPU times up). As many files
+  # to each openssl as gives one per core, so that starting processes costs next to nothing.
+  per_core=$(( $(find "$c" -type f | wc -l) / $(nproc) + 1 ))
+  names+=("SHA-256 of every file, one openssl per core")
+  cmds+=("cd $c && find . -type f -print0 | xargs -0 -P$(nproc) -n $per_core openssl dgst -sha256 > /dev/null")
+  if [ "$profile" = many ]; then
+    # Peers that deflate, as a default build deflates the corpus's SVGs (on national they would
+    # deflate a gigabyte of PNG, JPEG and MP4 that a build stores, for minutes).
+    names+=("7z a -tzip -mx1 -mmt2 (deflate)" "bsdtar --format zip (deflate)")
+    cmds+=("cd $c && 7z a -tzip -mx1 -mmt2 $out/7z.zip . > /dev/null"
+      "cd $c && bsdtar --format zip -cf $out/bsdtar.zip .")
+  fi
   if [ -n "${BASELINE:-}" ]; then
     names+=("baseline build --no-index")
     cmds+=("$BASELINE build $m/*.toml -o $out/ap.zip --quiet --no-index")
