@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Which goals of the speed issue a bench/build.sh run meets: ratios within one run of the best
 times (the issue's measure: best of several, page cache warm; the ratio of the means is shown
-beside it, since a shared host's noise moves means most), and peak memory.
+beside it, since a shared host's noise moves means most), peak memory, and beside them the
+floor the same run measured (hashing's CPU added to the peer's, over the cores).
 Usage: goals.py WORKDIR (holding build-*.json/.peak and verify-*.json)."""
 import json
 import os
