@@ -27,7 +27,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ use crate::cache::Cache;
 use crate::catalog::{self, Edition, Inputs, Layout, Selected, Timestamp};
 use crate::content;
 pub use crate::deflated::Deflated;
-use crate::deflated::{DocumentWriter, Held};
+use crate::deflated::{DocumentWriter, Held, Written};
 use crate::manifest::{Asset, Content, FileRef, FileRole, Manifest, Place, Print, Provider};
 use crate::resolved::{AssetOut, Documents, FileOut, PackInfo, ProviderOut};
 use crate::safe_path;
@@ -840,9 +840,11 @@ fn resolved_manifests(
     }
     let (toml, json) = documents.finish().map_err(serialise)?;
     let method = |path| move |len| method_for(path, len, options.compression);
+    let (toml, json) = rayon::join(|| toml.finish(), || json.finish());
+    let finished = |doc: io::Result<Written>| doc.map_err(deflate_failed);
     Ok([
-        document_entry(DOCUMENTS[0], toml, method(DOCUMENTS[0]))?,
-        document_entry(DOCUMENTS[1], json, method(DOCUMENTS[1]))?,
+        document_entry(DOCUMENTS[0], finished(toml)?, method(DOCUMENTS[0]))?,
+        document_entry(DOCUMENTS[1], finished(json)?, method(DOCUMENTS[1]))?,
     ])
 }
 
@@ -858,10 +860,9 @@ fn about_how_long(g: &Gathered) -> (usize, usize) {
 /// The entry of a document made by a [`DocumentWriter`].
 fn document_entry(
     path: &str,
-    doc: DocumentWriter,
+    doc: Written,
     method_for_len: impl FnOnce(u64) -> Method,
 ) -> Result<Entry, PlanError> {
-    let doc = doc.finish().map_err(deflate_failed)?;
     let method = method_for_len(doc.len);
     let data = match (doc.data, method) {
         (Held::Plain(bytes), _) => EntryData::Bytes(bytes.into()),
@@ -944,9 +945,7 @@ fn software() -> String {
 /// and a path each: 2 MB for 20,000 files, which the pack holds to its end).
 fn sums_entry(path: &str, text: String, compression: Compression) -> Result<Entry, PlanError> {
     let store = matches!(compression, Compression::Store);
-    let mut doc = DocumentWriter::new(!store, text.len());
-    doc.write_all(text.as_bytes()).map_err(deflate_failed)?;
-    drop(text);
+    let doc = Written::whole(text.into_bytes(), !store).map_err(deflate_failed)?;
     document_entry(path, doc, |_| match store {
         true => Method::Store,
         false => Method::Deflate,
