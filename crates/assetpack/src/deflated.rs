@@ -157,23 +157,22 @@ impl Written {
     /// A document held whole, `text`, as a [`DocumentWriter`] given all of it holds it
     /// (deflated when `deflate`), its pieces deflated on every core while it is hashed.
     pub fn whole(text: Vec<u8>, deflate: bool) -> io::Result<Written> {
-        let hashes = || {
+        let len = text.len() as u64;
+        if !deflate {
+            let sha256 = crate::digest::sha256_bytes(&text);
+            let data = Held::Plain(text);
+            return Ok(Written { data, sha256, len });
+        }
+        let sums = || {
             let mut crc = flate2::Crc::new();
             crc.update(&text);
-            (hex::encode(Sha256::digest(&text)), crc.sum())
+            (crate::digest::sha256_bytes(&text), crc.sum())
         };
-        let len = text.len() as u64;
-        let (data, sha256) = match deflate {
-            false => {
-                let (sha256, _) = hashes();
-                (Held::Plain(text), sha256)
-            }
-            true => {
-                let (stream, (sha256, crc32)) = rayon::join(|| deflate_parallel(&text), hashes);
-                let stream = stream?.into();
-                (Held::Deflated(Deflated { stream, crc32 }), sha256)
-            }
-        };
+        let (stream, (sha256, crc32)) = rayon::join(|| deflate_parallel(&text), sums);
+        let data = Held::Deflated(Deflated {
+            stream: stream?.into(),
+            crc32,
+        });
         Ok(Written { data, sha256, len })
     }
 }

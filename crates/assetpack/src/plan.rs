@@ -857,7 +857,7 @@ fn about_how_long(g: &Gathered) -> (usize, usize) {
     (HEAD + items * 200, HEAD + items * 280)
 }
 
-/// The entry of a document made by a [`DocumentWriter`].
+/// The entry of a document as it was written (by a [`DocumentWriter`], or held whole).
 fn document_entry(
     path: &str,
     doc: Written,
