@@ -231,14 +231,15 @@ fn render_pdf(
     sections::contents(&mut l, input, &by_manifest, contents, form_first, paper);
     l.resolve_links();
     sections::footers(&mut l, &input.title(), paper);
-    let doc = document(&l, input, &bookmarks, images, paper)?;
+    let doc = document(&mut l, input, &bookmarks, images, paper)?;
     form::finish(doc, &l.fields, &input.title(), &fonts::field_font(&regular))
 }
 
 /// The laid-out pages as a PDF document, with the fonts cut down to the characters used, the
-/// thumbnails, the bookmarks and metadata dated at the edition.
+/// thumbnails, the bookmarks and metadata dated at the edition. The pages' drawing is moved
+/// out of `l`, not copied: for an index of a thousand pages it is tens of megabytes.
 fn document(
-    l: &Layout,
+    l: &mut Layout,
     input: &Input,
     bookmarks: &[(String, usize)],
     images: Vec<(printpdf::XObjectId, printpdf::RawImage)>,
@@ -260,10 +261,9 @@ fn document(
             .insert(id, printpdf::XObject::Image(raw));
     }
     let (w, h) = paper.size();
-    let pages: Vec<PdfPage> = l
-        .pages
-        .iter()
-        .map(|ops| PdfPage::new(Mm(w * 25.4 / 72.0), Mm(h * 25.4 / 72.0), ops.clone()))
+    let pages: Vec<PdfPage> = std::mem::take(&mut l.pages)
+        .into_iter()
+        .map(|ops| PdfPage::new(Mm(w * 25.4 / 72.0), Mm(h * 25.4 / 72.0), ops))
         .collect();
     doc.with_pages(pages);
     for (name, page) in bookmarks {
