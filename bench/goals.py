@@ -9,7 +9,6 @@ import os
 import sys
 
 work = sys.argv[1]
-cpu = {}
 
 
 def load(label):
@@ -17,7 +16,7 @@ def load(label):
         results = json.load(f)["results"]
     times = {r["command"]: Time(min(r["times"]), r["mean"]) for r in results}
     # Mean CPU seconds: (user, user + system).
-    cpu.update({(label, r["command"]): (r["user"], r["user"] + r["system"]) for r in results})
+    cpu = {r["command"]: (r["user"], r["user"] + r["system"]) for r in results}
     peak = {}
     path = os.path.join(work, label + ".peak")
     if os.path.exists(path):
@@ -25,7 +24,7 @@ def load(label):
             for line in f:
                 name, kb = line.rstrip("\n").split("\t")
                 peak[name] = int(kb) / 1024
-    return times, peak
+    return times, peak, cpu
 
 
 class Time:
@@ -45,12 +44,38 @@ def fastest(*times):
     return Time(min(t.best for t in times), min(t.mean for t in times))
 
 
+# The floor: the least time a build could take on this machine if its cores shared the work
+# perfectly, counting only the copying its store peer does (that peer's CPU time) and the
+# SHA-256 of every byte (openssl's user time, without its reading). It leaves out the CRC,
+# the ZIP headers, the manifests and any compression, so a build cannot go below it.
+HASH = "SHA-256 of every file, one openssl per core"
+COPIER = {"national": "cat into one file", "many": "bsdtar --format zip (store)"}
+DEFLATING = ("7z a -tzip -mx1 -mmt2 (deflate)", "bsdtar --format zip (deflate)")
+
+
+def floor_rows(corpus, b, cpu, build):
+    """The floor of `corpus` beside its goal's peer and the build, and the deflating peers."""
+    copier = COPIER[corpus]
+    if HASH not in cpu:
+        return []
+    seconds = (cpu[copier][1] + cpu[HASH][0]) / os.cpu_count()
+    floor = Time(seconds, seconds)
+    out = [(corpus, f"`{copier}`'s CPU + hashing's, over {os.cpu_count()} cores", floor / b[copier], build / floor)]
+    deflating = [b[n] for n in DEFLATING if n in b]
+    if deflating:
+        peer = fastest(*deflating)
+        out.append((corpus, "not a floor: the faster peer deflating (7-Zip -mx1, bsdtar)", peer / b[copier], build / peer))
+    return out
+
+
 rows = []
+floors = []
 for corpus in ("national", "many"):
-    b, bp = load(f"build-{corpus}")
-    v, _ = load(f"verify-{corpus}")
+    b, bp, cpu = load(f"build-{corpus}")
+    v, _, _ = load(f"verify-{corpus}")
     plain = "assetpack build --no-index --no-html"
     build = b[plain]
+    floors += floor_rows(corpus, b, cpu, build)
     peer = fastest(b["7z a -tzip -mx0 -mmt2"], b["bsdtar --format zip (store)"])
     rows.append((corpus, "build --no-index ≤ 1.0× the faster of 7-Zip and bsdtar", build / peer, 1.0, "×"))
     if corpus == "national":
@@ -69,26 +94,6 @@ for corpus in ("national", "many"):
     rows.append((corpus, "verify ≤ 1.2× check", v["assetpack verify"] / v["assetpack check"], 1.2, "×"))
     if plain in bp:
         rows.append((corpus, "build --no-index peak memory ≤ 64 MB", Time(bp[plain], bp[plain]), 64, " MB"))
-
-# The floor: the least time a build could take on this machine if its cores shared the work
-# perfectly, counting only the copying its store peer does (that peer's CPU time) and the
-# SHA-256 of every byte (openssl's user time, without its reading). It leaves out the CRC,
-# the ZIP headers, the manifests and any compression, so a build cannot go below it.
-HASH = "SHA-256 of every file, one openssl per core"
-floors = []
-for corpus, copier in (("national", "cat into one file"), ("many", "bsdtar --format zip (store)")):
-    label = f"build-{corpus}"
-    if (label, HASH) not in cpu:
-        continue
-    b, _ = load(label)
-    seconds = (cpu[(label, copier)][1] + cpu[(label, HASH)][0]) / os.cpu_count()
-    floor = Time(seconds, seconds)
-    floors.append((corpus, f"`{copier}`'s CPU + hashing's, over {os.cpu_count()} cores",
-                   floor / b[copier], b["assetpack build --no-index --no-html"] / floor))
-    deflating = [b[n] for n in ("7z a -tzip -mx1 -mmt2 (deflate)", "bsdtar --format zip (deflate)") if n in b]
-    if deflating:
-        floors.append((corpus, "not a floor: the faster peer deflating (7-Zip -mx1, bsdtar)",
-                       fastest(*deflating) / b[copier], b["assetpack build --no-index --no-html"] / fastest(*deflating)))
 
 print("\ngoals (speed issue), this run\n")
 print("| corpus | goal | this run: best (means) | met |")

@@ -55,7 +55,7 @@ use assetpack::catalog::{self, Selected};
 use assetpack::manifest::{Date, Manifest};
 pub use assetpack::plan::{IndexFacts, Made};
 pub use html::Links;
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions};
 
 use layout::Layout;
 pub use layout::Paper;
@@ -231,15 +231,17 @@ fn render_pdf(
     sections::contents(&mut l, input, &by_manifest, contents, form_first, paper);
     l.resolve_links();
     sections::footers(&mut l, &input.title(), paper);
-    let doc = document(&mut l, input, &bookmarks, images, paper)?;
+    // Moved, not copied: the drawing of an index of a thousand pages is tens of megabytes.
+    let pages = std::mem::take(&mut l.pages);
+    let doc = document(&l, pages, input, &bookmarks, images, paper)?;
     form::finish(doc, &l.fields, &input.title(), &fonts::field_font(&regular))
 }
 
-/// The laid-out pages as a PDF document, with the fonts cut down to the characters used, the
-/// thumbnails, the bookmarks and metadata dated at the edition. The pages' drawing is moved
-/// out of `l`, not copied: for an index of a thousand pages it is tens of megabytes.
+/// The laid-out `pages` (taken from `l`) as a PDF document, with the fonts cut down to the
+/// characters used, the thumbnails, the bookmarks and metadata dated at the edition.
 fn document(
-    l: &mut Layout,
+    l: &Layout,
+    pages: Vec<Vec<Op>>,
     input: &Input,
     bookmarks: &[(String, usize)],
     images: Vec<(printpdf::XObjectId, printpdf::RawImage)>,
@@ -261,7 +263,7 @@ fn document(
             .insert(id, printpdf::XObject::Image(raw));
     }
     let (w, h) = paper.size();
-    let pages: Vec<PdfPage> = std::mem::take(&mut l.pages)
+    let pages: Vec<PdfPage> = pages
         .into_iter()
         .map(|ops| PdfPage::new(Mm(w * 25.4 / 72.0), Mm(h * 25.4 / 72.0), ops))
         .collect();

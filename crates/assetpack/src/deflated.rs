@@ -56,11 +56,7 @@ thread_local! {
 pub(crate) fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
     DEFLATER.with(|d| {
         let d = &mut *d.borrow_mut();
-        let mut pieces = pieces_of(input).peekable();
-        while let Some(piece) = pieces.next() {
-            deflate_piece(d, piece, pieces.peek().is_none(), out)?;
-        }
-        Ok(())
+        pieces_of(input).try_for_each(|(piece, last)| deflate_piece(d, piece, last, out))
     })
 }
 
@@ -68,24 +64,26 @@ pub(crate) fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
 /// for a text held whole anyway (a bundle of 20,000 files has a checksum file of 2 MB).
 fn deflate_parallel(input: &[u8]) -> io::Result<Vec<u8>> {
     use rayon::prelude::*;
-    let pieces: Vec<&[u8]> = pieces_of(input).collect();
-    let last = pieces.len().saturating_sub(1);
+    let pieces: Vec<(&[u8], bool)> = pieces_of(input).collect();
     let streams = pieces
         .par_iter()
-        .enumerate()
-        .map(|(i, piece)| {
+        .map(|&(piece, last)| {
             let mut out = Vec::with_capacity(piece.len() / 4);
-            DEFLATER.with(|d| deflate_piece(&mut d.borrow_mut(), piece, i == last, &mut out))?;
+            DEFLATER.with(|d| deflate_piece(&mut d.borrow_mut(), piece, last, &mut out))?;
             Ok(out)
         })
         .collect::<io::Result<Vec<_>>>()?;
     Ok(streams.concat())
 }
 
-/// The pieces of `input`: one, empty, for an empty text.
-fn pieces_of(input: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// The pieces of `input` (one, empty, for an empty text), each with whether it is the last.
+fn pieces_of(input: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
     let empty = input.is_empty().then_some(input);
-    input.chunks(PIECE).chain(empty)
+    let count = input.len().div_ceil(PIECE).max(1);
+    let pieces = input.chunks(PIECE).chain(empty);
+    pieces
+        .enumerate()
+        .map(move |(i, piece)| (piece, i + 1 == count))
 }
 
 /// Deflates one piece onto `out` with `d`'s encoder, reset first; the last piece ends the
