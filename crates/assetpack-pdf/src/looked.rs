@@ -183,11 +183,15 @@ fn encode_png(p: &Pixels) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Quality 82, the colour kept at every pixel (4:4:4): halving it would save a tenth of a
+/// thumbnail's bytes and blur the colour edges of a small picture, text most of all.
 fn encode_jpeg(p: &Pixels) -> Option<Vec<u8>> {
-    use image::ImageEncoder;
+    let (width, height) = (u16::try_from(p.width).ok()?, u16::try_from(p.height).ok()?);
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-        .write_image(&p.rgb, p.width, p.height, image::ExtendedColorType::Rgb8)
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 82);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_1_1);
+    encoder
+        .encode(&p.rgb, width, height, jpeg_encoder::ColorType::Rgb)
         .ok()?;
     Some(out)
 }
@@ -200,5 +204,38 @@ fn raw_rgb(p: Pixels) -> RawImage {
         pixels: RawImageData::U8(p.rgb),
         data_format: RawImageFormat::RGB8,
         tag: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A smooth picture (a photo brought down to a thumbnail is mostly gradients).
+    fn gradient(width: u32, height: u32) -> Pixels {
+        let rgb = (0..height)
+            .flat_map(|y| (0..width).flat_map(move |x| [x * 255 / width, y * 255 / height, 128]))
+            .map(|v| v as u8)
+            .collect();
+        Pixels { width, height, rgb }
+    }
+
+    /// Its size, and each pixel near its own colour: a steep gradient across a narrow picture
+    /// is off by 3.6 a sample on average with the colour halved, 1.1 with it kept.
+    #[test]
+    fn a_jpeg_thumbnail_decodes_to_its_pixels_at_its_size() {
+        for (w, h) in [(144, 108), (1, 1), (13, 144)] {
+            let p = gradient(w, h);
+            let bytes = encode_jpeg(&p).unwrap();
+            let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+                .unwrap()
+                .to_rgb8();
+            assert_eq!(img.dimensions(), (w, h));
+            let error: u64 = (img.as_raw().iter().zip(&p.rgb))
+                .map(|(a, b)| u64::from(a.abs_diff(*b)))
+                .sum();
+            let mean = error as f64 / p.rgb.len() as f64;
+            assert!(mean < 2.0, "{w}×{h}: off by {mean:.2} a sample on average");
+        }
     }
 }
