@@ -577,8 +577,9 @@ fn parse_limit(s: &str) -> Result<(String, usize), String> {
 /// threads instead of staying mapped in arenas of its own: on the national corpus the peak
 /// of a build with the index went from about 150 MB to about 81 MB. One arena per core and
 /// no more made two of the threads that parse manifests side by side share an arena: on
-/// `many` they waited on its lock for 8% of a build's CPU time (futex, in `perf`), and a
-/// plain build took 5% longer (median of 20 interleaved runs), at the same peak memory.
+/// `many` the waits on its lock were 8% of a build's `perf` samples (futex; 0.9% with the
+/// arena more), and a plain build took 4% longer (median of 30 interleaved runs), at the same
+/// peak memory.
 ///
 /// A build of a pack alone (no index, no catalogue) also keeps the mmap threshold at its
 /// 128 KiB start. glibc raises it to the size of each large block freed, so the megabytes
