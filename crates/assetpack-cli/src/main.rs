@@ -595,7 +595,8 @@ fn tune_malloc(command: &Command) {
     // thread. A refusal (return 0) leaves glibc's default, which is fine.
     unsafe {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores + 1).unwrap_or(i32::MAX));
+        let arenas = i32::try_from(cores + 1).unwrap_or(i32::MAX);
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
         if matches!(command, Command::Build(a) if a.no_index && a.no_html) {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
         }
