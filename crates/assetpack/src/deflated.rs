@@ -129,6 +129,13 @@ pub struct Deflated {
     pub crc32: u32,
 }
 
+/// The CRC-32 of `bytes` as a ZIP entry records it (ISO-HDLC).
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
+}
+
 impl Deflated {
     /// The bytes the stream holds.
     pub fn inflate(&self) -> io::Result<Vec<u8>> {
@@ -161,11 +168,7 @@ impl Written {
             let data = Held::Plain(text);
             return Ok(Written { data, sha256, len });
         }
-        let sums = || {
-            let mut crc = flate2::Crc::new();
-            crc.update(&text);
-            (crate::digest::sha256_bytes(&text), crc.sum())
-        };
+        let sums = || (crate::digest::sha256_bytes(&text), crc32(&text));
         let (stream, (sha256, crc32)) = rayon::join(|| deflate_parallel(&text), sums);
         let data = Held::Deflated(Deflated {
             stream: stream?.into(),

@@ -18,7 +18,7 @@ use std::io;
 
 use zip::DateTime;
 
-use crate::deflated::Deflated;
+use crate::deflated::{crc32, Deflated};
 
 /// ZIP's compression method numbers.
 const STORED: u16 = 0;
@@ -200,12 +200,6 @@ impl Fragment {
         }
         out.extend_from_slice(&name_len.to_le_bytes());
     }
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = flate2::Crc::new();
-    crc.update(bytes);
-    crc.sum()
 }
 
 fn fits(name: &str, n: usize) -> io::Result<u32> {
