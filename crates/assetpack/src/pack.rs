@@ -289,12 +289,8 @@ fn worth_deflating(bytes: &[u8]) -> bool {
             .collect()
     };
     let sampled: usize = slices.iter().map(|s| s.len()).sum();
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    if slices.iter().any(|s| enc.write_all(s).is_err()) {
-        return false;
-    }
-    enc.finish()
-        .map(|c| c.len() * 10 < sampled * 9)
+    crate::deflated::deflated_len(&slices)
+        .map(|made| made.saturating_mul(10) < sampled as u64 * 9)
         .unwrap_or(false)
 }
 
@@ -358,25 +354,28 @@ enum Job {
     Alone(usize),
 }
 
-/// Reads a small file whole into `buf` (one more byte than its size is asked for, to notice a
-/// file that grew) and returns its SHA-256, or `Err(size)` without reading it when it has grown
-/// past what a fragment holds (it changed since it was checked).
-fn read_small(
+/// Reads a small file whole into the start of `buf` (one more byte than its size is asked for,
+/// to notice a file that grew) and returns its bytes and SHA-256, or `Err(size)` without
+/// reading it when it has grown past what a fragment holds (it changed since it was checked).
+/// `buf` is the reader's for all its small files: it is zeroed only where it grows.
+fn read_small<'b>(
     e: &Entry,
     source: &SourceFile,
     cache: Option<&Cache>,
-    buf: &mut Vec<u8>,
-) -> io::Result<Result<String, u64>> {
+    buf: &'b mut Vec<u8>,
+) -> io::Result<Result<(&'b [u8], String), u64>> {
     let mut file = open_source(e, source, cache)?;
     let size = file.len();
     if size >= CHUNK as u64 {
         return Ok(Err(size));
     }
-    buf.clear();
-    buf.resize(size as usize + 1, 0);
-    let n = fill(&mut file, buf)?;
-    buf.truncate(n);
-    Ok(Ok(hex::encode(Sha256::digest(&buf[..]))))
+    let room = size as usize + 1;
+    if buf.len() < room {
+        buf.resize(room, 0);
+    }
+    let n = fill(&mut file, &mut buf[..room])?;
+    let bytes = &buf[..n];
+    Ok(Ok((bytes, hex::encode(Sha256::digest(bytes)))))
 }
 
 /// Packs `items[range]` into a ZIP fragment of their own (see `fragment`: one DEFLATE encoder
@@ -387,6 +386,7 @@ fn make_fragment(
     (top, time): (&str, DateTime),
     cache: Option<&Cache>,
     spares: &Spares,
+    buf: &mut Vec<u8>,
 ) -> Msg {
     let mut zip = Fragment::in_buffer(
         spares.take(),
@@ -398,7 +398,6 @@ fn make_fragment(
         time,
     );
     let mut read = Vec::with_capacity(range.len());
-    let mut buf = Vec::new();
     let mut whole = String::new();
     for k in range {
         let (rest, item) = &items[k];
@@ -417,14 +416,14 @@ fn make_fragment(
                 read.push(None);
                 zip.file(name, bytes, decide(e.method, bytes))
             }
-            Item::File(e, path) => match read_small(e, path, cache, &mut buf) {
-                Ok(Ok(sha256)) => content::inspect(&buf[..]).and_then(|inspection| {
+            Item::File(e, path) => match read_small(e, path, cache, buf) {
+                Ok(Ok((bytes, sha256))) => content::inspect(bytes).and_then(|inspection| {
                     read.push(Some(ReadBack {
                         sha256,
-                        len: buf.len() as u64,
+                        len: bytes.len() as u64,
                         inspection,
                     }));
-                    zip.file(name, &buf, decide(e.method, &buf))
+                    zip.file(name, bytes, decide(e.method, bytes))
                 }),
                 // The writer reports the new size; the fragment goes no further.
                 Ok(Err(size)) => {
@@ -766,37 +765,42 @@ pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
 
     let result = std::thread::scope(|scope| {
         for _ in 0..readers.min(jobs.len().max(1)) {
-            let reader = || loop {
-                let j = next.fetch_add(1, Ordering::Relaxed);
-                if j >= jobs.len() || stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                if !window.wait_for(j, &stop) {
-                    break;
-                }
-                let Some(tx) = senders[j].lock().ok().and_then(|mut s| s.take()) else {
-                    break;
-                };
-                let ok = match &jobs[j] {
-                    Job::Fragment(range) => tx
-                        .send(make_fragment(
-                            &items,
-                            range.clone(),
-                            (&plan.name, time),
-                            cache,
-                            &spares,
-                        ))
-                        .is_ok(),
-                    Job::Alone(k) => match &items[*k].1 {
-                        Item::File(e, path) => {
-                            read_large(j, (e, path), cache, &tx, &pool, &window, &stop)
-                        }
-                        Item::Deflated(..) => true,
-                        Item::Dir | Item::Bytes(..) => false,
-                    },
-                };
-                if !ok {
-                    break;
+            let reader = || {
+                // The reader's buffer for all its small files.
+                let mut small = Vec::new();
+                loop {
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    if j >= jobs.len() || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if !window.wait_for(j, &stop) {
+                        break;
+                    }
+                    let Some(tx) = senders[j].lock().ok().and_then(|mut s| s.take()) else {
+                        break;
+                    };
+                    let ok = match &jobs[j] {
+                        Job::Fragment(range) => tx
+                            .send(make_fragment(
+                                &items,
+                                range.clone(),
+                                (&plan.name, time),
+                                cache,
+                                &spares,
+                                &mut small,
+                            ))
+                            .is_ok(),
+                        Job::Alone(k) => match &items[*k].1 {
+                            Item::File(e, path) => {
+                                read_large(j, (e, path), cache, &tx, &pool, &window, &stop)
+                            }
+                            Item::Deflated(..) => true,
+                            Item::Dir | Item::Bytes(..) => false,
+                        },
+                    };
+                    if !ok {
+                        break;
+                    }
                 }
             };
             // Named threads show up as such in profilers and debuggers.
