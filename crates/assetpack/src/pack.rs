@@ -56,8 +56,8 @@ const CHUNK: usize = 1 << 20;
 /// Chunks a reader may hold ready per file: as many as the pool lends out (which is what
 /// bounds the memory), so the reader of the next large file is not held back by its channel.
 const AHEAD: usize = IN_FLIGHT + 2;
-/// How many fragments (a job of small files, held whole until written) a reader may have
-/// started from the one being written on: bounds the memory that read-ahead of many small
+/// How many fragments (jobs of small files, each held whole until it is written) may be read,
+/// counting from the job the writer waits for: bounds the memory that read-ahead of many small
 /// files takes.
 const WINDOW: usize = 4;
 /// How many jobs past the one being written a reader may start. A large file's job holds no
