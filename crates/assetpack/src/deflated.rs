@@ -60,39 +60,6 @@ pub(crate) fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
     })
 }
 
-/// The length of the raw stream this thread's encoder makes of `parts` joined, at [`LEVEL`],
-/// the stream itself thrown away: for judging from a sample whether a file is worth deflating,
-/// without an encoder made (and its 370 KiB zeroed) for each file.
-pub(crate) fn deflated_len(parts: &[&[u8]]) -> io::Result<u64> {
-    DEFLATER.with(|d| {
-        let d = &mut *d.borrow_mut();
-        let c = &mut d.encoder;
-        c.reset();
-        for (i, part) in parts.iter().enumerate() {
-            let last = i + 1 == parts.len();
-            let mut rest: &[u8] = part;
-            loop {
-                let flush = match rest.is_empty() && last {
-                    true => FlushCompress::Finish,
-                    false => FlushCompress::None,
-                };
-                let read_before = c.total_in();
-                let status = c
-                    .compress(rest, &mut d.window, flush)
-                    .map_err(io::Error::other)?;
-                let read = usize::try_from(c.total_in() - read_before).unwrap_or(usize::MAX);
-                rest = rest.get(read..).unwrap_or_default();
-                match status {
-                    Status::StreamEnd => break,
-                    _ if rest.is_empty() && !last => break,
-                    _ => {}
-                }
-            }
-        }
-        Ok(c.total_out())
-    })
-}
-
 /// Deflates `input` into the stream [`deflate_into`] makes of it, its pieces on every core:
 /// for a text held whole anyway (a bundle of 20,000 files has a checksum file of 2 MB).
 fn deflate_parallel(input: &[u8]) -> io::Result<Vec<u8>> {
@@ -428,31 +395,6 @@ mod tests {
                 assert_eq!(w.len, text.len() as u64, "{at}");
             }
         }
-    }
-
-    #[test]
-    fn a_sample_measures_as_long_as_the_stream_of_its_parts_joined() {
-        let text = json_like(7, 3000);
-        let mut x = 0x9e37_79b9u32;
-        let noise: Vec<u8> = (0..40_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
-        for whole in [&text[..], &noise[..]] {
-            let quarter = whole.len() / 4;
-            let parts: Vec<&[u8]> = whole.chunks(quarter).collect();
-            let mut stream = Vec::new();
-            deflate_into(&parts.concat(), &mut stream).expect("deflated");
-            assert_eq!(deflated_len(&parts).expect("measured"), stream.len() as u64);
-        }
-        // Text shrinks, noise does not: the judgement the sample is for.
-        assert!(deflated_len(&[&text]).expect("text") * 10 < text.len() as u64 * 9);
-        assert!(deflated_len(&[&noise]).expect("noise") * 10 >= noise.len() as u64 * 9);
-        assert_eq!(deflated_len(&[]).expect("nothing"), 0);
     }
 
     /// A text held whole, its pieces deflated on every core: the same stream, checksums and
