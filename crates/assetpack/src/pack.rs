@@ -277,20 +277,18 @@ fn worth_deflating(bytes: &[u8]) -> bool {
     if bytes.len() < 64 {
         return false;
     }
-    let slices: Vec<&[u8]> = if bytes.len() <= SLICE * SLICES {
-        vec![bytes]
+    let sample: Cow<[u8]> = if bytes.len() <= SLICE * SLICES {
+        Cow::Borrowed(bytes)
     } else {
         let quarter = bytes.len() / SLICES;
-        (0..SLICES)
-            .map(|i| {
-                let start = i * quarter + (quarter - SLICE) / 2;
-                &bytes[start..start + SLICE]
-            })
-            .collect()
+        let slice = |i: usize| {
+            let start = i * quarter + (quarter - SLICE) / 2;
+            &bytes[start..start + SLICE]
+        };
+        Cow::Owned((0..SLICES).map(slice).collect::<Vec<_>>().concat())
     };
     // Deflated by the thread's encoder, as the small files are: an encoder made for each
     // sample was 370 KiB zeroed and faulted in per large file.
-    let sample = slices.concat();
     let mut made = Vec::with_capacity(sample.len() + 64);
     crate::deflated::deflate_into(&sample, &mut made).is_ok() && made.len() * 10 < sample.len() * 9
 }
@@ -764,46 +762,18 @@ pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
     let senders: Vec<Mutex<Option<SyncSender<Msg>>>> =
         txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
 
+    let shared = Shared {
+        top: &plan.name,
+        pool: &pool,
+        spares: &spares,
+        time,
+        window: &window,
+        progress,
+        entry_starts,
+    };
     let result = std::thread::scope(|scope| {
         for _ in 0..readers.min(jobs.len().max(1)) {
-            let reader = || {
-                // The reader's buffer for all its small files.
-                let mut small = Vec::new();
-                loop {
-                    let j = next.fetch_add(1, Ordering::Relaxed);
-                    if j >= jobs.len() || stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    if !window.wait_for(j, &stop) {
-                        break;
-                    }
-                    let Some(tx) = senders[j].lock().ok().and_then(|mut s| s.take()) else {
-                        break;
-                    };
-                    let ok = match &jobs[j] {
-                        Job::Fragment(range) => tx
-                            .send(make_fragment(
-                                &items,
-                                range.clone(),
-                                (&plan.name, time),
-                                cache,
-                                &spares,
-                                &mut small,
-                            ))
-                            .is_ok(),
-                        Job::Alone(k) => match &items[*k].1 {
-                            Item::File(e, path) => {
-                                read_large(j, (e, path), cache, &tx, &pool, &window, &stop)
-                            }
-                            Item::Deflated(..) => true,
-                            Item::Dir | Item::Bytes(..) => false,
-                        },
-                    };
-                    if !ok {
-                        break;
-                    }
-                }
-            };
+            let reader = || read_jobs(&items, &jobs, (&senders, &next), &stop, cache, &shared);
             // Named threads show up as such in profilers and debuggers.
             let spawned = std::thread::Builder::new()
                 .name("assetpack-reader".into())
@@ -812,28 +782,56 @@ pub(crate) fn write_zip_marking<'p, W: Write + Seek>(
                 break;
             }
         }
-        let result = write_jobs(
-            base,
-            &items,
-            &jobs,
-            rxs,
-            out,
-            &Shared {
-                top: &plan.name,
-                pool: &pool,
-                spares: &spares,
-                time,
-                window: &window,
-                progress,
-                entry_starts,
-            },
-        );
+        let result = write_jobs(base, &items, &jobs, rxs, out, &shared);
         stop.store(true, Ordering::Relaxed);
         window.advance(usize::MAX / 2);
         result
     });
     progress.finish();
     result
+}
+
+/// A reader thread: takes the next job in turn (`next`), once the window lets it start, and
+/// sends what it read through that job's channel in `senders`; until no job is left or the
+/// pack stops.
+fn read_jobs(
+    items: &[Named],
+    jobs: &[Job],
+    (senders, next): (&[Mutex<Option<SyncSender<Msg>>>], &AtomicUsize),
+    stop: &AtomicBool,
+    cache: Option<&Cache>,
+    shared: &Shared,
+) {
+    // The reader's buffer for all its small files.
+    let mut small = Vec::new();
+    loop {
+        let j = next.fetch_add(1, Ordering::Relaxed);
+        if j >= jobs.len() || stop.load(Ordering::Relaxed) || !shared.window.wait_for(j, stop) {
+            return;
+        }
+        let Some(tx) = senders[j].lock().ok().and_then(|mut s| s.take()) else {
+            return;
+        };
+        let sent = match &jobs[j] {
+            Job::Fragment(range) => {
+                let at = (shared.top, shared.time);
+                let fragment =
+                    make_fragment(items, range.clone(), at, cache, shared.spares, &mut small);
+                tx.send(fragment).is_ok()
+            }
+            Job::Alone(k) => match &items[*k].1 {
+                Item::File(e, path) => {
+                    let window = shared.window;
+                    read_large(j, (e, path), cache, &tx, shared.pool, window, stop)
+                }
+                Item::Deflated(..) => true,
+                Item::Dir | Item::Bytes(..) => false,
+            },
+        };
+        if !sent {
+            return;
+        }
+    }
 }
 
 /// How many of the jobs before each index are fragments, for indices 0 to `jobs.len()`.
