@@ -96,7 +96,7 @@ impl Below<'_, '_> {
     }
 }
 
-/// Reads a file opened with [`files::open`] once: hashes it when `hash` is set and inspects
+/// Reads a file opened with [`files::open`](crate::files::open) once: hashes it when `hash` is set and inspects
 /// its content.
 pub fn examine(mut file: Opened, hash: bool, advance: &dyn Fn(u64)) -> io::Result<Examined> {
     let len = file.len();

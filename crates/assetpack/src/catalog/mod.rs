@@ -4,8 +4,9 @@
 //! ([`find_manifests`]), telling bundle specs from provider manifests ([`is_bundle_spec`]),
 //! loading manifests ([`load_manifests`]) and refusing two of one provider
 //! ([`duplicate_providers`]), the walk of a provider's folder that `check` and `scan` share
-//! ([`walk`]), resolving a bundle spec into the chosen assets ([`select`]), and, for each chosen
-//! file, its path in the pack ([`pack_path`]) and the pack's edition ([`Edition`]).
+//! ([`walk`](fn@walk)), resolving a bundle spec into the chosen assets
+//! ([`select`](fn@select)), and, for each chosen file, its path in the pack ([`pack_path`])
+//! and the pack's edition ([`Edition`]).
 //!
 //! `check`, `plan`, the PDF index and the command-line tool ask it; none works these out again,
 //! so the printed cover, `manifest.toml` and the entries' timestamps cannot disagree.
