@@ -9,14 +9,12 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
-use zip::DateTime;
 
 use crate::cache::Cache;
 use crate::content::{self, Inspection};
 use crate::files::Opened;
 use crate::plan::{zip_name_into, Entry, Method, SourceFile};
 
-use super::ahead::{Pool, Spares, Window};
 use super::fragment::Fragment;
 use super::jobs::{Item, Job, Named};
 use super::{Shared, CHUNK};
@@ -118,13 +116,13 @@ fn read_small<'b>(
 fn make_fragment(
     items: &[Named],
     range: std::ops::Range<usize>,
-    (top, time): (&str, DateTime),
     cache: Option<&Cache>,
-    spares: &Spares,
+    shared: &Shared,
     buf: &mut Vec<u8>,
 ) -> Msg {
+    let (top, time) = (shared.top, shared.time);
     let mut zip = Fragment::in_buffer(
-        spares.take(),
+        shared.spares.take(),
         fragment_capacity(&items[range.clone()], top),
         items[range.clone()]
             .iter()
@@ -214,8 +212,7 @@ fn read_large(
     (e, source): (&Entry, &SourceFile),
     cache: Option<&Cache>,
     tx: &SyncSender<Msg>,
-    pool: &Pool,
-    window: &Window,
+    shared: &Shared,
     stop: &AtomicBool,
 ) -> bool {
     let method = e.method;
@@ -234,7 +231,7 @@ fn read_large(
         if stop.load(Ordering::Relaxed) {
             return false;
         }
-        let Some(mut buf) = pool.get(k, window, stop) else {
+        let Some(mut buf) = shared.pool.get(k, shared.window, stop) else {
             return false;
         };
         let n = match fill(&mut file, &mut buf) {
@@ -250,7 +247,7 @@ fn read_large(
             started = true;
         }
         if n == 0 {
-            pool.put(buf);
+            shared.pool.put(buf);
             break;
         }
         hasher.update(&buf);
@@ -293,16 +290,11 @@ pub(super) fn read_jobs(
         };
         let sent = match &jobs[j] {
             Job::Fragment(range) => {
-                let at = (shared.top, shared.time);
-                let fragment =
-                    make_fragment(items, range.clone(), at, cache, shared.spares, &mut small);
+                let fragment = make_fragment(items, range.clone(), cache, shared, &mut small);
                 tx.send(fragment).is_ok()
             }
             Job::Alone(k) => match &items[*k].1 {
-                Item::File(e, path) => {
-                    let window = shared.window;
-                    read_large(j, (e, path), cache, &tx, shared.pool, window, stop)
-                }
+                Item::File(e, path) => read_large(j, (e, path), cache, &tx, shared, stop),
                 Item::Deflated(..) => true,
                 Item::Dir | Item::Bytes(..) => false,
             },
